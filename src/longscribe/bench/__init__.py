@@ -1,0 +1,1 @@
+"""Benchmark and evaluation helpers: data slices, long inputs, baselines."""

@@ -1,0 +1,53 @@
+"""Run faster-whisper's own pipelines on a file, for comparison (one per process).
+
+``python -m longscribe.bench.baselines {sequential,batched} FILE --model base`` prints
+one JSON object: text, audio seconds, load and transcription seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="longscribe.bench.baselines")
+    parser.add_argument("mode", choices=("sequential", "batched"))
+    parser.add_argument("file")
+    parser.add_argument("--model", default="base")
+    parser.add_argument("--compute-type", default="int8")
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--beam-size", type=int, default=5)
+    parser.add_argument("--batch-size", type=int, default=8)
+    args = parser.parse_args(argv)
+
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
+
+    from longscribe.models import resolve_model
+
+    started = time.perf_counter()
+    model = WhisperModel(resolve_model(args.model).path, device="cpu", compute_type=args.compute_type, cpu_threads=args.threads)
+    load = time.perf_counter() - started
+    started = time.perf_counter()
+    if args.mode == "sequential":
+        segments, info = model.transcribe(args.file, beam_size=args.beam_size)
+    else:
+        pipeline = BatchedInferencePipeline(model)
+        segments, info = pipeline.transcribe(args.file, beam_size=args.beam_size, batch_size=args.batch_size)
+    text = " ".join(s.text.strip() for s in segments)
+    elapsed = time.perf_counter() - started
+    json.dump(
+        {"text": text, "audio_seconds": info.duration, "load_seconds": load, "transcribe_seconds": elapsed,
+         "language": info.language},
+        sys.stdout,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

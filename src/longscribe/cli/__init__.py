@@ -1,0 +1,1 @@
+"""Command line: argument parsing, progress display, exit codes. The only place that prints."""

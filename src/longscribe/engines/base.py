@@ -1,0 +1,35 @@
+"""The Engine protocol: a batch of chunks in, one typed transcript per chunk out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from longscribe.options import TranscribeOptions
+from longscribe.types import ChunkAudio, ChunkTranscript
+
+
+@dataclass(frozen=True)
+class DecodeRequest:
+    """Per-call inputs that are not options: the file's language and per-chunk prompts."""
+
+    language: str | None = None
+    """None: the engine detects it on the batch's first chunk and uses it for the whole batch."""
+    prompts: tuple[str | None, ...] = ()
+    """Previous text for each chunk of the batch (empty: no prompts)."""
+
+
+@runtime_checkable
+class Engine(Protocol):
+    """What the pipeline needs from an inference backend."""
+
+    name: str
+    device: str
+    compute_type: str
+
+    def transcribe(
+        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+    ) -> list[ChunkTranscript]:
+        """Decode every chunk of ``batch``; results in the same order, positions chunk-local."""
+        ...

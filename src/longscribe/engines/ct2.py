@@ -1,0 +1,265 @@
+"""The CTranslate2 engine, through faster-whisper's model, tokenizer and features.
+
+Unlike faster-whisper's pipelines it decodes a batch of independent chunks:
+features are computed per chunk (never for the whole file), the batch is
+encoded once, decoded with beam search, and only the chunks that fail
+Whisper's quality tests are decoded again at higher, seeded temperatures.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from longscribe.engines.base import DecodeRequest
+from longscribe.engines.quality import compression_ratio, is_silence, repetition_loop, retry_reason
+from longscribe.engines.tokens import split_by_timestamps
+from longscribe.errors import EngineError, OptionsError
+from longscribe.options import TranscribeOptions
+from longscribe.types import SAMPLE_RATE, AudioArray, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+
+log = logging.getLogger(__name__)
+
+WINDOW_SAMPLES = 30 * SAMPLE_RATE
+MEL_FRAMES = 3000
+MAX_LENGTH = 448
+MAX_INITIAL_TIMESTAMP_INDEX = 50  # first timestamp within 1 s, as Whisper does
+PUNCT_BEFORE = "\"'“¿([{-"
+PUNCT_AFTER = "\"'.。,，!！?？:：”)]}、"
+
+
+@dataclass(frozen=True)
+class _Decode:
+    tokens: tuple[int, ...]
+    text: str
+    avg_logprob: float
+    no_speech_prob: float
+    temperature: float
+    truncated: bool
+
+    @property
+    def compression_ratio(self) -> float:
+        return compression_ratio(self.text)
+
+    def retry_reason(self, options: TranscribeOptions) -> str | None:
+        return retry_reason(self.text, self.avg_logprob, options, truncated=self.truncated)
+
+
+class Ct2Engine:
+    """faster-whisper's CTranslate2 Whisper, driven chunk batch by chunk batch."""
+
+    name = "ct2"
+
+    def __init__(
+        self, model_dir: str, *, device: str = "cpu", compute_type: str = "int8", cpu_threads: int = 0, workers: int = 1
+    ) -> None:
+        from faster_whisper import WhisperModel
+
+        try:
+            self._whisper = WhisperModel(
+                model_dir, device=device, compute_type=compute_type, cpu_threads=cpu_threads, num_workers=workers
+            )
+        except (RuntimeError, ValueError) as exc:
+            raise EngineError(f"cannot load {model_dir} on {device}/{compute_type}: {exc}") from exc
+        self._model = self._whisper.model
+        self.device = device
+        self.compute_type = compute_type
+        self.multilingual = bool(self._model.is_multilingual)
+        self._tokenizers: dict[tuple[str, str], Any] = {}
+
+    def transcribe(
+        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+    ) -> list[ChunkTranscript]:
+        if not batch:
+            return []
+        features = np.stack([self._features(item.audio) for item in batch])
+        encoded = self._whisper.encode(features)
+        language, language_prob = self._language(encoded, request.language)
+        tokenizer = self._tokenizer(options.task, language)
+        prompts = [self._prompt(tokenizer, options, request.prompts[i] if request.prompts else None) for i in range(len(batch))]
+        decodes = self._generate(encoded, prompts, tokenizer, options, options.temperatures[0])
+        for i, decode in enumerate(decodes):
+            reason = decode.retry_reason(options)
+            if reason and not is_silence(decode.avg_logprob, decode.no_speech_prob, options):
+                log.info("chunk %d: %s; decoding again at higher temperature", batch[i].chunk.index, reason)
+                decodes[i] = self._fallback(features[i], prompts[i], tokenizer, options, decode, batch[i].chunk.index)
+        words = self._align(encoded, tokenizer, batch, decodes) if options.needs_alignment else None
+        return [
+            self._transcript(item, decode, tokenizer, options, language, language_prob, words[i] if words else None)
+            for i, (item, decode) in enumerate(zip(batch, decodes))
+        ]
+
+    # -- steps ------------------------------------------------------------
+
+    def _features(self, audio: AudioArray) -> npt.NDArray[np.float32]:
+        # Zero-padded to 30 s in the sample domain, as Whisper was trained.
+        padded = np.zeros(WINDOW_SAMPLES, dtype=np.float32)
+        padded[: min(audio.shape[0], WINDOW_SAMPLES)] = audio[:WINDOW_SAMPLES]
+        mel = self._whisper.feature_extractor(padded)
+        return np.ascontiguousarray(mel[:, :MEL_FRAMES], dtype=np.float32)
+
+    def _language(self, encoded: Any, language: str | None) -> tuple[str, float]:
+        if not self.multilingual:
+            if language not in (None, "en"):
+                raise OptionsError(f"this model is English-only; cannot use language {language!r}")
+            return "en", 1.0
+        if language is not None:
+            return language, 1.0
+        ranked = self._model.detect_language(encoded)[0]
+        token, prob = ranked[0]
+        return token[2:-2], float(prob)
+
+    def _tokenizer(self, task: str, language: str) -> Any:
+        from faster_whisper.tokenizer import Tokenizer
+
+        key = (task, language)
+        if key not in self._tokenizers:
+            try:
+                self._tokenizers[key] = Tokenizer(self._whisper.hf_tokenizer, self.multilingual, task=task, language=language)
+            except ValueError as exc:
+                raise OptionsError(str(exc)) from exc
+        return self._tokenizers[key]
+
+    def _prompt(self, tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:
+        text = previous if previous is not None else options.initial_prompt
+        previous_tokens = tokenizer.encode(" " + text.strip()) if text else []
+        return list(self._whisper.get_prompt(tokenizer, previous_tokens, without_timestamps=False))
+
+    def _generate(
+        self, encoded: Any, prompts: list[list[int]], tokenizer: Any, options: TranscribeOptions, temperature: float
+    ) -> list[_Decode]:
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        sampling: dict[str, Any]
+        if temperature > 0:
+            sampling = dict(beam_size=1, num_hypotheses=options.best_of, sampling_topk=0, sampling_temperature=temperature)
+        else:
+            sampling = dict(beam_size=options.beam_size, patience=options.patience)
+        results = self._model.generate(
+            encoded,
+            prompts,
+            length_penalty=options.length_penalty,
+            max_length=MAX_LENGTH,
+            return_scores=True,
+            return_no_speech_prob=True,
+            suppress_blank=True,
+            suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
+            max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
+            **sampling,
+        )
+        return [
+            self._decode_of(result, tokenizer, options, temperature, len(prompt)) for result, prompt in zip(results, prompts)
+        ]
+
+    def _decode_of(
+        self, result: Any, tokenizer: Any, options: TranscribeOptions, temperature: float, prompt_length: int
+    ) -> _Decode:
+        # Among sampled hypotheses keep the most likely (CT2 orders them by score).
+        tokens = tuple(result.sequences_ids[0])
+        length = len(tokens)
+        avg_logprob = result.scores[0] * (length**options.length_penalty) / (length + 1)
+        text = tokenizer.decode([t for t in tokens if t < tokenizer.eot])
+        truncated = prompt_length + length >= MAX_LENGTH
+        return _Decode(tokens, text, float(avg_logprob), float(result.no_speech_prob), temperature, truncated)
+
+    def _fallback(
+        self,
+        features: npt.NDArray[np.float32],
+        prompt: list[int],
+        tokenizer: Any,
+        options: TranscribeOptions,
+        first: _Decode,
+        chunk_index: int,
+    ) -> _Decode:
+        import ctranslate2
+
+        encoded = self._whisper.encode(features)
+        attempts = [first]
+        for temperature in options.temperatures[1:]:
+            # Seeded per chunk: a rerun (or a resumed job) samples the same text.
+            ctranslate2.set_random_seed(options.seed * 1_000_003 + chunk_index)
+            decode = self._generate(encoded, [prompt], tokenizer, options, temperature)[0]
+            attempts.append(decode)
+            if decode.retry_reason(options) is None:
+                return decode
+        # Nothing passed: the most likely decode that at least does not loop.
+        sane = [a for a in attempts if repetition_loop(a.text) is None and not a.truncated]
+        return max(sane or attempts, key=lambda a: a.avg_logprob)
+
+    def _align(
+        self, encoded: Any, tokenizer: Any, batch: Sequence[ChunkAudio], decodes: list[_Decode]
+    ) -> list[list[dict[str, Any]]]:
+        from faster_whisper.transcribe import merge_punctuations
+
+        text_tokens = [[t for t in d.tokens if t < tokenizer.eot] for d in decodes]
+        frames = [min(MEL_FRAMES, -(-item.audio.shape[0] // 160)) for item in batch]
+        wanted = [i for i, tokens in enumerate(text_tokens) if tokens]
+        out: list[list[dict[str, Any]]] = [[] for _ in batch]
+        if not wanted:
+            return out
+        alignments = self._whisper.find_alignment(tokenizer, text_tokens, encoded, frames)
+        for i in wanted:
+            words = alignments[i]
+            merge_punctuations(words, PUNCT_BEFORE, PUNCT_AFTER)
+            out[i] = words
+        return out
+
+    def _transcript(
+        self,
+        item: ChunkAudio,
+        decode: _Decode,
+        tokenizer: Any,
+        options: TranscribeOptions,
+        language: str,
+        language_prob: float,
+        words: list[dict[str, Any]] | None,
+    ) -> ChunkTranscript:
+        common = dict(
+            chunk=item.chunk,
+            language=language,
+            language_probability=language_prob,
+            avg_logprob=decode.avg_logprob,
+            no_speech_prob=decode.no_speech_prob,
+            compression_ratio=decode.compression_ratio,
+            temperature=decode.temperature,
+        )
+        if is_silence(decode.avg_logprob, decode.no_speech_prob, options):
+            return ChunkTranscript(segments=(), skipped_reason="no speech", **common)  # type: ignore[arg-type]
+        num_samples = item.audio.shape[0]
+        pieces = split_by_timestamps(
+            decode.tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
+        )
+        segments = _attach_words(pieces, tokenizer, words, num_samples)
+        return ChunkTranscript(segments=tuple(segments), **common)  # type: ignore[arg-type]
+
+
+def _attach_words(
+    pieces: list[Any], tokenizer: Any, words: list[dict[str, Any]] | None, num_samples: int
+) -> list[DecodedSegment]:
+    """Hand the aligned words to the segments they were decoded in, by token count."""
+    segments: list[DecodedSegment] = []
+    queue = list(words) if words else []
+    for piece in pieces:
+        text = tokenizer.decode(list(piece.tokens))
+        timed: list[Word] = []
+        if words is not None:
+            taken = 0
+            while queue and taken < len(piece.tokens):
+                w = queue.pop(0)
+                taken += len(w["tokens"])
+                if w["word"]:
+                    start = min(num_samples, int(round(w["start"] * SAMPLE_RATE)))
+                    end = min(num_samples, max(start, int(round(w["end"] * SAMPLE_RATE))))
+                    timed.append(Word(start, end, w["word"], float(w["probability"])))
+        if not text.strip():
+            continue
+        start, end = piece.start, piece.end
+        if timed:
+            start, end = timed[0].start, timed[-1].end
+        segments.append(DecodedSegment(start, end, text, piece.tokens, tuple(timed)))
+    return segments

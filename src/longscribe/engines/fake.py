@@ -1,0 +1,63 @@
+"""A deterministic engine for unit tests of scheduling, stitching and failure paths.
+
+It "hears" one word every ``word_every`` samples of the original timeline,
+named after its position (``w12`` is the word starting at 12 * word_every),
+so a test can check that every word comes out once, in order, at its time.
+Silent audio (all zeros) gives no words, like a real engine on silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from longscribe.engines.base import DecodeRequest
+from longscribe.errors import EngineError
+from longscribe.options import TranscribeOptions
+from longscribe.types import SAMPLE_RATE, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+
+
+@dataclass
+class FakeEngine:
+    word_every: int = SAMPLE_RATE // 2
+    word_length: int = SAMPLE_RATE // 4
+    words_per_segment: int = 4
+    language: str = "en"
+    fail_chunks: frozenset[int] = frozenset()
+    name: str = "fake"
+    device: str = "cpu"
+    compute_type: str = "float32"
+    calls: list[list[int]] = field(default_factory=list)
+    requests: list[DecodeRequest] = field(default_factory=list)
+
+    def transcribe(
+        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+    ) -> list[ChunkTranscript]:
+        self.calls.append([item.chunk.index for item in batch])
+        self.requests.append(request)
+        failing = [item.chunk.index for item in batch if item.chunk.index in self.fail_chunks]
+        if failing:
+            raise EngineError(f"fake failure on chunks {failing}")
+        language = request.language or self.language
+        return [self._one(item, language) for item in batch]
+
+    def _one(self, item: ChunkAudio, language: str) -> ChunkTranscript:
+        words: list[Word] = []
+        offset = 0
+        for span in item.chunk.spans:
+            first = -(-span.start // self.word_every)
+            grid = range(first * self.word_every, span.end - self.word_length + 1, self.word_every)
+            for g in grid:
+                local = offset + g - span.start
+                if np.any(item.audio[local : local + self.word_length]):
+                    words.append(Word(local, local + self.word_length, f" w{g // self.word_every}", 1.0))
+            offset += span.length
+        segments = tuple(
+            DecodedSegment(
+                group[0].start, group[-1].end, "".join(w.text for w in group), words=tuple(group)
+            )
+            for group in (words[i : i + self.words_per_segment] for i in range(0, len(words), self.words_per_segment))
+        )
+        return ChunkTranscript(item.chunk, segments, language, skipped_reason=None if segments else "no speech")

@@ -1,0 +1,63 @@
+"""The exception tree. Every error longscribe raises on purpose is a LongscribeError.
+
+The CLI turns each into one line naming the file and the problem; a traceback is
+only shown with ``--debug``.
+"""
+
+from __future__ import annotations
+
+
+class LongscribeError(Exception):
+    """Base class of every error raised by longscribe."""
+
+    exit_code = 1
+
+
+class OptionsError(LongscribeError, ValueError):
+    """An option value, or a combination of options, is invalid."""
+
+    exit_code = 2
+
+
+class InputError(LongscribeError):
+    """An input path cannot be used (missing, a directory, empty ...)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class AudioDecodeError(InputError):
+    """The file is not audio that FFmpeg can decode."""
+
+
+class NoAudioStreamError(AudioDecodeError):
+    """The container holds no audio track (e.g. a video without sound)."""
+
+
+class ModelNotFoundError(LongscribeError):
+    """No complete Whisper model could be found for the requested name or path."""
+
+    def __init__(self, spec: str, tried: list[str]) -> None:
+        detail = "; ".join(tried) if tried else "nothing to try"
+        super().__init__(f"model {spec!r} not found (tried: {detail})")
+        self.spec = spec
+        self.tried = tried
+
+
+class UnsupportedDeviceError(LongscribeError):
+    """The requested device or compute type is not available here."""
+
+
+class OutputError(LongscribeError):
+    """A transcript could not be written (unwritable directory, disk full ...)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem
+
+
+class EngineError(LongscribeError):
+    """The inference engine failed on a batch of chunks."""

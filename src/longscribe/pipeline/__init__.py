@@ -1,0 +1,5 @@
+"""Scheduler, stitching and the Transcriber that drives them."""
+
+from longscribe.pipeline.transcriber import Progress, Transcriber, Transcription
+
+__all__ = ["Progress", "Transcriber", "Transcription"]

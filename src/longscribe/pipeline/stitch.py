@@ -1,0 +1,106 @@
+"""Chunk transcripts (chunk-local positions) -> segments on the file's timeline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from longscribe.types import Chunk, ChunkTranscript, DecodedSegment, Segment, Word
+
+PROMPT_CHARS = 800  # about 200 tokens, what Whisper keeps of the previous text
+PROMPT_RESET_TEMPERATURE = 0.5  # Whisper drops the prompt after a high-temperature decode
+
+
+def _map_word(chunk: Chunk, word: Word) -> Word:
+    start = chunk.to_absolute(word.start)
+    end = max(start, chunk.to_absolute(word.end, is_end=True))
+    return Word(start, end, word.text, word.probability)
+
+
+DUPLICATE_WINDOW = 16_000 * 3 // 10  # the same word again within 0.3 s is the same word
+
+
+@dataclass
+class Stitcher:
+    """Turns chunk transcripts, fed in chunk order, into absolute segments.
+
+    VAD chunks do not overlap: their segments are kept whole. Fixed windows
+    overlap: a window's words are kept from where the previous window's last
+    kept word ended (``cursor``) to its ``keep.end``; so a word is never lost
+    when one window dropped it and never repeated when both heard it.
+    """
+
+    _last_start: int = 0
+    _cursor: int = 0
+    _last_word: Word | None = None
+    _previous_text: str = ""
+
+    def add(self, result: ChunkTranscript) -> Iterator[Segment]:
+        chunk = result.chunk
+        texts = []
+        for decoded in result.segments:
+            segment = self._place(chunk, decoded, result)
+            if segment is None:
+                continue
+            texts.append(segment.text)
+            self._last_start = segment.start
+            # Where the words really end: a segment with no closing timestamp runs to the chunk's end.
+            self._cursor = max(self._cursor, segment.words[-1].end if segment.words else segment.end)
+            yield segment
+        if result.temperature > PROMPT_RESET_TEMPERATURE:
+            self._previous_text = ""
+        elif texts:
+            self._previous_text = (self._previous_text + "".join(texts))[-PROMPT_CHARS:]
+
+    @property
+    def previous_text(self) -> str:
+        """Recent text, for ``condition_on_previous_text`` prompting."""
+        return self._previous_text
+
+    def _wanted(self, chunk: Chunk, start: int, end: int) -> bool:
+        middle = (start + end) // 2
+        return self._cursor <= middle < chunk.keep.end or (middle >= self._cursor and chunk.keep.end >= chunk.end)
+
+    def _fresh_words(self, chunk: Chunk, words: tuple[Word, ...]) -> tuple[Word, ...]:
+        kept = []
+        for w in words:
+            if not self._wanted(chunk, w.start, w.end):
+                continue
+            last = self._last_word
+            if last is not None and w.text.strip().lower() == last.text.strip().lower() and w.start - last.start < DUPLICATE_WINDOW:
+                continue
+            kept.append(w)
+            self._last_word = w
+        return tuple(kept)
+
+    def _place(self, chunk: Chunk, decoded: DecodedSegment, result: ChunkTranscript) -> Segment | None:
+        words = tuple(_map_word(chunk, w) for w in decoded.words)
+        start = chunk.to_absolute(decoded.start)
+        end = max(start, chunk.to_absolute(decoded.end, is_end=True))
+        text = decoded.text
+        overlapping = chunk.keep.start > chunk.start or chunk.keep.end < chunk.end or chunk.start < self._cursor
+        if overlapping:
+            if words:
+                kept = self._fresh_words(chunk, words)
+                if not kept:
+                    return None
+                if len(kept) != len(words):
+                    text = "".join(w.text for w in kept)
+                words, start, end = kept, kept[0].start, kept[-1].end
+            elif not self._wanted(chunk, start, end):
+                return None
+        elif words:
+            self._last_word = words[-1]
+        if not text.strip():
+            return None
+        start = max(start, self._last_start)
+        return Segment(
+            start=start,
+            end=max(end, start),
+            text=text,
+            words=words,
+            chunk=chunk.index,
+            avg_logprob=result.avg_logprob,
+            no_speech_prob=result.no_speech_prob,
+            compression_ratio=result.compression_ratio,
+        )

@@ -1,0 +1,5 @@
+"""Speech regions (silero VAD) -> chunks of at most 30 s."""
+
+from longscribe.vad.plan import plan_chunks
+
+__all__ = ["plan_chunks"]

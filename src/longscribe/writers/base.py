@@ -1,0 +1,141 @@
+"""Writer registry and the atomic output set.
+
+Each writer streams segments into a temp file next to its final name; only
+when the whole transcript is written are the temp files renamed into place,
+so a crash never leaves a half file under the final name.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, ClassVar
+
+from longscribe.errors import OptionsError, OutputError
+from longscribe.types import Segment, TranscriptInfo
+
+
+class Writer:
+    """Base of one output format. Subclasses set ``extension`` and override the hooks."""
+
+    extension: ClassVar[str] = ""
+
+    def __init__(self, out: IO[str], *, words: bool = False) -> None:
+        self.out = out
+        self.words = words
+
+    def begin(self) -> None:
+        """Called once before the first segment."""
+
+    def segment(self, index: int, segment: Segment) -> None:
+        raise NotImplementedError
+
+    def end(self, info: TranscriptInfo) -> None:
+        """Called once after the last segment, with the complete info."""
+
+
+WRITERS: dict[str, type[Writer]] = {}
+
+
+def register(cls: type[Writer]) -> type[Writer]:
+    WRITERS[cls.extension] = cls
+    return cls
+
+
+def parse_formats(spec: str) -> tuple[str, ...]:
+    """``"srt,vtt"`` or ``"all"`` -> a tuple of registered format names."""
+    names = [n.strip().lower() for n in spec.split(",") if n.strip()]
+    if names == ["all"]:
+        return tuple(WRITERS)
+    unknown = [n for n in names if n not in WRITERS]
+    if unknown or not names:
+        raise OptionsError(f"unknown output format {', '.join(unknown) or spec!r} (choose from {', '.join(WRITERS)}, all)")
+    return tuple(dict.fromkeys(names))
+
+
+def _output_problem(exc: OSError) -> str:
+    if exc.errno == errno.ENOSPC:
+        return "no space left on device"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "output directory is not writable"
+    return exc.strerror or str(exc)
+
+
+class OutputSet:
+    """All requested formats for one input, written together and committed atomically."""
+
+    def __init__(
+        self,
+        directory: str | Path,
+        stem: str,
+        formats: Iterable[str],
+        *,
+        words: bool = False,
+        opener: Callable[[Path], IO[str]] | None = None,
+    ) -> None:
+        self.directory = Path(directory)
+        self.paths = {fmt: self.directory / f"{stem}.{fmt}" for fmt in formats}
+        self._tmp = {fmt: p.with_name(f".{p.name}.{os.getpid()}.tmp") for fmt, p in self.paths.items()}
+        self._opener = opener or (lambda p: open(p, "w", encoding="utf-8", newline="\n"))
+        self._words = words
+        self._files: list[IO[str]] = []
+        self._writers: list[Writer] = []
+        self._count = 0
+
+    def __enter__(self) -> OutputSet:
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for fmt, tmp in self._tmp.items():
+                f = self._opener(tmp)
+                self._files.append(f)
+                self._writers.append(WRITERS[fmt](f, words=self._words))
+            for w in self._writers:
+                w.begin()
+        except OSError as exc:
+            self._discard()
+            raise OutputError(str(self.directory), _output_problem(exc)) from exc
+        return self
+
+    def write(self, segment: Segment) -> None:
+        self._guard(lambda: [w.segment(self._count, segment) for w in self._writers])
+        self._count += 1
+
+    def commit(self, info: TranscriptInfo) -> dict[str, Path]:
+        def finish() -> None:
+            for w in self._writers:
+                w.end(info)
+            for f in self._files:
+                f.flush()
+                os.fsync(f.fileno())
+                f.close()
+            for fmt, tmp in self._tmp.items():
+                os.replace(tmp, self.paths[fmt])
+
+        self._guard(finish)
+        return dict(self.paths)
+
+    def _guard(self, action: Callable[[], object]) -> None:
+        try:
+            action()
+        except OSError as exc:
+            self._discard()
+            raise OutputError(str(self.directory), _output_problem(exc)) from exc
+
+    def _discard(self) -> None:
+        for f in self._files:
+            try:
+                f.close()
+            except OSError:
+                pass
+        for tmp in self._tmp.values():
+            try:
+                tmp.unlink(missing_ok=True)
+            except OSError:  # the directory itself is unusable: nothing was written there
+                pass
+        self._files = []
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            self._discard()

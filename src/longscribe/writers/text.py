@@ -1,0 +1,30 @@
+"""Plain text and tab-separated values."""
+
+from __future__ import annotations
+
+from longscribe.types import Segment
+from longscribe.writers.base import Writer, register
+
+
+@register
+class TxtWriter(Writer):
+    """One segment per line, as openai-whisper writes it."""
+
+    extension = "txt"
+
+    def segment(self, index: int, segment: Segment) -> None:
+        self.out.write(segment.text.strip() + "\n")
+
+
+@register
+class TsvWriter(Writer):
+    """``start<TAB>end<TAB>text`` with integer milliseconds, as openai-whisper writes it."""
+
+    extension = "tsv"
+
+    def begin(self) -> None:
+        self.out.write("start\tend\ttext\n")
+
+    def segment(self, index: int, segment: Segment) -> None:
+        text = " ".join(segment.text.split())  # no tabs or newlines inside a field
+        self.out.write(f"{segment.start * 1000 // 16000}\t{segment.end * 1000 // 16000}\t{text}\n")

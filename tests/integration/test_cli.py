@@ -1,0 +1,111 @@
+"""The CLI as a user runs it: real subprocesses, real files, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from audio_fixtures import encode, tone, write_wav  # noqa: E402
+
+pytestmark = pytest.mark.model
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def longscribe(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "longscribe", *args], capture_output=True, text=True, cwd=cwd, env=os.environ.copy()
+    )
+
+
+@pytest.fixture
+def bad_inputs(tmp_path: Path, data_dir: Path) -> dict[str, Path]:
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "empty.mp3").write_bytes(b"")
+    (bad / "notes.mp3").write_text("not audio at all\n" * 50)
+    encode(bad / "silent-video.mp4", np.zeros(0, dtype=np.float32), "", video=True)
+    data = (data_dir / "longform_en_asterisk.mp3").read_bytes()
+    (bad / "cut.mp3").write_bytes(data[: len(data) // 40])
+    return {
+        "missing": bad / "missing.wav",
+        "directory": bad,
+        "empty": bad / "empty.mp3",
+        "text": bad / "notes.mp3",
+        "video": bad / "silent-video.mp4",
+        "truncated": bad / "cut.mp3",
+    }
+
+
+def test_bad_inputs_get_one_line_each_and_the_good_files_still_finish(
+    tmp_path: Path, data_dir: Path, bad_inputs: dict[str, Path]
+) -> None:
+    out = tmp_path / "out"
+    files = [str(data_dir / "jfk.flac"), *map(str, bad_inputs.values()), str(data_dir / "ljspeech/LJ001-0002.wav")]
+    run = longscribe("transcribe", *files, "--model", "tiny.en", "-o", str(out), "-f", "txt,json")
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("longscribe: error:")]
+    expected = {
+        "missing": "no such file",
+        "directory": "is a directory",
+        "empty": "file is empty",
+        "text": "not a readable audio",
+        "video": "has no audio track",
+    }
+    for key, problem in expected.items():
+        lines = [e for e in errors if str(bad_inputs[key]) + ":" in e]
+        assert len(lines) == 1 and problem in lines[0], (key, errors)
+    warning = [line for line in run.stderr.splitlines() if "cut.mp3" in line and "decoding stopped at" in line]
+    assert len(warning) == 1, run.stderr
+    assert (out / "jfk.txt").read_text().lower().startswith("and so my fellow americans")
+    assert (out / "LJ001-0002.txt").exists() and (out / "cut.txt").read_text().strip()
+    assert json.loads((out / "cut.json").read_text())["info"]["complete"] is False
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        f"{stem}.{ext}" for stem in ("jfk", "LJ001-0002", "cut") for ext in ("txt", "json")
+    ), "bad inputs must leave no output, not even a temp file"
+    assert "longscribe summary" in run.stderr and "failed" in run.stderr
+
+
+def test_unknown_model_is_one_line_naming_what_was_tried(tmp_path: Path, data_dir: Path) -> None:
+    run = longscribe("transcribe", str(data_dir / "jfk.flac"), "--model", "huge-v9", "-o", str(tmp_path))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines()[0].startswith("longscribe: error: ")
+    assert "model 'huge-v9' not found" in run.stderr and "hub" in run.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unwritable_output_dir_fails_before_any_work(tmp_path: Path, data_dir: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    run = longscribe("transcribe", str(data_dir / "jfk.flac"), "--model", "tiny.en", "-o", str(blocker / "out"))
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"{blocker / 'out'}:" in run.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    run = longscribe("transcribe", str(tmp_path / "nope.wav"), "--debug", "--model", "tiny.en")
+    assert run.returncode == 1 and "Traceback" in run.stderr
+
+
+def test_silence_and_tones_give_an_empty_transcript_not_invented_text(tmp_path: Path) -> None:
+    audio = np.concatenate([np.zeros(20 * 16000, np.float32), tone(10.0, 440), np.zeros(20 * 16000, np.float32)])
+    write_wav(tmp_path / "quiet.wav", audio)
+    run = longscribe("transcribe", str(tmp_path / "quiet.wav"), "--model", "base", "-o", str(tmp_path), "-f", "txt,srt")
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "quiet.txt").read_text() == "" and (tmp_path / "quiet.srt").read_text() == ""
+
+
+def test_the_readme_sample_command_works(tmp_path: Path) -> None:
+    run = longscribe("transcribe", str(ROOT / "samples" / "jfk.mp3"), "-o", str(tmp_path))
+    assert run.returncode == 0, run.stderr
+    text = (tmp_path / "jfk.txt").read_text().lower()
+    assert "ask not what your country can do for you" in text
+    assert {p.suffix for p in tmp_path.iterdir()} == {".txt", ".srt", ".vtt", ".json", ".tsv"}
+    assert "language en" in run.stderr

@@ -1,0 +1,115 @@
+"""The pipeline (decode -> chunks -> engine -> stitching) with a FakeEngine."""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from longscribe import Progress, Transcriber
+from longscribe.engines import FakeEngine
+from longscribe.errors import EngineError
+from longscribe.types import SAMPLE_RATE
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from audio_fixtures import tone, write_wav  # noqa: E402
+
+S = SAMPLE_RATE
+
+
+def word_numbers(segments: list) -> list[int]:  # type: ignore[type-arg]
+    return [int(m) for s in segments for m in re.findall(r"w(\d+)", s.text)]
+
+
+@pytest.fixture
+def noise_file(tmp_path: Path) -> Path:
+    """100 s of non-silent audio: the fake engine hears a word every 0.5 s."""
+    return write_wav(tmp_path / "noise.wav", tone(100.0, level=0.2))
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 8])
+def test_fixed_windows_give_every_word_once_in_order(noise_file: Path, batch_size: int) -> None:
+    engine = FakeEngine()
+    t = Transcriber(engine=engine, vad=False, batch_size=batch_size)
+    segments = list(t.transcribe(noise_file))
+    numbers = word_numbers(segments)
+    expected = list(range(0, (100 * S - engine.word_length) // engine.word_every + 1))
+    assert numbers == expected, "a word was dropped or repeated at a window seam"
+    words = [w for s in segments for w in s.words]
+    assert [w.start for w in words] == [n * engine.word_every for n in expected], "positions are exact"
+    assert max(len(b) for b in engine.calls) <= batch_size
+
+
+def test_vad_chunks_of_real_speech_hold_only_speech_and_map_back_exactly(data_dir: Path) -> None:
+    engine = FakeEngine(word_every=S // 10, word_length=S // 20)
+    transcription = Transcriber(engine=engine).transcribe(data_dir / "jfk.flac")
+    segments = list(transcription)
+    numbers = word_numbers(segments)
+    assert numbers == sorted(set(numbers)), "words must come out once each, in time order"
+    assert 60 < len(numbers) < 110, "jfk.flac has ~10 s of speech in 11 s"
+    for s in segments:
+        for w in s.words:
+            assert w.start == int(w.text.strip()[1:]) * engine.word_every
+    assert transcription.info.complete and transcription.info.duration == 11 * S
+    assert transcription.info.language == "en"
+
+
+def test_silence_gives_an_empty_transcript(tmp_path: Path) -> None:
+    path = write_wav(tmp_path / "silence.wav", np.zeros(60 * S, dtype=np.float32))
+    for vad in (True, False):
+        transcription = Transcriber(engine=FakeEngine(), vad=vad).transcribe(path)
+        assert list(transcription) == []
+        assert transcription.info.complete
+
+
+def test_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) -> None:
+    engine = FakeEngine(language="de")
+    transcription = Transcriber(engine=engine, vad=False, batch_size=2).transcribe(noise_file)
+    list(transcription)
+    assert engine.requests[0].language is None
+    assert all(r.language == "de" for r in engine.requests[1:])
+    assert transcription.info.language == "de"
+
+
+def test_previous_text_prompting_decodes_one_chunk_at_a_time(noise_file: Path) -> None:
+    engine = FakeEngine()
+    list(Transcriber(engine=engine, vad=False, batch_size=4, condition_on_previous_text=True).transcribe(noise_file))
+    assert all(len(c) == 1 for c in engine.calls)
+    assert engine.requests[0].prompts == (None,)
+    assert engine.requests[1].prompts[0] and engine.requests[1].prompts[0].endswith(" w53")  # 30 s window, authority up to 27 s
+
+
+def test_an_engine_failure_surfaces_and_stops_the_decode_thread(noise_file: Path) -> None:
+    transcription = Transcriber(engine=FakeEngine(fail_chunks=frozenset({2})), vad=False, batch_size=1).transcribe(
+        noise_file
+    )
+    with pytest.raises(EngineError):
+        list(transcription)
+    assert not any(t.name == "longscribe-feed" and t.is_alive() for t in threading.enumerate())
+
+
+def test_progress_reports_audio_done_up_to_the_full_duration(noise_file: Path) -> None:
+    events: list[Progress] = []
+    list(Transcriber(engine=FakeEngine(), vad=False).transcribe(noise_file, on_progress=events.append))
+    done = [e.done for e in events]
+    assert done == sorted(done) and done[-1] == 100 * S
+    assert events[-1].total == 100 * S
+
+
+def test_decoding_runs_ahead_of_the_engine_only_by_a_bounded_queue(noise_file: Path) -> None:
+    depths: list[int] = []
+
+    class Slow(FakeEngine):
+        def transcribe(self, batch, options, request):  # type: ignore[no-untyped-def]
+            depths.append(transcription._feed._queue.qsize())  # noqa: SLF001
+            threading.Event().wait(0.05)
+            return super().transcribe(batch, options, request)
+
+    t = Transcriber(engine=Slow(), vad=False, batch_size=1)
+    transcription = t.transcribe(noise_file)
+    list(transcription)
+    assert max(depths) <= 2  # QUEUE_BATCHES * batch_size

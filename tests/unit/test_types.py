@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+import pytest
+
+from longscribe.types import Chunk, Span
+
+
+def test_chunk_maps_local_positions_to_the_original_timeline_exactly() -> None:
+    chunk = Chunk(0, (Span(1000, 1500), Span(4000, 4100), Span(9000, 9300)), keep=Span(1000, 9300))
+    assert chunk.num_samples == 900
+    assert chunk.to_absolute(0) == 1000
+    assert chunk.to_absolute(499) == 1499
+    assert chunk.to_absolute(500) == 4000  # a start on the seam belongs to the later span
+    assert chunk.to_absolute(500, is_end=True) == 1500  # an end on the seam to the earlier one
+    assert chunk.to_absolute(650) == 9050
+    assert chunk.to_absolute(900, is_end=True) == 9300
+    assert chunk.to_absolute(5000) == 9300  # past the end is clamped
+
+
+def test_span_rejects_negative_or_reversed_ranges() -> None:
+    with pytest.raises(ValueError):
+        Span(10, 5)
+    with pytest.raises(ValueError):
+        Span(-1, 5)
