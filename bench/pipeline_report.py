@@ -30,10 +30,21 @@ CLIPS = [("jfk.flac", "en"), ("lucier.mp3", "en"), ("librivox_es_galdos.mp3", "e
 
 
 def machine() -> dict[str, Any]:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    return {"cpu": cpu, "cores": os.cpu_count(), "ram_gib": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30),
-            "python": platform.python_version(), "os": platform.platform()}
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "ram_gib": round(os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") / 2**30),
+        "python": platform.python_version(),
+        "os": platform.platform(),
+    }
 
 
 def clips(models: list[str]) -> list[dict[str, Any]]:
@@ -48,23 +59,51 @@ def clips(models: list[str]) -> list[dict[str, Any]]:
             text = "".join(s.text for s in transcription)
             wall = time.perf_counter() - started
             rates = error_rates((DATA / clip).with_suffix(".txt").read_text(), text, language)
-            rows.append({"model": model, "clip": clip, "language": transcription.info.language,
-                         "audio_s": round(transcription.info.duration_s, 2), "wall_s": round(wall, 2),
-                         "speed_x": round(transcription.info.duration_s / wall, 1), **rates.as_dict()})
+            rows.append(
+                {
+                    "model": model,
+                    "clip": clip,
+                    "language": transcription.info.language,
+                    "audio_s": round(transcription.info.duration_s, 2),
+                    "wall_s": round(wall, 2),
+                    "speed_x": round(transcription.info.duration_s / wall, 1),
+                    **rates.as_dict(),
+                }
+            )
     return rows
 
 
 def longscribe_run(path: Path, reference: str | None, out: Path, model: str) -> dict[str, Any]:
-    run = run_measured([sys.executable, "-m", "longscribe", "transcribe", str(path), "--model", model,
-                        "-o", str(out), "-f", "json", "--quiet"])
+    run = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "longscribe",
+            "transcribe",
+            str(path),
+            "--model",
+            model,
+            "-o",
+            str(out),
+            "-f",
+            "json",
+            "--quiet",
+        ]
+    )
     if run.returncode:
         raise RuntimeError(run.stderr)
     doc = json.loads((out / f"{path.stem}.json").read_text())
     info = doc["info"]
-    row = {"runner": "longscribe", "model": model, "audio_s": info["duration"], "load_s": info["timings"]["load"],
-           "transcribe_s": info["timings"]["transcribe"], "process_wall_s": round(run.wall_seconds, 1),
-           "speed_x": round(info["duration"] / info["timings"]["transcribe"], 1),
-           "peak_rss_mib": round(run.peak_rss_bytes / 2**20)}
+    row = {
+        "runner": "longscribe",
+        "model": model,
+        "audio_s": info["duration"],
+        "load_s": info["timings"]["load"],
+        "transcribe_s": info["timings"]["transcribe"],
+        "process_wall_s": round(run.wall_seconds, 1),
+        "speed_x": round(info["duration"] / info["timings"]["transcribe"], 1),
+        "peak_rss_mib": round(run.peak_rss_bytes / 2**20),
+    }
     if reference is not None:
         row.update(error_rates(reference, doc["text"]).as_dict())
     return row
@@ -75,11 +114,17 @@ def baseline_run(mode: str, path: Path, reference: str, model: str) -> dict[str,
     if run.returncode:
         raise RuntimeError(run.stderr)
     doc = json.loads(run.stdout)
-    return {"runner": f"faster-whisper {mode}", "model": model, "audio_s": round(doc["audio_seconds"], 1),
-            "load_s": round(doc["load_seconds"], 2), "transcribe_s": round(doc["transcribe_seconds"], 1),
-            "process_wall_s": round(run.wall_seconds, 1),
-            "speed_x": round(doc["audio_seconds"] / doc["transcribe_seconds"], 1),
-            "peak_rss_mib": round(run.peak_rss_bytes / 2**20), **error_rates(reference, doc["text"]).as_dict()}
+    return {
+        "runner": f"faster-whisper {mode}",
+        "model": model,
+        "audio_s": round(doc["audio_seconds"], 1),
+        "load_s": round(doc["load_seconds"], 2),
+        "transcribe_s": round(doc["transcribe_seconds"], 1),
+        "process_wall_s": round(run.wall_seconds, 1),
+        "speed_x": round(doc["audio_seconds"] / doc["transcribe_seconds"], 1),
+        "peak_rss_mib": round(run.peak_rss_bytes / 2**20),
+        **error_rates(reference, doc["text"]).as_dict(),
+    }
 
 
 def main() -> int:
@@ -88,15 +133,21 @@ def main() -> int:
     parser.add_argument("--model", default="base")
     parser.add_argument("--skip-long", action="store_true", help="no 2-hour run")
     args = parser.parse_args()
-    report: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "clips": clips(["tiny.en", "base"])}
+    report: dict[str, Any] = {
+        "machine": machine(),
+        "date": time.strftime("%Y-%m-%d"),
+        "clips": clips(["tiny.en", "base"]),
+    }
     segments = read_segments(DATA / "longform_en_asterisk.segments.tsv")
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         cut = pause_before(segments, 600.0)
         ten = write_slice(DATA / "longform_en_asterisk.mp3", tmp / "en10.wav", cut)
         reference = reference_text(segments, cut)
-        report["ten_minutes"] = [longscribe_run(ten, reference, tmp, args.model),
-                                 baseline_run("sequential", ten, reference, args.model)]
+        report["ten_minutes"] = [
+            longscribe_run(ten, reference, tmp, args.model),
+            baseline_run("sequential", ten, reference, args.model),
+        ]
         if not args.skip_long:
             two = tmp / "two-hours.wav"
             write_concat([DATA / "longform_en_asterisk.mp3", DATA / "longform_es_asterisk.mp3"], two, minutes=120)

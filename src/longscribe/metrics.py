@@ -13,8 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
-_SYMBOLS = {"en": {"*": " star ", "#": " pound ", "%": " percent ", "&": " and "},
-            "es": {"*": " asterisco ", "#": " numeral ", "%": " por ciento "}}
+_SYMBOLS = {
+    "en": {"*": " star ", "#": " pound ", "%": " percent ", "&": " and "},
+    "es": {"*": " asterisco ", "#": " numeral ", "%": " por ciento "},
+}
 
 
 def _number_words(match: re.Match[str], language: str) -> str:

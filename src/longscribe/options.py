@@ -5,13 +5,15 @@ Variants are made with :func:`dataclasses.replace`, which validates again.
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from longscribe.errors import OptionsError
 
 Task = Literal["transcribe", "translate"]
-DEVICES = ("auto", "cpu", "cuda")
+DEVICES = ("auto", "cpu", "cuda", "metal")
+QUALITIES = ("fast", "balanced", "best")
 COMPUTE_TYPES = (
     "auto",
     "default",
@@ -52,8 +54,15 @@ class TranscribeOptions:
     """Everything that shapes a transcription. Defaults live here and nowhere else."""
 
     model: str = "base"
-    device: str = "auto"
-    compute_type: str = "auto"
+    """A name (tiny.en, base, ...), a model dir, a hub id, or "auto" (see quality, deadline)."""
+    device: str | None = None
+    """auto, cpu, cuda, cuda:N or metal; None: $LONGSCRIBE_DEVICE, else auto."""
+    compute_type: str | None = None
+    """None: $LONGSCRIBE_COMPUTE_TYPE, else the best for the device."""
+    quality: str = "balanced"
+    """With model="auto": fast, balanced or best (speed the model must reach)."""
+    deadline_seconds: float | None = None
+    """With model="auto": finish the input within this many seconds."""
     cpu_threads: int = 0
     """CTranslate2 intra-op threads; 0 = one per core."""
     language: str | None = None
@@ -75,7 +84,8 @@ class TranscribeOptions:
     overlap_seconds: float = 6.0
     """Only without VAD: overlap between neighbouring 30 s windows; it must be longer
     than the tail Whisper may drop at a window's end."""
-    batch_size: int = 4
+    batch_size: int | None = None
+    """Chunks per engine call; None: chosen for the device (GPU: from free memory)."""
     seed: int = 0
     """Seeds temperature-fallback sampling, so reruns give the same text."""
 
@@ -85,18 +95,20 @@ class TranscribeOptions:
     def validate(self) -> None:
         if not self.model:
             raise OptionsError("model must not be empty")
-        if self.device not in DEVICES:
-            raise OptionsError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
-        if self.compute_type not in COMPUTE_TYPES:
-            raise OptionsError(
-                f"compute type must be one of {', '.join(COMPUTE_TYPES)}, got {self.compute_type!r}"
-            )
+        if self.device is not None and not re.fullmatch(r"(auto|cpu|metal|cuda(:\d+)?)", self.device):
+            raise OptionsError(f"device must be auto, cpu, cuda, cuda:N or metal, got {self.device!r}")
+        if self.quality not in QUALITIES:
+            raise OptionsError(f"quality must be one of {', '.join(QUALITIES)}, got {self.quality!r}")
+        if self.deadline_seconds is not None and self.deadline_seconds <= 0:
+            raise OptionsError("deadline must be positive")
+        if self.compute_type is not None and self.compute_type not in COMPUTE_TYPES:
+            raise OptionsError(f"compute type must be one of {', '.join(COMPUTE_TYPES)}, got {self.compute_type!r}")
         if self.task not in ("transcribe", "translate"):
             raise OptionsError(f"task must be transcribe or translate, got {self.task!r}")
         if self.language is not None and not (2 <= len(self.language) <= 3 and self.language.isalpha()):
             raise OptionsError(f"language must be a language code such as 'en', got {self.language!r}")
         for name in ("beam_size", "best_of", "batch_size"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise OptionsError(f"{name.replace('_', ' ')} must be >= 1")
         if self.cpu_threads < 0:
             raise OptionsError("cpu threads must be >= 0")

@@ -183,6 +183,10 @@ class TranscriptInfo:
     """Samples inside VAD speech regions (all of them without VAD)."""
     timings: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    choices: list[str] = field(default_factory=list)
+    """Why this model, device, compute type and batch size were chosen."""
+    fallbacks: list[str] = field(default_factory=list)
+    """Recoveries during the run (e.g. out of GPU memory: smaller batch, smaller type, CPU)."""
     complete: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -16,7 +16,20 @@ GB = 1024**3
 
 def peak_rss(path: Path, out: Path) -> int:
     run = run_measured(
-        [sys.executable, "-m", "longscribe", "transcribe", str(path), "--model", "base", "-o", str(out), "-f", "txt", "--quiet"]
+        [
+            sys.executable,
+            "-m",
+            "longscribe",
+            "transcribe",
+            str(path),
+            "--model",
+            "base",
+            "-o",
+            str(out),
+            "-f",
+            "txt",
+            "--quiet",
+        ]
     )
     assert run.returncode == 0, run.stderr
     assert (out / f"{path.stem}.txt").stat().st_size > 1000

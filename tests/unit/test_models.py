@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from longscribe import ModelNotFoundError
-from longscribe.models import resolve_model
 from longscribe.models import resolve as resolve_mod
+from longscribe.models import resolve_model
 from longscribe.models.bundles import BUNDLES, Bundle
 
 
@@ -61,8 +61,11 @@ def split_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Bundle:
         (site / "fakepart_two" / "data" / name).write_text(name)
     monkeypatch.syspath_prepend(str(site))
     bundle = Bundle(
-        "fake", ("fakepart_one", "fakepart_two"), ("fakepart-one", "fakepart-two"),
-        ("data/model.bin.part1", "data/model.bin.part2"), "data",
+        "fake",
+        ("fakepart_one", "fakepart_two"),
+        ("fakepart-one", "fakepart-two"),
+        ("data/model.bin.part1", "data/model.bin.part2"),
+        "data",
     )
     monkeypatch.setitem(BUNDLES, "fake", (bundle,))
     monkeypatch.setenv("LONGSCRIBE_CACHE_DIR", str(tmp_path / "cache"))

@@ -80,7 +80,9 @@ def test_previous_text_prompting_decodes_one_chunk_at_a_time(noise_file: Path) -
     list(Transcriber(engine=engine, vad=False, batch_size=4, condition_on_previous_text=True).transcribe(noise_file))
     assert all(len(c) == 1 for c in engine.calls)
     assert engine.requests[0].prompts == (None,)
-    assert engine.requests[1].prompts[0] and engine.requests[1].prompts[0].endswith(" w53")  # 30 s window, authority up to 27 s
+    assert engine.requests[1].prompts[0] and engine.requests[1].prompts[0].endswith(
+        " w53"
+    )  # 30 s window, authority up to 27 s
 
 
 def test_an_engine_failure_surfaces_and_stops_the_decode_thread(noise_file: Path) -> None:

@@ -65,7 +65,7 @@ class AudioStream:
             self._container.close()
             raise NoAudioStreamError(self.path, "has no audio track")
         self._stream = streams[0]
-        self._stream.thread_type = "AUTO"
+        self._stream.codec_context.thread_type = "AUTO"
         self.expected_samples = _expected_samples(self._container, self._stream)
         self.decoded = 0
         self.warnings: list[str] = []

@@ -31,7 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     from longscribe.models import resolve_model
 
     started = time.perf_counter()
-    model = WhisperModel(resolve_model(args.model).path, device="cpu", compute_type=args.compute_type, cpu_threads=args.threads)
+    model = WhisperModel(
+        resolve_model(args.model).path, device="cpu", compute_type=args.compute_type, cpu_threads=args.threads
+    )
     load = time.perf_counter() - started
     started = time.perf_counter()
     if args.mode == "sequential":
@@ -42,8 +44,13 @@ def main(argv: list[str] | None = None) -> int:
     text = " ".join(s.text.strip() for s in segments)
     elapsed = time.perf_counter() - started
     json.dump(
-        {"text": text, "audio_seconds": info.duration, "load_seconds": load, "transcribe_seconds": elapsed,
-         "language": info.language},
+        {
+            "text": text,
+            "audio_seconds": info.duration,
+            "load_seconds": load,
+            "transcribe_seconds": elapsed,
+            "language": info.language,
+        },
         sys.stdout,
     )
     return 0

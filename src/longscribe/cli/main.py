@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from longscribe import __version__
+from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 
 
@@ -18,6 +19,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"longscribe {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_transcribe_parser(sub)
+    add_devices_parser(sub)
     return parser
 
 

@@ -56,13 +56,25 @@ class Ct2Engine:
     name = "ct2"
 
     def __init__(
-        self, model_dir: str, *, device: str = "cpu", compute_type: str = "int8", cpu_threads: int = 0, workers: int = 1
+        self,
+        model_dir: str,
+        *,
+        device: str = "cpu",
+        device_index: int = 0,
+        compute_type: str = "int8",
+        cpu_threads: int = 0,
+        workers: int = 1,
     ) -> None:
         from faster_whisper import WhisperModel
 
         try:
             self._whisper = WhisperModel(
-                model_dir, device=device, compute_type=compute_type, cpu_threads=cpu_threads, num_workers=workers
+                model_dir,
+                device=device,
+                device_index=device_index,
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                num_workers=workers,
             )
         except (RuntimeError, ValueError) as exc:
             raise EngineError(f"cannot load {model_dir} on {device}/{compute_type}: {exc}") from exc
@@ -77,11 +89,21 @@ class Ct2Engine:
     ) -> list[ChunkTranscript]:
         if not batch:
             return []
+        try:
+            return self._transcribe(batch, options, request)
+        except RuntimeError as exc:  # CTranslate2 raises RuntimeError, e.g. "CUDA failed with error out of memory"
+            raise EngineError(f"{self.device}/{self.compute_type}: {exc}") from exc
+
+    def _transcribe(
+        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+    ) -> list[ChunkTranscript]:
         features = np.stack([self._features(item.audio) for item in batch])
         encoded = self._whisper.encode(features)
         language, language_prob = self._language(encoded, request.language)
         tokenizer = self._tokenizer(options.task, language)
-        prompts = [self._prompt(tokenizer, options, request.prompts[i] if request.prompts else None) for i in range(len(batch))]
+        prompts = [
+            self._prompt(tokenizer, options, request.prompts[i] if request.prompts else None) for i in range(len(batch))
+        ]
         decodes = self._generate(encoded, prompts, tokenizer, options, options.temperatures[0])
         for i, decode in enumerate(decodes):
             reason = decode.retry_reason(options)
@@ -120,7 +142,9 @@ class Ct2Engine:
         key = (task, language)
         if key not in self._tokenizers:
             try:
-                self._tokenizers[key] = Tokenizer(self._whisper.hf_tokenizer, self.multilingual, task=task, language=language)
+                self._tokenizers[key] = Tokenizer(
+                    self._whisper.hf_tokenizer, self.multilingual, task=task, language=language
+                )
             except ValueError as exc:
                 raise OptionsError(str(exc)) from exc
         return self._tokenizers[key]
@@ -137,7 +161,9 @@ class Ct2Engine:
 
         sampling: dict[str, Any]
         if temperature > 0:
-            sampling = dict(beam_size=1, num_hypotheses=options.best_of, sampling_topk=0, sampling_temperature=temperature)
+            sampling = dict(
+                beam_size=1, num_hypotheses=options.best_of, sampling_topk=0, sampling_temperature=temperature
+            )
         else:
             sampling = dict(beam_size=options.beam_size, patience=options.patience)
         results = self._model.generate(
@@ -153,7 +179,8 @@ class Ct2Engine:
             **sampling,
         )
         return [
-            self._decode_of(result, tokenizer, options, temperature, len(prompt)) for result, prompt in zip(results, prompts)
+            self._decode_of(result, tokenizer, options, temperature, len(prompt))
+            for result, prompt in zip(results, prompts)
         ]
 
     def _decode_of(

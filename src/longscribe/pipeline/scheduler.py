@@ -2,18 +2,32 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 
 from longscribe.engines.base import DecodeRequest, Engine
+from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
 from longscribe.types import ChunkAudio, ChunkTranscript
 
+log = logging.getLogger(__name__)
 
-def batched(items: Iterable[ChunkAudio], size: int) -> Iterator[list[ChunkAudio]]:
+OOM_MARKERS = ("out of memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED")
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """CTranslate2 reports CUDA allocation failures as "CUDA failed with error out of memory" (or cuBLAS's)."""
+    text = str(exc)
+    return any(marker.lower() in text.lower() for marker in OOM_MARKERS)
+
+
+def batched(items: Iterable[ChunkAudio], size: Callable[[], int]) -> Iterator[list[ChunkAudio]]:
+    """Consecutive items in lists of ``size()`` (read again for every batch: it may shrink)."""
     batch: list[ChunkAudio] = []
     for item in items:
         batch.append(item)
-        if len(batch) == size:
+        if len(batch) >= size():
             yield batch
             batch = []
     if batch:
@@ -26,24 +40,68 @@ class BatchScheduler:
     The file's language is detected on its first chunk and then fixed, so the
     text does not depend on the batch size. With previous-text prompting each
     chunk needs the text of the one before, so batches shrink to one chunk.
+
+    Out of GPU memory, the same chunks are decoded again in two halves (and
+    later batches stay at the smaller size); at one chunk, ``recover`` gives a
+    smaller engine (compute type, then CPU). Results are only kept from calls
+    that succeeded, so no chunk is lost or decoded into the output twice.
     """
 
-    def __init__(self, engine: Engine, options: TranscribeOptions) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        options: TranscribeOptions,
+        batch_size: int,
+        *,
+        recover: Callable[[], Engine | None] | None = None,
+    ) -> None:
         self.engine = engine
         self.options = options
+        self.batch_size = 1 if options.condition_on_previous_text else batch_size
         self.engine_seconds = 0.0
+        self.events: list[str] = []
+        self._recover = recover
+        self._language = options.language
 
     def run(self, chunks: Iterable[ChunkAudio], previous_text: Callable[[], str]) -> Iterator[ChunkTranscript]:
-        import time
+        for batch in batched(chunks, lambda: self.batch_size):
+            prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
+            yield from self._decode(batch, prompts)
 
-        options = self.options
-        language = options.language
-        size = 1 if options.condition_on_previous_text else options.batch_size
-        for batch in batched(chunks, size):
-            prompts = (previous_text() or None,) if options.condition_on_previous_text else ()
-            started = time.perf_counter()
-            results = self.engine.transcribe(batch, options, DecodeRequest(language, prompts))
+    def _decode(self, batch: list[ChunkAudio], prompts: tuple[str | None, ...]) -> list[ChunkTranscript]:
+        request = DecodeRequest(self._language, prompts)
+        started = time.perf_counter()
+        try:
+            results = self.engine.transcribe(batch, self.options, request)
+        except EngineError as exc:
+            if not is_out_of_memory(exc):
+                raise
+            return self._after_oom(batch, prompts, exc)
+        finally:
             self.engine_seconds += time.perf_counter() - started
-            if language is None and results:
-                language = results[0].language
-            yield from results
+        if self._language is None and results:
+            self._language = results[0].language
+        return results
+
+    def _after_oom(
+        self, batch: list[ChunkAudio], prompts: tuple[str | None, ...], exc: EngineError
+    ) -> list[ChunkTranscript]:
+        if len(batch) > 1:
+            half = len(batch) // 2
+            self.batch_size = max(1, min(self.batch_size, half))
+            self._note(
+                f"out of GPU memory at batch size {len(batch)}: chunks {batch[0].chunk.index}-"
+                f"{batch[-1].chunk.index} decoded again as {half} + {len(batch) - half}"
+            )
+            first = self._decode(batch[:half], prompts[:half])
+            return first + self._decode(batch[half:], prompts[half:])
+        engine = self._recover() if self._recover else None
+        if engine is None:
+            raise exc
+        self.engine = engine
+        self._note(f"out of GPU memory at batch size 1: now on {engine.device}/{engine.compute_type}")
+        return self._decode(batch, prompts)
+
+    def _note(self, event: str) -> None:
+        log.warning("%s", event)
+        self.events.append(event)

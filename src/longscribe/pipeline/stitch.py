@@ -67,7 +67,11 @@ class Stitcher:
             if not self._wanted(chunk, w.start, w.end):
                 continue
             last = self._last_word
-            if last is not None and w.text.strip().lower() == last.text.strip().lower() and w.start - last.start < DUPLICATE_WINDOW:
+            if (
+                last is not None
+                and w.text.strip().lower() == last.text.strip().lower()
+                and w.start - last.start < DUPLICATE_WINDOW
+            ):
                 continue
             kept.append(w)
             self._last_word = w

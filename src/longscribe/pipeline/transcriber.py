@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields, replace
@@ -10,16 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.engines.base import Engine
-from longscribe.errors import OptionsError
+from longscribe.errors import OptionsError, UnsupportedDeviceError
+from longscribe.hardware import Hardware, detect
+from longscribe.models import resolve_model
+from longscribe.models.catalog import available_models, pick_model
 from longscribe.options import TranscribeOptions
 from longscribe.pipeline.feed import ChunkFeed
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.stitch import Stitcher
-from longscribe.types import Segment, TranscriptInfo
+from longscribe.selection import Placement, next_after_oom, place
+from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
 
 log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 2  # how many batches of chunks may wait, decoded, ahead of the engine
+DEFAULT_BATCH_SIZE = 4
 
 
 @dataclass(frozen=True)
@@ -44,7 +51,12 @@ class Transcription:
     """
 
     def __init__(
-        self, path: str, feed: ChunkFeed, scheduler: BatchScheduler, info: TranscriptInfo, on_progress: ProgressCallback | None
+        self,
+        path: str,
+        feed: ChunkFeed,
+        scheduler: BatchScheduler,
+        info: TranscriptInfo,
+        on_progress: ProgressCallback | None,
     ) -> None:
         self.path = path
         self.info = info
@@ -81,6 +93,9 @@ class Transcription:
             info.timings["transcribe"] = time.perf_counter() - started
             info.timings["engine"] = self._scheduler.engine_seconds
             info.timings["decode_vad"] = self._feed.busy_seconds
+            info.fallbacks = list(self._scheduler.events)
+            info.device = self._scheduler.engine.device
+            info.compute_type = self._scheduler.engine.compute_type
         info.complete = True
         self._report(info.duration, started)
 
@@ -98,48 +113,132 @@ class Transcriber:
     (tests use :class:`~longscribe.engines.FakeEngine`).
     """
 
-    def __init__(self, options: TranscribeOptions | None = None, /, *, engine: Engine | None = None, **fields_: Any) -> None:
+    def __init__(
+        self,
+        options: TranscribeOptions | None = None,
+        /,
+        *,
+        engine: Engine | None = None,
+        hardware: Hardware | None = None,
+        **fields_: Any,
+    ) -> None:
         known = {f.name for f in fields(TranscribeOptions)}
         unknown = sorted(set(fields_) - known)
         if unknown:
             raise OptionsError(f"unknown option(s): {', '.join(unknown)}")
         self.options = replace(options or TranscribeOptions(), **fields_)
         self._engine = engine
+        self._hardware = hardware
+        self.placement: Placement | None = None
         self.model_name = self.options.model
         self.model_path = ""
         self.model_source = "injected" if engine is not None else ""
-        self.device_reason = ""
+        self.model_reason = ""
         self.load_seconds = 0.0
+
+    @property
+    def hardware(self) -> Hardware:
+        if self._hardware is None:
+            self._hardware = detect()
+        return self._hardware
 
     @property
     def engine(self) -> Engine:
         """The loaded engine; the model is resolved and loaded on first use."""
         if self._engine is None:
-            self._engine = self._load()
+            self.load()
+        assert self._engine is not None
         return self._engine
 
-    def _load(self) -> Engine:
-        from longscribe.engines.ct2 import Ct2Engine
-        from longscribe.hardware import choose_device
-        from longscribe.models import resolve_model
+    @property
+    def batch_size(self) -> int:
+        if self.options.batch_size:
+            return self.options.batch_size
+        return self.placement.batch_size if self.placement else DEFAULT_BATCH_SIZE
 
+    def load(self, audio_seconds: float | None = None) -> None:
+        """Resolve the model (``auto``: pick one for ``audio_seconds``), place it and load it."""
+        if self._engine is not None:
+            return
         started = time.perf_counter()
-        resolved = resolve_model(self.options.model)
-        choice = choose_device(self.options.device, self.options.compute_type)
-        engine = Ct2Engine(
-            resolved.path, device=choice.device, compute_type=choice.compute_type, cpu_threads=self.options.cpu_threads
+        name = self._model_name(audio_seconds)
+        resolved = resolve_model(name)
+        model_bytes = (Path(resolved.path) / "model.bin").stat().st_size
+        self.placement = place(
+            self.hardware,
+            device=self.options.device,
+            compute_type=self.options.compute_type,
+            batch_size=self.options.batch_size,
+            model_bytes=model_bytes,
+            env=os.environ,
         )
         self.model_name, self.model_path, self.model_source = resolved.name, resolved.path, resolved.source
-        self.device_reason = choice.reason
+        self._engine = self._build(self.placement)
         self.load_seconds = time.perf_counter() - started
-        log.info("loaded %s (%s) on %s/%s in %.1fs", resolved.name, resolved.source, choice.device, choice.compute_type, self.load_seconds)
-        return engine
+        log.info(
+            "loaded %s (%s) on %s in %.1fs: %s",
+            resolved.name,
+            resolved.source,
+            self.placement.label,
+            self.load_seconds,
+            "; ".join(self.placement.reasons),
+        )
+
+    def unload(self) -> None:
+        """Free the model; the next transcription loads it again."""
+        self._engine = None
+        gc.collect()
+
+    def _model_name(self, audio_seconds: float | None) -> str:
+        if self.options.model != "auto":
+            return self.options.model
+        hw = self.hardware
+        device = place(hw, device=self.options.device, compute_type=self.options.compute_type, env=os.environ).device
+        pick = pick_model(
+            available_models(),
+            device=device,
+            physical_cores=hw.cpu.physical_cores,
+            quality=self.options.quality,
+            deadline_seconds=self.options.deadline_seconds,
+            audio_seconds=audio_seconds,
+            language=self.options.language,
+        )
+        self.model_reason = pick.reason
+        log.info("model auto: %s", pick.reason)
+        return pick.name
+
+    def _build(self, placement: Placement) -> Engine:
+        from longscribe.engines.ct2 import Ct2Engine
+
+        if placement.engine != "ct2":
+            raise UnsupportedDeviceError(f"no {placement.engine} engine in this version")
+        return Ct2Engine(
+            self.model_path,
+            device=placement.device,
+            device_index=placement.device_index,
+            compute_type=placement.compute_type,
+            cpu_threads=self.options.cpu_threads,
+        )
+
+    def _recover_from_oom(self) -> Engine | None:
+        """Called at batch size 1 after a GPU out-of-memory error: the next smaller placement."""
+        if self.placement is None:
+            return None
+        smaller = next_after_oom(self.placement, self.hardware)
+        if smaller is None:
+            return None
+        self._engine = None
+        gc.collect()
+        self.placement = smaller
+        self._engine = self._build(smaller)
+        return self._engine
 
     def transcribe(self, path: str | Path, on_progress: ProgressCallback | None = None) -> Transcription:
         """Open ``path`` (errors about the file raise here) and return its lazy transcription."""
-        depth = QUEUE_BATCHES * self.options.batch_size
-        feed = ChunkFeed(path, self.options, depth)
+        feed = ChunkFeed(path, self.options, QUEUE_BATCHES * self.batch_size)
         try:
+            if self._engine is None:
+                self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
         except BaseException:
             feed.close()
@@ -154,6 +253,9 @@ class Transcriber:
             options=self.options.as_dict(),
             timings={"load": self.load_seconds},
         )
-        if self.device_reason:
-            info.options["device_reason"] = self.device_reason
-        return Transcription(str(path), feed, BatchScheduler(engine, self.options), info, on_progress)
+        if self.placement is not None:
+            info.choices = list(self.placement.reasons)
+        if self.model_reason:
+            info.choices.insert(0, f"model: {self.model_reason}")
+        scheduler = BatchScheduler(engine, self.options, self.batch_size, recover=self._recover_from_oom)
+        return Transcription(str(path), feed, scheduler, info, on_progress)

@@ -20,8 +20,8 @@ def plan_chunks(stream: AudioStream, options: TranscribeOptions) -> Iterator[Chu
     if not options.vad:
         for _ in stream.windows(PLAN_WINDOW):
             pass
-        window = int(MAX_CHUNK_SECONDS * SAMPLE_RATE)
-        yield from fixed_windows(stream.decoded, window, int(options.overlap_seconds * SAMPLE_RATE))
+        window_samples = int(MAX_CHUNK_SECONDS * SAMPLE_RATE)
+        yield from fixed_windows(stream.decoded, window_samples, int(options.overlap_seconds * SAMPLE_RATE))
         return
     pad = options.vad_options.speech_pad_ms * SAMPLE_RATE // 1000
     silero = SileroStream()

@@ -51,7 +51,9 @@ def parse_formats(spec: str) -> tuple[str, ...]:
         return tuple(WRITERS)
     unknown = [n for n in names if n not in WRITERS]
     if unknown or not names:
-        raise OptionsError(f"unknown output format {', '.join(unknown) or spec!r} (choose from {', '.join(WRITERS)}, all)")
+        raise OptionsError(
+            f"unknown output format {', '.join(unknown) or spec!r} (choose from {', '.join(WRITERS)}, all)"
+        )
     return tuple(dict.fromkeys(names))
 
 
@@ -99,7 +101,11 @@ class OutputSet:
         return self
 
     def write(self, segment: Segment) -> None:
-        self._guard(lambda: [w.segment(self._count, segment) for w in self._writers])
+        def write_all() -> None:
+            for w in self._writers:
+                w.segment(self._count, segment)
+
+        self._guard(write_all)
         self._count += 1
 
     def commit(self, info: TranscriptInfo) -> dict[str, Path]:

@@ -51,6 +51,8 @@ def info_dict(info: TranscriptInfo) -> dict[str, Any]:
         "chunks": info.chunks,
         "timings": {k: round(v, 3) for k, v in info.timings.items()},
         "warnings": info.warnings,
+        "choices": info.choices,
+        "fallbacks": info.fallbacks,
         "complete": info.complete,
         "options": info.options,
     }
@@ -65,10 +67,13 @@ class JsonWriter(Writer):
         self.out.write('{"segments": [')
 
     def segment(self, index: int, segment: Segment) -> None:
-        self.out.write(("\n" if index == 0 else ",\n") + json.dumps(segment_dict(index, segment, words=self.words), ensure_ascii=False))
+        self.out.write(
+            ("\n" if index == 0 else ",\n")
+            + json.dumps(segment_dict(index, segment, words=self.words), ensure_ascii=False)
+        )
         self._texts.append(segment.text)
 
     def end(self, info: TranscriptInfo) -> None:
         text = json.dumps("".join(self._texts).strip(), ensure_ascii=False)
-        self.out.write(f"\n],\n\"text\": {text},\n\"language\": {json.dumps(info.language)},\n")
-        self.out.write(f"\"info\": {json.dumps(info_dict(info), ensure_ascii=False, indent=1)}\n}}\n")
+        self.out.write(f'\n],\n"text": {text},\n"language": {json.dumps(info.language)},\n')
+        self.out.write(f'"info": {json.dumps(info_dict(info), ensure_ascii=False, indent=1)}\n}}\n')

@@ -1,0 +1,157 @@
+"""``longscribe devices``: what hardware is here and what ``transcribe`` would use, with reasons."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from longscribe.errors import LongscribeError
+from longscribe.hardware import Hardware, detect
+from longscribe.models import resolve_model
+from longscribe.models.catalog import available_models, pick_model
+from longscribe.selection import available_devices, place
+
+SCHEMA = "longscribe.devices/1"
+GIB = 2**30
+
+
+def add_devices_parser(sub: Any) -> None:
+    from longscribe.cli.transcribe import add_placement_arguments
+
+    p = sub.add_parser("devices", help="show the hardware found and what transcribe would use")
+    add_placement_arguments(p)
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--json", action="store_true", help="machine-readable output (schema: docs/devices.md)")
+    p.set_defaults(run=run)
+
+
+def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
+    """The documented JSON document (docs/devices.md)."""
+    models = available_models()
+    doc: dict[str, Any] = {
+        "schema": SCHEMA,
+        "hardware": _hardware_dict(hw),
+        "available_devices": available_devices(hw),
+        "models_available": models,
+        "would_use": None,
+        "error": None,
+    }
+    try:
+        model, model_reason = args.model, "--model" if args.model != "base" else "default model"
+        if model == "auto":
+            device = place(hw, device=args.device, compute_type=args.compute_type, env=os.environ).device
+            pick = pick_model(models, device=device, physical_cores=hw.cpu.physical_cores)
+            model, model_reason = pick.name, pick.reason
+        resolved = resolve_model(model)
+        model_bytes = (Path(resolved.path) / "model.bin").stat().st_size
+        placement = place(
+            hw,
+            device=args.device,
+            compute_type=args.compute_type,
+            batch_size=args.batch_size,
+            model_bytes=model_bytes,
+            env=os.environ,
+        )
+    except LongscribeError as exc:
+        doc["error"] = str(exc)
+        return doc
+    threads = hw.cpu.physical_cores if placement.device == "cpu" else 0
+    doc["would_use"] = {
+        "engine": placement.engine,
+        "device": placement.device,
+        "device_index": placement.device_index,
+        "compute_type": placement.compute_type,
+        "batch_size": placement.batch_size,
+        "workers": 1,
+        "threads": threads,
+        "model": resolved.name,
+        "model_source": resolved.source,
+        "model_path": resolved.path,
+        "model_bytes": model_bytes,
+        "reasons": [f"model {resolved.name}: {model_reason}", *placement.reasons],
+    }
+    return doc
+
+
+def _hardware_dict(hw: Hardware) -> dict[str, Any]:
+    cpu = asdict(hw.cpu)
+    cpu["flags"] = sorted(hw.cpu.flags)
+    cpu["compute_types"] = list(hw.cpu.compute_types)
+    return {
+        "os": hw.os,
+        "arch": hw.arch,
+        "cpu": cpu,
+        "cuda": [
+            {**asdict(d), "compute_capability": list(d.compute_capability) if d.compute_capability else None}
+            for d in hw.cuda
+        ],
+        "apple_gpu": asdict(hw.apple) if hw.apple else None,
+        "notes": list(hw.notes),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    doc = report(detect(), args)
+    if args.json:
+        print(json.dumps(doc, indent=2))
+        return 1 if doc["error"] else 0
+    console = Console(highlight=False)
+    _print(console, doc)
+    if doc["error"]:
+        Console(stderr=True).print(f"longscribe: error: {doc['error']}", markup=False)
+        return 1
+    return 0
+
+
+def _table(title: str) -> Table:
+    table = Table(title=title, title_justify="left", show_header=False)
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    return table
+
+
+def _print(console: Console, doc: dict[str, Any]) -> None:
+    hw = doc["hardware"]
+    cpu = hw["cpu"]
+    found = _table("Hardware found")
+    found.add_row("system", f"{hw['os']} {hw['arch']}")
+    found.add_row("CPU", f"{cpu['model']} — {cpu['physical_cores']} cores / {cpu['logical_cores']} threads")
+    found.add_row("CPU features", ", ".join(cpu["flags"]) or "-")
+    found.add_row("RAM", f"{cpu['ram_total'] / GIB:.1f} GiB ({cpu['ram_available'] / GIB:.1f} GiB available)")
+    found.add_row("CTranslate2 on CPU", ", ".join(cpu["compute_types"]) or "-")
+    for d in hw["cuda"]:
+        cc = ".".join(map(str, d["compute_capability"])) if d["compute_capability"] else "?"
+        found.add_row(
+            f"CUDA {d['index']}",
+            f"{d['name']} (cc {cc}), {d['memory_free'] / GIB:.1f} of {d['memory_total'] / GIB:.1f} GiB free; "
+            f"types: {', '.join(d['compute_types'])}",
+        )
+    if not hw["cuda"]:
+        found.add_row("CUDA", "none usable by CTranslate2")
+    apple = hw["apple_gpu"]
+    found.add_row("Apple GPU", f"{apple['chip']} (Metal: {'yes' if apple['metal'] else 'no'})" if apple else "none")
+    for note in hw["notes"]:
+        found.add_row("note", note)
+    models = ", ".join(f"{k} ({v})" for k, v in doc["models_available"].items()) or "none"
+    found.add_row("models here", models)
+    console.print(found)
+    use = doc["would_use"]
+    if use is None:
+        return
+    table = _table("transcribe would use")
+    table.add_row("engine", use["engine"])
+    table.add_row("device", f"{use['device']}" + (f":{use['device_index']}" if use["device"] == "cuda" else ""))
+    table.add_row("compute type", use["compute_type"])
+    table.add_row("batch size", str(use["batch_size"]))
+    table.add_row("workers x threads", f"{use['workers']} x {use['threads'] or 'auto'}")
+    table.add_row("model", f"{use['model']} ({use['model_source']})")
+    for reason in use["reasons"]:
+        table.add_row("why", reason)
+    console.print(table)

@@ -1,0 +1,219 @@
+"""Where and how to run: device, compute type, batch size — each with its reason.
+
+Precedence for device and compute type: the flag, then the environment
+(``LONGSCRIBE_DEVICE``, ``LONGSCRIBE_COMPUTE_TYPE``), then automatic choice.
+Automatic order: Apple GPU (Metal, through the MLX engine) -> CUDA -> CPU.
+Asking for a device that is not here is an error listing what is, never a
+silent fallback (only ``auto`` falls back).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from longscribe.errors import OptionsError, UnsupportedDeviceError
+from longscribe.hardware import CudaDevice, Hardware
+
+ENV_DEVICE = "LONGSCRIBE_DEVICE"
+ENV_COMPUTE_TYPE = "LONGSCRIBE_COMPUTE_TYPE"
+MLX_ENGINE_AVAILABLE = False  # the MLX engine (issue 5) registers itself here when it exists
+FAST_FP16_CAPABILITY = (7, 0)  # tensor cores: Volta and newer
+GPU_MEMORY_USE = 0.8  # leave room for the CUDA context and fragmentation
+MAX_GPU_BATCH = 32
+MIB = 2**20
+
+
+@dataclass(frozen=True)
+class Placement:
+    engine: str
+    device: str
+    device_index: int
+    compute_type: str
+    batch_size: int
+    reasons: tuple[str, ...]
+
+    @property
+    def label(self) -> str:
+        index = f":{self.device_index}" if self.device == "cuda" else ""
+        return f"{self.device}{index}/{self.compute_type}"
+
+
+def available_devices(hw: Hardware) -> list[str]:
+    found = ["cpu"] + [f"cuda:{d.index} ({d.name})" for d in hw.cuda]
+    if hw.apple is not None and hw.apple.metal:
+        found.append(f"metal ({hw.apple.chip})")
+    return found
+
+
+def _requested(flag: str | None, env: Mapping[str, str], key: str) -> tuple[str, str]:
+    if flag not in (None, ""):
+        return str(flag), "flag"
+    if env.get(key):
+        return env[key].strip().lower(), f"${key}"
+    return "auto", "auto"
+
+
+def parse_device(value: str, source: str) -> tuple[str, int | None]:
+    m = re.fullmatch(r"(auto|cpu|metal|cuda)(?::(\d+))?", value)
+    if not m or (m.group(2) is not None and m.group(1) != "cuda"):
+        raise OptionsError(f"invalid device {value!r} from {source} (use auto, cpu, cuda, cuda:N or metal)")
+    return m.group(1), int(m.group(2)) if m.group(2) is not None else None
+
+
+def place(
+    hw: Hardware,
+    *,
+    device: str | None = None,
+    compute_type: str | None = None,
+    batch_size: int | None = None,
+    model_bytes: int = 0,
+    env: Mapping[str, str] | None = None,
+) -> Placement:
+    """Resolve device, compute type and batch size for this hardware; explain each choice."""
+    env = env or {}
+    reasons: list[str] = []
+    wanted, source = _requested(device, env, ENV_DEVICE)
+    kind, index = parse_device(wanted, source)
+    if kind == "auto":
+        kind, index, why = _auto_device(hw)
+        reasons.append(why)
+    else:
+        index = _check_device(hw, kind, index, source)
+        reasons.append(f"device {wanted} from {source}")
+    supported = _supported(hw, kind, index)
+    ctype, ctype_source = _requested(compute_type, env, ENV_COMPUTE_TYPE)
+    if ctype == "auto":
+        ctype, why = _auto_compute_type(hw, kind, index, supported, model_bytes)
+        reasons.append(why)
+    else:
+        if supported and ctype not in supported and ctype != "default":
+            raise UnsupportedDeviceError(
+                f"compute type {ctype!r} (from {ctype_source}) is not supported on {kind}"
+                f" (supported: {', '.join(supported)})"
+            )
+        reasons.append(f"compute type {ctype} from {ctype_source}")
+    batch, why = _batch_size(hw, kind, index, ctype, model_bytes, batch_size)
+    reasons.append(why)
+    engine = "mlx" if kind == "metal" else "ct2"
+    return Placement(engine, kind, index or 0, ctype, batch, tuple(reasons))
+
+
+def _auto_device(hw: Hardware) -> tuple[str, int | None, str]:
+    skipped = ""
+    if hw.apple is not None and hw.apple.metal:
+        if MLX_ENGINE_AVAILABLE:
+            return "metal", None, f"Apple GPU {hw.apple.chip} with Metal"
+        skipped = f"Apple GPU {hw.apple.chip} found but the MLX engine is not available yet; "
+    if hw.cuda:
+        best = max(hw.cuda, key=lambda d: (d.memory_free, -d.index))
+        return (
+            "cuda",
+            best.index,
+            f"{skipped}CUDA device {best.index} ({best.name}, {best.memory_free // MIB} MiB free)",
+        )
+    return "cpu", None, f"{skipped}no GPU usable by CTranslate2; CPU ({hw.cpu.physical_cores} cores)"
+
+
+def _check_device(hw: Hardware, kind: str, index: int | None, source: str) -> int | None:
+    available = ", ".join(available_devices(hw))
+    if kind == "cuda":
+        if not hw.cuda:
+            extra = f"; {'; '.join(hw.notes)}" if hw.notes else ""
+            raise UnsupportedDeviceError(f"no CUDA device here (requested by {source}; available: {available}){extra}")
+        if index is not None and index >= len(hw.cuda):
+            raise UnsupportedDeviceError(f"no CUDA device {index} (available: {available})")
+        return index if index is not None else max(hw.cuda, key=lambda d: d.memory_free).index
+    if kind == "metal":
+        if hw.apple is None or not hw.apple.metal:
+            raise UnsupportedDeviceError(f"no Apple GPU with Metal here (available: {available})")
+        if not MLX_ENGINE_AVAILABLE:
+            raise UnsupportedDeviceError("the MLX engine for Apple GPUs is not available in this version of longscribe")
+    return index
+
+
+def _supported(hw: Hardware, kind: str, index: int | None) -> tuple[str, ...]:
+    if kind == "cuda":
+        return _gpu(hw, index).compute_types
+    if kind == "metal":
+        return ("float16", "float32")
+    return hw.cpu.compute_types
+
+
+def _gpu(hw: Hardware, index: int | None) -> CudaDevice:
+    return next(d for d in hw.cuda if d.index == (index or 0))
+
+
+def weight_bytes(model_bytes: int, compute_type: str) -> int:
+    """In-memory size of the weights: int8 types store most weights in one byte, float32 in four."""
+    if compute_type.startswith("int8"):
+        return model_bytes // 2 if model_bytes else 0
+    if compute_type == "float32":
+        return model_bytes * 2
+    return model_bytes  # bundled and hub models are stored as float16
+
+
+def activation_bytes(model_bytes: int) -> int:
+    """Per batch item (beam 5): a heuristic scaled on the model size, with a floor for the small ones."""
+    return max(96 * MIB, model_bytes // 3)
+
+
+def _auto_compute_type(
+    hw: Hardware, kind: str, index: int | None, supported: tuple[str, ...], model_bytes: int
+) -> tuple[str, str]:
+    def first(*names: str) -> str:
+        return next((n for n in names if n in supported), "default")
+
+    if kind == "cpu":
+        ctype = first("int8", "int8_float32", "float32")
+        return ctype, f"{ctype}: fastest type CTranslate2 offers on this CPU"
+    if kind == "metal":
+        return "float16", "float16 on the Apple GPU"
+    gpu = _gpu(hw, index)
+    fast_fp16 = gpu.compute_capability is None or gpu.compute_capability >= FAST_FP16_CAPABILITY
+    need = weight_bytes(model_bytes, "float16") + 2 * activation_bytes(model_bytes)
+    fits = not gpu.memory_free or need <= gpu.memory_free * GPU_MEMORY_USE
+    if fast_fp16 and fits and "float16" in supported:
+        return "float16", f"float16: card has fast fp16 and {gpu.memory_free // MIB} MiB free"
+    why = (
+        "no fast fp16 on this card"
+        if not fast_fp16
+        else f"model would not fit comfortably in {gpu.memory_free // MIB} MiB"
+    )
+    ctype = first("int8_float16", "int8", "float32")
+    return ctype, f"{ctype}: {why}"
+
+
+def _batch_size(
+    hw: Hardware, kind: str, index: int | None, ctype: str, model_bytes: int, requested: int | None
+) -> tuple[int, str]:
+    if requested:
+        return requested, f"batch size {requested} as asked"
+    if kind != "cuda":
+        return 4, "batch size 4 (CPU: encoder cost is per chunk; larger batches measured no faster)"
+    gpu = _gpu(hw, index)
+    if not gpu.memory_free:
+        return 8, "batch size 8 (GPU memory unknown)"
+    room = gpu.memory_free * GPU_MEMORY_USE - weight_bytes(model_bytes, ctype)
+    batch = int(max(1, min(MAX_GPU_BATCH, room // activation_bytes(model_bytes))))
+    return (
+        batch,
+        f"batch size {batch}: {gpu.memory_free // MIB} MiB free, ~{activation_bytes(model_bytes) // MIB} MiB per chunk",
+    )
+
+
+def next_after_oom(placement: Placement, hw: Hardware) -> Placement | None:
+    """One step down after a CUDA out-of-memory error at batch size 1: a smaller type, then the CPU."""
+    if placement.device != "cuda":
+        return None
+    supported = _gpu(hw, placement.device_index).compute_types
+    order = ["float32", "float16", "bfloat16", "int8_float16", "int8_bfloat16", "int8"]
+    if placement.compute_type in order:
+        for smaller in order[order.index(placement.compute_type) + 1 :]:
+            if smaller in supported and smaller not in ("bfloat16", "int8_bfloat16"):
+                reason = f"out of GPU memory: compute type {placement.compute_type} -> {smaller}"
+                return Placement("ct2", "cuda", placement.device_index, smaller, 1, (*placement.reasons, reason))
+    ctype = next((c for c in ("int8", "int8_float32", "float32") if c in hw.cpu.compute_types), "default")
+    reason = f"out of GPU memory even at {placement.compute_type}: CPU {ctype}"
+    return Placement("ct2", "cpu", 0, ctype, 4, (*placement.reasons, reason))

@@ -1,0 +1,194 @@
+"""Detection and placement on every kind of machine, through injected probes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from longscribe import OptionsError, UnsupportedDeviceError
+from longscribe.hardware import NvidiaGpu, Probes, detect, parse_nvidia_smi
+from longscribe.selection import next_after_oom, place
+
+GIB = 2**30
+BASE_BYTES = 145_000_000  # base, float16 model.bin
+LARGE_BYTES = 3_090_000_000  # large-v3, float16 model.bin
+
+LINUX_CPUINFO = "\n".join(
+    f"processor\t: {i}\nmodel name\t: Intel(R) Xeon(R) Gold 6230\nphysical id\t: 0\ncore id\t\t: {i % 4}\n"
+    f"cpu cores\t: 4\nflags\t\t: fpu sse4_2 avx avx2 fma f16c\n"
+    for i in range(8)
+)
+MEMINFO = "MemTotal:       32000000 kB\nMemAvailable:   20000000 kB\n"
+CPU_TYPES = ("float32", "int8", "int8_float32")
+GPU_TYPES = ("float16", "float32", "int8", "int8_float16", "int8_float32")
+
+
+def linux(**changes: object) -> Probes:
+    base = Probes(
+        system=lambda: "Linux",
+        machine=lambda: "x86_64",
+        cpuinfo=lambda: LINUX_CPUINFO,
+        meminfo=lambda: MEMINFO,
+        sysctl=lambda key: "",
+        logical_cores=lambda: 8,
+        ct2_cuda_count=lambda: 0,
+        ct2_compute_types=lambda device, index: CPU_TYPES if device == "cpu" else GPU_TYPES,
+        nvidia_gpus=lambda: [],
+        mlx=lambda: None,
+    )
+    return replace(base, **changes)  # type: ignore[arg-type]
+
+
+def two_gpus(small_free: int = 2 * GIB) -> Probes:
+    gpus = [
+        NvidiaGpu("NVIDIA A100 80GB", 80 * GIB, 70 * GIB, (8, 0)),
+        NvidiaGpu("Tesla T4", 16 * GIB, small_free, (7, 5)),
+    ]
+    return linux(ct2_cuda_count=lambda: 2, nvidia_gpus=lambda: gpus)
+
+
+def mac(mlx: dict[str, object] | None) -> Probes:
+    values = {"machdep.cpu.brand_string": "Apple M2 Pro", "hw.physicalcpu": "10", "hw.memsize": str(32 * GIB)}
+    return linux(
+        system=lambda: "Darwin",
+        machine=lambda: "arm64",
+        cpuinfo=lambda: "",
+        meminfo=lambda: "",
+        sysctl=lambda key: values.get(key, ""),
+        logical_cores=lambda: 10,
+        mlx=lambda: mlx,
+    )
+
+
+def test_cpu_only_box() -> None:
+    hw = detect(linux())
+    assert (hw.cpu.physical_cores, hw.cpu.logical_cores) == (4, 8)
+    assert {"avx2", "fma"} <= hw.cpu.flags and "avx512f" not in hw.cpu.flags
+    assert hw.cpu.ram_total == 32000000 * 1024 and hw.cpu.ram_available == 20000000 * 1024
+    assert hw.cuda == () and hw.apple is None
+    p = place(hw, model_bytes=BASE_BYTES)
+    assert (p.engine, p.device, p.compute_type) == ("ct2", "cpu", "int8")
+    assert any("no GPU" in r for r in p.reasons)
+
+
+def test_two_gpus_of_different_memory_pick_the_roomier_one_and_size_the_batch() -> None:
+    hw = detect(two_gpus())
+    assert [d.name for d in hw.cuda] == ["NVIDIA A100 80GB", "Tesla T4"]
+    assert hw.cuda[1].compute_capability == (7, 5)
+    p = place(hw, model_bytes=BASE_BYTES)
+    assert (p.device, p.device_index, p.compute_type) == ("cuda", 0, "float16")
+    assert p.batch_size == 32
+    small = place(hw, device="cuda:1", model_bytes=LARGE_BYTES)
+    assert small.device_index == 1 and small.compute_type == "int8_float16", small.reasons
+    assert any("would not fit" in r for r in small.reasons)
+    assert 1 <= place(hw, device="cuda:1", model_bytes=BASE_BYTES).batch_size < p.batch_size
+
+
+def test_a_card_without_fast_fp16_gets_int8_float16() -> None:
+    gpus = [NvidiaGpu("Tesla P40", 24 * GIB, 23 * GIB, (6, 1))]
+    hw = detect(linux(ct2_cuda_count=lambda: 1, nvidia_gpus=lambda: gpus))
+    p = place(hw, model_bytes=BASE_BYTES)
+    assert p.compute_type == "int8_float16" and any("no fast fp16" in r for r in p.reasons)
+
+
+def test_gpu_present_but_ctranslate2_built_without_cuda() -> None:
+    hw = detect(linux(nvidia_gpus=lambda: [NvidiaGpu("RTX 4090", 24 * GIB, 20 * GIB, (8, 9))]))
+    assert hw.cuda == () and "cannot use CUDA" in hw.notes[0]
+    assert place(hw).device == "cpu"
+    with pytest.raises(UnsupportedDeviceError, match="cannot use CUDA"):
+        place(hw, device="cuda")
+
+
+def test_apple_silicon_with_mlx_reports_metal_and_says_why_it_is_not_used_yet() -> None:
+    hw = detect(mac({"metal": True, "device": {"device_name": "Apple M2 Pro GPU", "memory_size": 32 * GIB}}))
+    assert hw.apple is not None and hw.apple.metal and hw.apple.chip == "Apple M2 Pro GPU"
+    assert hw.cpu.physical_cores == 10 and "neon" in hw.cpu.flags
+    p = place(hw)
+    assert p.device == "cpu" and "MLX engine is not available yet" in p.reasons[0]
+    with pytest.raises(UnsupportedDeviceError, match="MLX engine"):
+        place(hw, device="metal")
+
+
+def test_apple_silicon_without_mlx() -> None:
+    hw = detect(mac(None))
+    assert hw.apple is not None and not hw.apple.metal
+    assert any("longscribe[apple]" in n for n in hw.notes)
+    with pytest.raises(UnsupportedDeviceError, match="available: cpu"):
+        place(hw, device="metal")
+
+
+def test_asking_for_a_missing_device_lists_what_is_there() -> None:
+    with pytest.raises(UnsupportedDeviceError, match=r"available: cpu\)"):
+        place(detect(linux()), device="cuda")
+    with pytest.raises(UnsupportedDeviceError, match="no CUDA device 5"):
+        place(detect(two_gpus()), device="cuda:5")
+
+
+def test_flag_beats_environment_beats_auto() -> None:
+    hw = detect(two_gpus())
+    env = {"LONGSCRIBE_DEVICE": "cpu", "LONGSCRIBE_COMPUTE_TYPE": "float32"}
+    from_env = place(hw, env=env)
+    assert (from_env.device, from_env.compute_type) == ("cpu", "float32")
+    assert "$LONGSCRIBE_DEVICE" in from_env.reasons[0]
+    from_flag = place(hw, device="cuda", compute_type="int8_float16", env=env)
+    assert (from_flag.device, from_flag.compute_type) == ("cuda", "int8_float16")
+
+
+@pytest.mark.parametrize(
+    ("device", "compute_type", "env", "error"),
+    [
+        ("gpu", None, {}, OptionsError),
+        (None, None, {"LONGSCRIBE_DEVICE": "tpu"}, OptionsError),
+        ("cpu:1", None, {}, OptionsError),
+        ("cpu", "float16", {}, UnsupportedDeviceError),
+        (None, None, {"LONGSCRIBE_COMPUTE_TYPE": "int16"}, UnsupportedDeviceError),
+    ],
+)
+def test_invalid_values_are_refused_with_their_source(
+    device: str | None, compute_type: str | None, env: dict[str, str], error: type[Exception]
+) -> None:
+    with pytest.raises(error) as exc:
+        place(detect(linux()), device=device, compute_type=compute_type, env=env)
+    assert "supported: float32, int8, int8_float32" in str(exc.value) or error is OptionsError
+
+
+def test_out_of_memory_steps_down_compute_type_then_to_the_cpu() -> None:
+    hw = detect(two_gpus())
+    p = place(hw, model_bytes=BASE_BYTES)
+    steps = []
+    while p is not None:
+        steps.append((p.device, p.compute_type))
+        p = next_after_oom(p, hw)  # type: ignore[assignment]
+    assert steps == [("cuda", "float16"), ("cuda", "int8_float16"), ("cuda", "int8"), ("cpu", "int8")]
+
+
+def test_nvidia_smi_output_is_parsed() -> None:
+    text = "NVIDIA H100 80GB HBM3, 81559, 80000, 9.0\nTesla T4, 15360, 15000, 7.5\n"
+    gpus = parse_nvidia_smi(text)
+    assert gpus[0] == NvidiaGpu("NVIDIA H100 80GB HBM3", 81559 * 2**20, 80000 * 2**20, (9, 0))
+    assert gpus[1].compute_capability == (7, 5)
+
+
+def test_this_machine_is_reported_as_proc_cpuinfo_says() -> None:
+    cpuinfo = Path("/proc/cpuinfo")
+    if not cpuinfo.exists():
+        pytest.skip("no /proc/cpuinfo on this system")
+    text = cpuinfo.read_text()
+    hw = detect()
+    logical = sum(1 for line in text.splitlines() if line.startswith("processor"))
+    flags = set(next(line for line in text.splitlines() if line.startswith("flags")).split(":", 1)[1].split())
+    assert hw.cpu.logical_cores == logical
+    pairs = {
+        (block.split("physical id")[1].split(":")[1].split()[0], block.split("core id")[1].split(":")[1].split()[0])
+        for block in text.split("\n\n")
+        if "core id" in block
+    }
+    assert hw.cpu.physical_cores == (len(pairs) or logical)
+    for flag in ("avx2", "avx512f", "avx512_vnni"):
+        assert (flag in hw.cpu.flags) == (flag in flags), flag
+    import ctranslate2
+
+    if ctranslate2.get_cuda_device_count() == 0:
+        assert hw.cuda == () and place(hw).device == "cpu"
