@@ -59,5 +59,13 @@ class OutputError(LongscribeError):
         self.problem = problem
 
 
+class JobStateError(LongscribeError):
+    """The job store cannot be used: corrupted, or the job is locked by another process."""
+
+
+class JobLockedError(JobStateError):
+    """Another running process holds this input's job."""
+
+
 class EngineError(LongscribeError):
     """The inference engine failed on a batch of chunks."""

@@ -80,6 +80,8 @@ class TranscribeOptions:
     word_timestamps: bool = False
     vad: bool = True
     vad_options: VadOptions = field(default_factory=VadOptions)
+    speech_guard: bool = True
+    """Drop text the model puts where VAD heard no speech (Whisper invents "Thank you." in silence)."""
     chunk_seconds: float = DEFAULT_CHUNK_SECONDS
     overlap_seconds: float = 6.0
     """Only without VAD: overlap between neighbouring 30 s windows; it must be longer

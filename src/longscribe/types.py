@@ -48,15 +48,19 @@ class Span:
 class Chunk:
     """What one engine call decodes: at most 30 s of audio.
 
-    The audio of a chunk is its spans laid end to end (VAD speech regions with
-    their padding); ``keep`` is the part of the timeline this chunk is the
-    authority for. With VAD, ``keep`` covers the spans; without VAD, fixed
-    windows overlap and ``keep`` is the non-overlapping middle part.
+    The audio of a chunk is its spans laid end to end (one contiguous span
+    as longscribe plans them, so timestamps map back by an offset); ``keep``
+    is the part of the timeline this chunk is the authority for (all of it
+    with VAD; up to the middle of the right overlap for fixed windows);
+    ``speech`` holds the VAD speech regions (padded) inside it: text the
+    model produces outside them is dropped as invented.
     """
 
     index: int
     spans: tuple[Span, ...]
     keep: Span
+    speech: tuple[Span, ...] | None = None
+    """None: not known (no speech guard); () : VAD heard no speech in this chunk."""
 
     @property
     def num_samples(self) -> int:
@@ -156,8 +160,12 @@ class ChunkTranscript:
     no_speech_prob: float = 0.0
     compression_ratio: float = 0.0
     temperature: float = 0.0
+    truncated: bool = False
+    """The decode ran to the model's maximum length (a sign of a loop)."""
     skipped_reason: str | None = None
     """Set when the chunk's text was dropped (e.g. silence); segments is then empty."""
+    decisions: tuple[str, ...] = ()
+    """What the quality guard did with this chunk (retries, temperatures, drops), in order."""
 
 
 @dataclass
@@ -186,6 +194,10 @@ class TranscriptInfo:
     choices: list[str] = field(default_factory=list)
     """Why this model, device, compute type and batch size were chosen."""
     fallbacks: list[str] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    """What the quality guard did, per chunk: retries, temperatures, dropped text."""
+    job: dict[str, Any] = field(default_factory=dict)
+    """The job-store record this run used: id, status (new/resumed/restarted), resumed chunks."""
     """Recoveries during the run (e.g. out of GPU memory: smaller batch, smaller type, CPU)."""
     complete: bool = False
     options: dict[str, Any] = field(default_factory=dict)
@@ -193,3 +205,52 @@ class TranscriptInfo:
     @property
     def duration_s(self) -> float:
         return seconds(self.duration)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> TranscriptInfo:
+        """Inverse of :meth:`as_dict` (seconds back to samples)."""
+        return cls(
+            path=d["path"],
+            model=d["model"],
+            model_path=d["model_path"],
+            model_source=d["model_source"],
+            device=d["device"],
+            compute_type=d["compute_type"],
+            language=d["language"],
+            language_probability=d["language_probability"],
+            duration=samples(d["duration"]),
+            chunks=d["chunks"],
+            speech=samples(d["speech_duration"]),
+            timings=dict(d["timings"]),
+            warnings=list(d["warnings"]),
+            choices=list(d.get("choices", [])),
+            fallbacks=list(d.get("fallbacks", [])),
+            decisions=list(d.get("decisions", [])),
+            job=dict(d.get("job", {})),
+            complete=d["complete"],
+            options=dict(d["options"]),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready, seconds at millisecond precision (the json writer's ``info``)."""
+        return {
+            "path": self.path,
+            "model": self.model,
+            "model_path": self.model_path,
+            "model_source": self.model_source,
+            "device": self.device,
+            "compute_type": self.compute_type,
+            "language": self.language,
+            "language_probability": round(self.language_probability, 4),
+            "duration": round(seconds(self.duration), 3),
+            "speech_duration": round(seconds(self.speech), 3),
+            "chunks": self.chunks,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "warnings": self.warnings,
+            "choices": self.choices,
+            "fallbacks": self.fallbacks,
+            "decisions": self.decisions,
+            "job": self.job,
+            "complete": self.complete,
+            "options": self.options,
+        }

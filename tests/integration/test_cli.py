@@ -24,6 +24,16 @@ def longscribe(*args: str, cwd: Path | None = None) -> subprocess.CompletedProce
     )
 
 
+def wav_with_unknown_codec() -> bytes:
+    """A RIFF/WAVE file whose format tag (0x1234) no FFmpeg decoder knows."""
+    import struct
+
+    data = b"\x00\x01" * 16000
+    fmt = struct.pack("<HHIIHH", 0x1234, 1, 16000, 32000, 2, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
 @pytest.fixture
 def bad_inputs(tmp_path: Path, data_dir: Path) -> dict[str, Path]:
     bad = tmp_path / "bad"
@@ -33,9 +43,14 @@ def bad_inputs(tmp_path: Path, data_dir: Path) -> dict[str, Path]:
     encode(bad / "silent-video.mp4", np.zeros(0, dtype=np.float32), "", video=True)
     data = (data_dir / "longform_en_asterisk.mp3").read_bytes()
     (bad / "cut.mp3").write_bytes(data[: len(data) // 40])
+    (bad / "odd.wav").write_bytes(wav_with_unknown_codec())
+    no_audio = tmp_path / "no-audio"
+    no_audio.mkdir()
+    (no_audio / "readme.txt").write_text("nothing to hear")
     return {
         "missing": bad / "missing.wav",
-        "directory": bad,
+        "directory": no_audio,
+        "codec": bad / "odd.wav",
         "empty": bad / "empty.mp3",
         "text": bad / "notes.mp3",
         "video": bad / "silent-video.mp4",
@@ -54,7 +69,8 @@ def test_bad_inputs_get_one_line_each_and_the_good_files_still_finish(
     errors = [line for line in run.stderr.splitlines() if line.startswith("longscribe: error:")]
     expected = {
         "missing": "no such file",
-        "directory": "is a directory",
+        "directory": "holds no audio or video files",
+        "codec": "unsupported audio format",
         "empty": "file is empty",
         "text": "not a readable audio",
         "video": "has no audio track",
@@ -67,7 +83,7 @@ def test_bad_inputs_get_one_line_each_and_the_good_files_still_finish(
     assert (out / "jfk.txt").read_text().lower().startswith("and so my fellow americans")
     assert (out / "LJ001-0002.txt").exists() and (out / "cut.txt").read_text().strip()
     assert json.loads((out / "cut.json").read_text())["info"]["complete"] is False
-    assert sorted(p.name for p in out.iterdir()) == sorted(
+    assert sorted(p.name for p in out.iterdir() if p.name != ".longscribe") == sorted(
         f"{stem}.{ext}" for stem in ("jfk", "LJ001-0002", "cut") for ext in ("txt", "json")
     ), "bad inputs must leave no output, not even a temp file"
     assert "longscribe summary" in run.stderr and "failed" in run.stderr
@@ -78,7 +94,7 @@ def test_unknown_model_is_one_line_naming_what_was_tried(tmp_path: Path, data_di
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert run.stderr.strip().splitlines()[0].startswith("longscribe: error: ")
     assert "model 'huge-v9' not found" in run.stderr and "hub" in run.stderr
-    assert list(tmp_path.iterdir()) == []
+    assert [p.name for p in tmp_path.iterdir()] in ([], [".longscribe"])
 
 
 def test_unwritable_output_dir_fails_before_any_work(tmp_path: Path, data_dir: Path) -> None:
@@ -107,5 +123,11 @@ def test_the_readme_sample_command_works(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     text = (tmp_path / "jfk.txt").read_text().lower()
     assert "ask not what your country can do for you" in text
-    assert {p.suffix for p in tmp_path.iterdir()} == {".txt", ".srt", ".vtt", ".json", ".tsv"}
+    assert {p.suffix for p in tmp_path.iterdir() if not p.name.startswith(".")} == {
+        ".txt",
+        ".srt",
+        ".vtt",
+        ".json",
+        ".tsv",
+    }
     assert "language en" in run.stderr

@@ -43,7 +43,7 @@ def chunks(tmp_path: Path) -> list[ChunkAudio]:
     from longscribe.pipeline.feed import ChunkFeed
 
     path = write_wav(tmp_path / "n.wav", tone(200.0, level=0.2))
-    return list(ChunkFeed(path, TranscribeOptions(vad=False), depth=4))
+    return list(ChunkFeed(path, TranscribeOptions(vad=False, speech_guard=False), depth=4))
 
 
 def words(results: list[ChunkTranscript]) -> list[int]:
@@ -60,14 +60,18 @@ def test_ct2_out_of_memory_text_is_recognised() -> None:
 def test_batches_that_do_not_fit_are_split_and_every_chunk_done_once(tmp_path: Path) -> None:
     items = chunks(tmp_path)
     engine = TightGpu(fits=2)
-    scheduler = BatchScheduler(engine, TranscribeOptions(vad=False), batch_size=8)
+    scheduler = BatchScheduler(engine, TranscribeOptions(vad=False, speech_guard=False), batch_size=8)
     results = list(scheduler.run(items, lambda: ""))
     assert [r.chunk.index for r in results] == [c.chunk.index for c in items]
     done = [i for call in engine.calls for i in call if i >= 0]
     assert sorted(done) == [c.chunk.index for c in items], "a chunk was decoded twice or never"
     assert scheduler.batch_size == 2
     assert any("batch size 8" in e for e in scheduler.events)
-    reference = list(BatchScheduler(FakeEngine(), TranscribeOptions(vad=False), batch_size=8).run(items, lambda: ""))
+    reference = list(
+        BatchScheduler(FakeEngine(), TranscribeOptions(vad=False, speech_guard=False), batch_size=8).run(
+            items, lambda: ""
+        )
+    )
     assert words(results) == words(reference)
 
 
@@ -75,7 +79,9 @@ def test_at_batch_size_one_a_smaller_engine_takes_over(tmp_path: Path) -> None:
     items = chunks(tmp_path)
     smaller = TightGpu(fits=1)
     smaller.compute_type = "int8_float16"
-    scheduler = BatchScheduler(TightGpu(fits=0), TranscribeOptions(vad=False), batch_size=4, recover=lambda: smaller)
+    scheduler = BatchScheduler(
+        TightGpu(fits=0), TranscribeOptions(vad=False, speech_guard=False), batch_size=4, recover=lambda: smaller
+    )
     results = list(scheduler.run(items, lambda: ""))
     assert [r.chunk.index for r in results] == [c.chunk.index for c in items]
     assert scheduler.engine is smaller
@@ -84,7 +90,9 @@ def test_at_batch_size_one_a_smaller_engine_takes_over(tmp_path: Path) -> None:
 
 def test_when_nothing_smaller_is_left_the_error_surfaces(tmp_path: Path) -> None:
     items = chunks(tmp_path)
-    scheduler = BatchScheduler(TightGpu(fits=0), TranscribeOptions(vad=False), batch_size=2, recover=lambda: None)
+    scheduler = BatchScheduler(
+        TightGpu(fits=0), TranscribeOptions(vad=False, speech_guard=False), batch_size=2, recover=lambda: None
+    )
     with pytest.raises(EngineError, match="out of memory"):
         list(scheduler.run(items, lambda: ""))
 
@@ -93,5 +101,9 @@ def test_other_engine_errors_are_not_retried(tmp_path: Path) -> None:
     items = chunks(tmp_path)
     engine = FakeEngine(fail_chunks=frozenset({0}))
     with pytest.raises(EngineError, match="fake failure"):
-        list(BatchScheduler(engine, TranscribeOptions(vad=False), batch_size=4).run(items, lambda: ""))
+        list(
+            BatchScheduler(engine, TranscribeOptions(vad=False, speech_guard=False), batch_size=4).run(
+                items, lambda: ""
+            )
+        )
     assert len(engine.calls) == 1

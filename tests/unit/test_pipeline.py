@@ -34,7 +34,7 @@ def noise_file(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("batch_size", [1, 3, 8])
 def test_fixed_windows_give_every_word_once_in_order(noise_file: Path, batch_size: int) -> None:
     engine = FakeEngine()
-    t = Transcriber(engine=engine, vad=False, batch_size=batch_size)
+    t = Transcriber(engine=engine, vad=False, speech_guard=False, batch_size=batch_size)
     segments = list(t.transcribe(noise_file))
     numbers = word_numbers(segments)
     expected = list(range(0, (100 * S - engine.word_length) // engine.word_every + 1))
@@ -68,7 +68,7 @@ def test_silence_gives_an_empty_transcript(tmp_path: Path) -> None:
 
 def test_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) -> None:
     engine = FakeEngine(language="de")
-    transcription = Transcriber(engine=engine, vad=False, batch_size=2).transcribe(noise_file)
+    transcription = Transcriber(engine=engine, vad=False, speech_guard=False, batch_size=2).transcribe(noise_file)
     list(transcription)
     assert engine.requests[0].language is None
     assert all(r.language == "de" for r in engine.requests[1:])
@@ -77,7 +77,11 @@ def test_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) ->
 
 def test_previous_text_prompting_decodes_one_chunk_at_a_time(noise_file: Path) -> None:
     engine = FakeEngine()
-    list(Transcriber(engine=engine, vad=False, batch_size=4, condition_on_previous_text=True).transcribe(noise_file))
+    list(
+        Transcriber(
+            engine=engine, vad=False, speech_guard=False, batch_size=4, condition_on_previous_text=True
+        ).transcribe(noise_file)
+    )
     assert all(len(c) == 1 for c in engine.calls)
     assert engine.requests[0].prompts == (None,)
     assert engine.requests[1].prompts[0] and engine.requests[1].prompts[0].endswith(
@@ -86,9 +90,9 @@ def test_previous_text_prompting_decodes_one_chunk_at_a_time(noise_file: Path) -
 
 
 def test_an_engine_failure_surfaces_and_stops_the_decode_thread(noise_file: Path) -> None:
-    transcription = Transcriber(engine=FakeEngine(fail_chunks=frozenset({2})), vad=False, batch_size=1).transcribe(
-        noise_file
-    )
+    transcription = Transcriber(
+        engine=FakeEngine(fail_chunks=frozenset({2})), vad=False, speech_guard=False, batch_size=1
+    ).transcribe(noise_file)
     with pytest.raises(EngineError):
         list(transcription)
     assert not any(t.name == "longscribe-feed" and t.is_alive() for t in threading.enumerate())
@@ -96,7 +100,11 @@ def test_an_engine_failure_surfaces_and_stops_the_decode_thread(noise_file: Path
 
 def test_progress_reports_audio_done_up_to_the_full_duration(noise_file: Path) -> None:
     events: list[Progress] = []
-    list(Transcriber(engine=FakeEngine(), vad=False).transcribe(noise_file, on_progress=events.append))
+    list(
+        Transcriber(engine=FakeEngine(), vad=False, speech_guard=False).transcribe(
+            noise_file, on_progress=events.append
+        )
+    )
     done = [e.done for e in events]
     assert done == sorted(done) and done[-1] == 100 * S
     assert events[-1].total == 100 * S
@@ -111,7 +119,7 @@ def test_decoding_runs_ahead_of_the_engine_only_by_a_bounded_queue(noise_file: P
             threading.Event().wait(0.05)
             return super().transcribe(batch, options, request)
 
-    t = Transcriber(engine=Slow(), vad=False, batch_size=1)
+    t = Transcriber(engine=Slow(), vad=False, speech_guard=False, batch_size=1)
     transcription = t.transcribe(noise_file)
     list(transcription)
     assert max(depths) <= 2  # QUEUE_BATCHES * batch_size

@@ -65,6 +65,9 @@ class AudioStream:
             self._container.close()
             raise NoAudioStreamError(self.path, "has no audio track")
         self._stream = streams[0]
+        if self._stream.codec_context is None:
+            self._container.close()
+            raise AudioDecodeError(self.path, f"unsupported audio format ({_codec_name(self._stream)})")
         self._stream.codec_context.thread_type = "AUTO"
         self.expected_samples = _expected_samples(self._container, self._stream)
         self.decoded = 0
@@ -147,6 +150,11 @@ def _expected_samples(container: av.container.InputContainer, stream: av.AudioSt
     if container.duration is not None:
         return int(container.duration * SAMPLE_RATE / av.time_base)
     return None
+
+
+def _codec_name(stream: av.AudioStream) -> str:
+    tag = getattr(stream, "codec_tag", "") or ""
+    return f"codec {tag!r} has no decoder in FFmpeg" if tag.strip("\x00") else "no decoder for this codec in FFmpeg"
 
 
 def _reason(exc: BaseException) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from longscribe import __version__
 from longscribe.cli.devices import add_devices_parser
+from longscribe.cli.export import add_export_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 
 
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_transcribe_parser(sub)
     add_devices_parser(sub)
+    add_export_parser(sub)
     return parser
 
 

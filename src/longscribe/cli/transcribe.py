@@ -5,19 +5,25 @@ from __future__ import annotations
 import argparse
 import re
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
+from longscribe.audio import check_input
 from longscribe.audio.decode import format_clock
+from longscribe.cli.export import FINISHED
+from longscribe.cli.inputs import expand
 from longscribe.cli.progress import ProgressBar
+from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
 from longscribe.errors import LongscribeError, OptionsError
+from longscribe.jobs import JobStore, open_store
 from longscribe.options import COMPUTE_TYPES, QUALITIES, TranscribeOptions, VadOptions
-from longscribe.pipeline import Transcriber
+from longscribe.pipeline import Transcriber, Transcription
 from longscribe.types import SAMPLE_RATE
-from longscribe.writers import WRITERS, OutputSet, parse_formats
+from longscribe.writers import WRITERS, OutputSet, check_output_dir, parse_formats
+
+JOB_DIR = ".longscribe"
 
 
 def add_transcribe_parser(sub: Any) -> None:
@@ -37,6 +43,12 @@ def add_transcribe_parser(sub: Any) -> None:
         "--deadline", type=parse_duration, default=None, help="with --model auto: finish within e.g. 10m, 1h30m"
     )
     p.add_argument("--unload", action="store_true", help="free the model after each file")
+    p.add_argument(
+        "--job-dir", default=None, help="where the resumable job store lives (default: OUTPUT_DIR/.longscribe)"
+    )
+    p.add_argument("--restart", action="store_true", help="discard saved progress and start again")
+    p.add_argument("--wait", action="store_true", help="wait for another process transcribing the same input")
+    p.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
     p.add_argument("--threads", type=int, default=0, help="CPU threads for inference (0: one per core)")
     p.add_argument("--language", default=None, help="language code (e.g. en); detected when not given")
     p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
@@ -118,15 +130,6 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
     )
 
 
-@dataclass
-class FileResult:
-    path: str
-    status: str
-    duration: int = 0
-    seconds: float = 0.0
-    detail: str = ""
-
-
 def run(args: argparse.Namespace) -> int:
     console = Console(stderr=True, highlight=False, soft_wrap=True)
     try:
@@ -135,73 +138,122 @@ def run(args: argparse.Namespace) -> int:
     except (LongscribeError, ValueError) as exc:
         console.print(f"longscribe: error: {exc}", markup=False)
         return 2
+    inputs = expand(args.files)
+    results = [FileResult(path, "failed", detail=problem) for path, problem in inputs.errors]
+    for path, problem in inputs.errors:
+        console.print(f"longscribe: error: {path}: {problem}", markup=False)
+    out_dir = Path(args.output_dir)
+    try:
+        check_output_dir(out_dir)
+        store = open_store(Path(args.job_dir) if args.job_dir else out_dir / JOB_DIR, restart=args.restart)
+    except LongscribeError as exc:
+        console.print(f"longscribe: error: {exc}", markup=False)
+        return 1
     transcriber = Transcriber(options)
     if options.model == "auto":
         try:
-            transcriber.load(audio_seconds=_total_seconds(args.files))
+            transcriber.load(audio_seconds=_total_seconds(inputs.files))
         except LongscribeError as exc:
             console.print(f"longscribe: error: {exc}", markup=False)
             return 1
         if not args.quiet:
             console.print(f"model auto: {transcriber.model_reason}", markup=False)
-    results: list[FileResult] = []
+    run = FileRun(transcriber, store, out_dir, formats, console, args)
     with ProgressBar(console, enabled=not args.quiet) as bar:
-        for path in args.files:
-            result = _transcribe_one(transcriber, path, Path(args.output_dir), formats, bar, console, args)
+        for index, path in enumerate(inputs.files):
+            result = run.one(path, bar)
             results.append(result)
-            if result.status == "model-error":
+            if result.status in ("model-error", "interrupted"):
+                results.extend(FileResult(p, "not run") for p in inputs.files[index + 1 :])
                 break
             if args.unload:
                 transcriber.unload()
-    if len(args.files) > 1 and not args.quiet:
-        _summary(console, results, args.files)
-    return 0 if all(r.status == "ok" for r in results) and len(results) == len(args.files) else 1
+    store.close()
+    if len(results) > 1 and not args.quiet:
+        print_summary(console, results)
+    if any(r.status == "interrupted" for r in results):
+        return 130
+    return 0 if results and all(r.status in OK_STATUSES for r in results) else 1
 
 
-def _transcribe_one(
-    transcriber: Transcriber,
-    path: str,
-    out_dir: Path,
-    formats: tuple[str, ...],
-    bar: ProgressBar,
-    console: Console,
-    args: argparse.Namespace,
-) -> FileResult:
-    started = time.perf_counter()
-    try:
-        with OutputSet(out_dir, Path(path).stem, formats, words=transcriber.options.word_timestamps) as out:
-            transcription = transcriber.transcribe(path, on_progress=bar.update)
-            for segment in transcription:
-                out.write(segment)
-            info = transcription.info
-            info.complete = not info.warnings
-            written = out.commit(info)
-    except LongscribeError as exc:
+class FileRun:
+    """Transcribes one input into its outputs, through the job store."""
+
+    def __init__(
+        self,
+        transcriber: Transcriber,
+        store: JobStore,
+        out_dir: Path,
+        formats: tuple[str, ...],
+        console: Console,
+        args: argparse.Namespace,
+    ) -> None:
+        self.transcriber, self.store, self.out_dir, self.formats = transcriber, store, out_dir, formats
+        self.console, self.args = console, args
+
+    def say(self, text: str) -> None:
+        self.console.print(text, markup=False)
+
+    def one(self, path: str, bar: ProgressBar) -> FileResult:
+        if self.args.skip_existing and all((self.out_dir / f"{Path(path).stem}.{f}").is_file() for f in self.formats):
+            if not self.args.quiet:
+                self.say(f"{path}: outputs exist, skipped")
+            return FileResult(path, "skipped")
+        started = time.perf_counter()
+        transcription: Transcription | None = None
+        try:
+            check_input(path)
+            with self.store.lock(str(Path(path).resolve()), wait=self.args.wait):
+                words = self.transcriber.options.word_timestamps
+                with OutputSet(self.out_dir, Path(path).stem, self.formats, words=words) as out:
+                    transcription = self.transcriber.transcribe(
+                        path, on_progress=bar.update, store=self.store, restart=self.args.restart
+                    )
+                    self._announce(path, transcription)
+                    for segment in transcription:
+                        out.write(segment)
+                    info = transcription.info
+                    written = out.commit(info)
+                    transcription.mark_written()
+        except LongscribeError as exc:
+            bar.finish(path)
+            if self.args.debug:
+                self.console.print_exception()
+            message = str(exc)
+            self.say(f"longscribe: error: {message if path in message else f'{path}: {message}'}")
+            return FileResult(path, "model-error" if _is_setup_error(exc) else "failed", detail=message)
+        except KeyboardInterrupt:
+            bar.finish(path)
+            saved = self.store.count(transcription.job.job.id) if transcription and transcription.job else 0
+            self.say(
+                f"longscribe: interrupted: {saved} chunk(s) of {path} are saved in {self.store.path};"
+                " run the same command again to resume"
+            )
+            return FileResult(path, "interrupted")
         bar.finish(path)
-        if args.debug:
-            console.print_exception()
-        message = str(exc)
-        named = message if path in message else f"{path}: {message}"
-        console.print(f"longscribe: error: {named}", markup=False)
-        status = "model-error" if _is_setup_error(exc) else "failed"
-        return FileResult(path, status, detail=message)
-    except KeyboardInterrupt:
-        bar.finish(path)
-        console.print(f"longscribe: interrupted while transcribing {path}; no output written for it", markup=False)
-        raise
-    bar.finish(path)
-    wall = time.perf_counter() - started
-    for warning in info.warnings:
-        console.print(f"longscribe: warning: {path}: {warning}", markup=False)
-    if not args.quiet:
-        speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
-        console.print(
-            f"{path}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
-            f"language {info.language or '-'} -> {', '.join(str(p) for p in written.values())}",
-            markup=False,
-        )
-    status = "ok" if info.complete else "incomplete"
-    return FileResult(path, status, info.duration, wall, "; ".join(info.warnings))
+        wall = time.perf_counter() - started
+        for warning in info.warnings:
+            self.say(f"longscribe: warning: {path}: {warning}")
+        if not self.args.quiet:
+            speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
+            self.say(
+                f"{path}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
+                f"language {info.language or '-'} -> {', '.join(str(p) for p in written.values())}"
+            )
+        return FileResult(path, "ok" if info.complete else "incomplete", info.duration, wall, "; ".join(info.warnings))
+
+    def _announce(self, path: str, transcription: Transcription) -> None:
+        job = transcription.job
+        if job is None or self.args.quiet:
+            return
+        if job.status.startswith("restarted"):
+            self.say(f"{path}: {job.status.split(': ', 1)[1]}, starting a new job")
+        elif job.status == "resumed" and job.job.status in FINISHED:
+            self.say(f"{path}: already transcribed (job {job.job.id}); writing the outputs from the job store")
+        elif job.status == "resumed":
+            done = self.store.count(job.job.id)
+            if done:
+                self.say(f"{path}: resuming job {job.job.id}: {done} chunk(s) already done")
 
 
 def _total_seconds(files: list[str]) -> float | None:
@@ -222,20 +274,3 @@ def _is_setup_error(exc: LongscribeError) -> bool:
     from longscribe.errors import EngineError, ModelNotFoundError, UnsupportedDeviceError
 
     return isinstance(exc, (ModelNotFoundError, UnsupportedDeviceError, EngineError, OptionsError))
-
-
-def _summary(console: Console, results: list[FileResult], files: list[str]) -> None:
-    from rich.table import Table
-
-    table = Table(title="longscribe summary", title_justify="left")
-    for col in ("file", "duration", "status", "speed"):
-        table.add_column(col)
-    for r in results:
-        speed = f"{r.duration / SAMPLE_RATE / r.seconds:.1f}x" if r.seconds and r.duration else "-"
-        table.add_row(r.path, format_clock(r.duration) if r.duration else "-", r.status, speed)
-    for skipped in files[len(results) :]:
-        table.add_row(skipped, "-", "not run", "-")
-    console.print(table)
-    failed = [r.path for r in results if r.status != "ok"]
-    if failed:
-        console.print(f"longscribe: {len(failed)} of {len(files)} file(s) failed: {', '.join(failed)}", markup=False)

@@ -18,6 +18,8 @@ class DecodeRequest:
     """None: the engine detects it on the batch's first chunk and uses it for the whole batch."""
     prompts: tuple[str | None, ...] = ()
     """Previous text for each chunk of the batch (empty: no prompts)."""
+    temperature: float = 0.0
+    """0: beam search. Above 0: sampling, seeded per chunk so a rerun samples the same text."""
 
 
 @runtime_checkable
@@ -31,5 +33,9 @@ class Engine(Protocol):
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
     ) -> list[ChunkTranscript]:
-        """Decode every chunk of ``batch``; results in the same order, positions chunk-local."""
+        """Decode every chunk of ``batch`` once; results in the same order, positions chunk-local.
+
+        Judging a decode (loops, silence) and retrying it is the pipeline's
+        fallback policy, not the engine's.
+        """
         ...

@@ -1,9 +1,10 @@
 """The CTranslate2 engine, through faster-whisper's model, tokenizer and features.
 
 Unlike faster-whisper's pipelines it decodes a batch of independent chunks:
-features are computed per chunk (never for the whole file), the batch is
-encoded once, decoded with beam search, and only the chunks that fail
-Whisper's quality tests are decoded again at higher, seeded temperatures.
+features are computed per chunk (never for the whole file) and the batch is
+encoded once and decoded with beam search. Sampled decodes (the fallback
+policy's retries at higher temperatures) run one chunk at a time, seeded by
+chunk, so reruns and resumed jobs get the same text.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 
 from longscribe.engines.base import DecodeRequest
-from longscribe.engines.quality import compression_ratio, is_silence, repetition_loop, retry_reason
+from longscribe.engines.quality import compression_ratio
 from longscribe.engines.tokens import split_by_timestamps
 from longscribe.errors import EngineError, OptionsError
 from longscribe.options import TranscribeOptions
@@ -45,9 +46,6 @@ class _Decode:
     @property
     def compression_ratio(self) -> float:
         return compression_ratio(self.text)
-
-    def retry_reason(self, options: TranscribeOptions) -> str | None:
-        return retry_reason(self.text, self.avg_logprob, options, truncated=self.truncated)
 
 
 class Ct2Engine:
@@ -104,17 +102,34 @@ class Ct2Engine:
         prompts = [
             self._prompt(tokenizer, options, request.prompts[i] if request.prompts else None) for i in range(len(batch))
         ]
-        decodes = self._generate(encoded, prompts, tokenizer, options, options.temperatures[0])
-        for i, decode in enumerate(decodes):
-            reason = decode.retry_reason(options)
-            if reason and not is_silence(decode.avg_logprob, decode.no_speech_prob, options):
-                log.info("chunk %d: %s; decoding again at higher temperature", batch[i].chunk.index, reason)
-                decodes[i] = self._fallback(features[i], prompts[i], tokenizer, options, decode, batch[i].chunk.index)
+        if request.temperature > 0:
+            decodes = [
+                self._sampled(features[i], prompts[i], tokenizer, options, request, item.chunk.index)
+                for i, item in enumerate(batch)
+            ]
+        else:
+            decodes = self._generate(encoded, prompts, tokenizer, options, 0.0)
         words = self._align(encoded, tokenizer, batch, decodes) if options.needs_alignment else None
         return [
-            self._transcript(item, decode, tokenizer, options, language, language_prob, words[i] if words else None)
+            self._transcript(item, decode, tokenizer, language, language_prob, words[i] if words else None)
             for i, (item, decode) in enumerate(zip(batch, decodes))
         ]
+
+    def _sampled(
+        self,
+        features: npt.NDArray[np.float32],
+        prompt: list[int],
+        tokenizer: Any,
+        options: TranscribeOptions,
+        request: DecodeRequest,
+        chunk_index: int,
+    ) -> _Decode:
+        """One chunk at a time, seeded by (seed, chunk, temperature): the same text on every rerun."""
+        import ctranslate2
+
+        step = int(round(request.temperature * 100))
+        ctranslate2.set_random_seed((options.seed * 1_000_003 + chunk_index) * 101 + step)
+        return self._generate(self._whisper.encode(features), [prompt], tokenizer, options, request.temperature)[0]
 
     # -- steps ------------------------------------------------------------
 
@@ -194,30 +209,6 @@ class Ct2Engine:
         truncated = prompt_length + length >= MAX_LENGTH
         return _Decode(tokens, text, float(avg_logprob), float(result.no_speech_prob), temperature, truncated)
 
-    def _fallback(
-        self,
-        features: npt.NDArray[np.float32],
-        prompt: list[int],
-        tokenizer: Any,
-        options: TranscribeOptions,
-        first: _Decode,
-        chunk_index: int,
-    ) -> _Decode:
-        import ctranslate2
-
-        encoded = self._whisper.encode(features)
-        attempts = [first]
-        for temperature in options.temperatures[1:]:
-            # Seeded per chunk: a rerun (or a resumed job) samples the same text.
-            ctranslate2.set_random_seed(options.seed * 1_000_003 + chunk_index)
-            decode = self._generate(encoded, [prompt], tokenizer, options, temperature)[0]
-            attempts.append(decode)
-            if decode.retry_reason(options) is None:
-                return decode
-        # Nothing passed: the most likely decode that at least does not loop.
-        sane = [a for a in attempts if repetition_loop(a.text) is None and not a.truncated]
-        return max(sane or attempts, key=lambda a: a.avg_logprob)
-
     def _align(
         self, encoded: Any, tokenizer: Any, batch: Sequence[ChunkAudio], decodes: list[_Decode]
     ) -> list[list[dict[str, Any]]]:
@@ -241,28 +232,25 @@ class Ct2Engine:
         item: ChunkAudio,
         decode: _Decode,
         tokenizer: Any,
-        options: TranscribeOptions,
         language: str,
         language_prob: float,
         words: list[dict[str, Any]] | None,
     ) -> ChunkTranscript:
-        common = dict(
+        num_samples = item.audio.shape[0]
+        pieces = split_by_timestamps(
+            decode.tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
+        )
+        return ChunkTranscript(
             chunk=item.chunk,
+            segments=tuple(_attach_words(pieces, tokenizer, words, num_samples)),
             language=language,
             language_probability=language_prob,
             avg_logprob=decode.avg_logprob,
             no_speech_prob=decode.no_speech_prob,
             compression_ratio=decode.compression_ratio,
             temperature=decode.temperature,
+            truncated=decode.truncated,
         )
-        if is_silence(decode.avg_logprob, decode.no_speech_prob, options):
-            return ChunkTranscript(segments=(), skipped_reason="no speech", **common)  # type: ignore[arg-type]
-        num_samples = item.audio.shape[0]
-        pieces = split_by_timestamps(
-            decode.tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
-        )
-        segments = _attach_words(pieces, tokenizer, words, num_samples)
-        return ChunkTranscript(segments=tuple(segments), **common)  # type: ignore[arg-type]
 
 
 def _attach_words(

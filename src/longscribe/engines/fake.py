@@ -26,6 +26,12 @@ class FakeEngine:
     words_per_segment: int = 4
     language: str = "en"
     fail_chunks: frozenset[int] = frozenset()
+    loop_chunks: frozenset[int] = frozenset()
+    """These chunks decode to a repetition loop at temperature 0 (and read fine when sampled)."""
+    always_loop_chunks: frozenset[int] = frozenset()
+    """These loop at every temperature."""
+    talks_over_silence: bool = False
+    """Invent "Thank you." on silent chunks, with Whisper's no-speech signals."""
     name: str = "fake"
     device: str = "cpu"
     compute_type: str = "float32"
@@ -41,9 +47,20 @@ class FakeEngine:
         if failing:
             raise EngineError(f"fake failure on chunks {failing}")
         language = request.language or self.language
-        return [self._one(item, language) for item in batch]
+        return [self._one(item, language, request.temperature) for item in batch]
 
-    def _one(self, item: ChunkAudio, language: str) -> ChunkTranscript:
+    def _one(self, item: ChunkAudio, language: str, temperature: float) -> ChunkTranscript:
+        index = item.chunk.index
+        if index in self.always_loop_chunks or (index in self.loop_chunks and temperature == 0):
+            words = max(20, 8 * item.audio.shape[0] // SAMPLE_RATE)  # denser than any speech
+            loop = DecodedSegment(0, item.audio.shape[0], " you" * words)
+            return ChunkTranscript(item.chunk, (loop,), language, avg_logprob=-0.1, temperature=temperature)
+        if self.talks_over_silence and not np.any(item.audio):
+            invented = DecodedSegment(0, item.audio.shape[0], " Thank you.")
+            return ChunkTranscript(item.chunk, (invented,), language, avg_logprob=-1.4, no_speech_prob=0.93)
+        return self._heard(item, language, temperature)
+
+    def _heard(self, item: ChunkAudio, language: str, temperature: float) -> ChunkTranscript:
         words: list[Word] = []
         offset = 0
         for span in item.chunk.spans:
@@ -58,4 +75,6 @@ class FakeEngine:
             DecodedSegment(group[0].start, group[-1].end, "".join(w.text for w in group), words=tuple(group))
             for group in (words[i : i + self.words_per_segment] for i in range(0, len(words), self.words_per_segment))
         )
-        return ChunkTranscript(item.chunk, segments, language, skipped_reason=None if segments else "no speech")
+        return ChunkTranscript(
+            item.chunk, segments, language, temperature=temperature, skipped_reason=None if segments else "no speech"
+        )

@@ -80,7 +80,14 @@ class ChunkFeed:
                 if chunk is None:
                     break
                 audio = reader.read(chunk.spans)
-                self.speech_samples += chunk.keep.length if not self._options.vad else chunk.num_samples
+                if chunk.speech is None:
+                    self.speech_samples += chunk.keep.length
+                else:
+                    self.speech_samples += sum(
+                        min(s.end, chunk.keep.end) - max(s.start, chunk.keep.start)
+                        for s in chunk.speech
+                        if s.start < chunk.keep.end
+                    )
                 self.busy_seconds += time.perf_counter() - started
                 if not self._put(ChunkAudio(chunk, audio)):
                     return

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 
 from longscribe.engines.base import DecodeRequest, Engine
-from longscribe.errors import EngineError
+from longscribe.errors import EngineError, JobStateError
 from longscribe.options import TranscribeOptions
+from longscribe.pipeline.fallback import complete_tails, decode_with_fallback
 from longscribe.types import ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
@@ -20,18 +21,6 @@ def is_out_of_memory(exc: BaseException) -> bool:
     """CTranslate2 reports CUDA allocation failures as "CUDA failed with error out of memory" (or cuBLAS's)."""
     text = str(exc)
     return any(marker.lower() in text.lower() for marker in OOM_MARKERS)
-
-
-def batched(items: Iterable[ChunkAudio], size: Callable[[], int]) -> Iterator[list[ChunkAudio]]:
-    """Consecutive items in lists of ``size()`` (read again for every batch: it may shrink)."""
-    batch: list[ChunkAudio] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) >= size():
-            yield batch
-            batch = []
-    if batch:
-        yield batch
 
 
 class BatchScheduler:
@@ -54,6 +43,8 @@ class BatchScheduler:
         batch_size: int,
         *,
         recover: Callable[[], Engine | None] | None = None,
+        done: Mapping[int, ChunkTranscript] | None = None,
+        commit: Callable[[ChunkTranscript], None] | None = None,
     ) -> None:
         self.engine = engine
         self.options = options
@@ -61,18 +52,47 @@ class BatchScheduler:
         self.engine_seconds = 0.0
         self.events: list[str] = []
         self._recover = recover
+        self._done = dict(done or {})
+        self._commit = commit
         self._language = options.language
+        if self._language is None and 0 in self._done:
+            self._language = self._done[0].language
+        self.resumed = 0
 
     def run(self, chunks: Iterable[ChunkAudio], previous_text: Callable[[], str]) -> Iterator[ChunkTranscript]:
-        for batch in batched(chunks, lambda: self.batch_size):
-            prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
-            yield from self._decode(batch, prompts)
+        """Transcripts in chunk order: restored ones from ``done``, the others decoded and committed."""
+        batch: list[ChunkAudio] = []
+        for item in chunks:
+            stored = self._done.pop(item.chunk.index, None)
+            if stored is not None:
+                if stored.chunk != item.chunk:
+                    raise JobStateError(f"stored chunk {item.chunk.index} does not match this run's plan")
+                yield from self._flush(batch, previous_text)
+                batch = []
+                self.resumed += 1
+                yield stored
+                continue
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                yield from self._flush(batch, previous_text)
+                batch = []
+        yield from self._flush(batch, previous_text)
+
+    def _flush(self, batch: list[ChunkAudio], previous_text: Callable[[], str]) -> Iterator[ChunkTranscript]:
+        if not batch:
+            return
+        prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
+        for result in self._decode(batch, prompts):
+            if self._commit is not None:
+                self._commit(result)
+            yield result
 
     def _decode(self, batch: list[ChunkAudio], prompts: tuple[str | None, ...]) -> list[ChunkTranscript]:
         request = DecodeRequest(self._language, prompts)
         started = time.perf_counter()
         try:
-            results = self.engine.transcribe(batch, self.options, request)
+            results = decode_with_fallback(self.engine, batch, self.options, request)
+            results = complete_tails(self.engine, batch, results, self.options, request)
         except EngineError as exc:
             if not is_out_of_memory(exc):
                 raise

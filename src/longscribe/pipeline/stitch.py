@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 
 from longscribe.types import Chunk, ChunkTranscript, DecodedSegment, Segment, Word
 
 PROMPT_CHARS = 800  # about 200 tokens, what Whisper keeps of the previous text
 PROMPT_RESET_TEMPERATURE = 0.5  # Whisper drops the prompt after a high-temperature decode
+
+
+def stitch_all(results: Iterable[ChunkTranscript]) -> Iterator[Segment]:
+    """Segments of transcripts given in chunk order (e.g. read back from the job store)."""
+    stitcher = Stitcher()
+    for result in results:
+        yield from stitcher.add(result)
+
+
+def _over_speech(chunk: Chunk, start: int, end: int) -> bool:
+    if chunk.speech is None:
+        return True
+    return any(s.start <= end and start <= s.end for s in chunk.speech)
 
 
 def _map_word(chunk: Chunk, word: Word) -> Word:
@@ -34,6 +47,8 @@ class Stitcher:
     _cursor: int = 0
     _last_word: Word | None = None
     _previous_text: str = ""
+    dropped: list[tuple[int, str]] = field(default_factory=list)
+    """(chunk, text) the speech guard removed: text placed where VAD heard no speech."""
 
     def add(self, result: ChunkTranscript) -> Iterator[Segment]:
         chunk = result.chunk
@@ -77,7 +92,35 @@ class Stitcher:
             self._last_word = w
         return tuple(kept)
 
+    def _guard(self, chunk: Chunk, decoded: DecodedSegment) -> DecodedSegment | None:
+        """The segment without the words (or whole) that lie where VAD heard no speech."""
+        if chunk.speech is None:
+            return decoded
+        if decoded.words:
+            heard = tuple(
+                w
+                for w in decoded.words
+                if _over_speech(chunk, chunk.to_absolute(w.start), chunk.to_absolute(w.end, is_end=True))
+            )
+            if len(heard) == len(decoded.words):
+                return decoded
+            gone = "".join(w.text for w in decoded.words if w not in heard)
+            self.dropped.append((chunk.index, gone.strip()))
+            if not heard:
+                return None
+            return replace(
+                decoded, text="".join(w.text for w in heard), words=heard, start=heard[0].start, end=heard[-1].end
+            )
+        if _over_speech(chunk, chunk.to_absolute(decoded.start), chunk.to_absolute(decoded.end, is_end=True)):
+            return decoded
+        self.dropped.append((chunk.index, decoded.text.strip()))
+        return None
+
     def _place(self, chunk: Chunk, decoded: DecodedSegment, result: ChunkTranscript) -> Segment | None:
+        guarded = self._guard(chunk, decoded)
+        if guarded is None:
+            return None
+        decoded = guarded
         words = tuple(_map_word(chunk, w) for w in decoded.words)
         start = chunk.to_absolute(decoded.start)
         end = max(start, chunk.to_absolute(decoded.end, is_end=True))

@@ -14,6 +14,8 @@ from typing import Any
 from longscribe.engines.base import Engine
 from longscribe.errors import OptionsError, UnsupportedDeviceError
 from longscribe.hardware import Hardware, detect
+from longscribe.jobs.fingerprint import input_fingerprint, key_of, options_identity
+from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE, Job, JobStore
 from longscribe.models import resolve_model
 from longscribe.models.catalog import available_models, pick_model
 from longscribe.options import TranscribeOptions
@@ -38,9 +40,21 @@ class Progress:
     total: int | None
     elapsed: float
     chunks_done: int
+    resumed: int = 0
+    """Of ``done``, the samples restored from the job store rather than decoded now."""
 
 
 ProgressCallback = Callable[[Progress], None]
+
+
+@dataclass(frozen=True)
+class JobHandle:
+    """The stored job a transcription resumes and commits into."""
+
+    store: JobStore
+    job: Job
+    status: str
+    """"new", "resumed" or "restarted: <why>"."""
 
 
 class Transcription:
@@ -57,13 +71,16 @@ class Transcription:
         scheduler: BatchScheduler,
         info: TranscriptInfo,
         on_progress: ProgressCallback | None,
+        job: JobHandle | None = None,
     ) -> None:
         self.path = path
         self.info = info
+        self.job = job
         self._feed = feed
         self._scheduler = scheduler
         self._on_progress = on_progress
         self._consumed = False
+        self._resumed_samples = 0
 
     @property
     def expected_samples(self) -> int | None:
@@ -83,7 +100,13 @@ class Transcription:
                     info.language, info.language_probability = result.language, result.language_probability
                     log.info("%s: language %s (p=%.2f)", self.path, info.language, info.language_probability)
                 info.chunks += 1
+                info.decisions.extend({"chunk": result.chunk.index, "decision": d} for d in result.decisions)
+                if self._scheduler.resumed == info.chunks:
+                    self._resumed_samples = result.chunk.keep.end
                 yield from stitcher.add(result)
+                for chunk, text in stitcher.dropped:
+                    info.decisions.append({"chunk": chunk, "decision": f"text outside speech dropped: {text!r}"})
+                stitcher.dropped.clear()
                 self._report(result.chunk.keep.end, started)
         finally:
             self._feed.close()
@@ -96,13 +119,23 @@ class Transcription:
             info.fallbacks = list(self._scheduler.events)
             info.device = self._scheduler.engine.device
             info.compute_type = self._scheduler.engine.compute_type
-        info.complete = True
+            if self.job is not None:
+                info.job = {"id": self.job.job.id, "status": self.job.status, "resumed_chunks": self._scheduler.resumed}
+        info.complete = not info.warnings
+        if self.job is not None:
+            self.job.store.finish(self.job.job.id, DECODED if info.complete else INCOMPLETE, info.as_dict())
         self._report(info.duration, started)
+
+    def mark_written(self) -> None:
+        """The outputs are on disk: the job is complete (a rerun only rewrites them)."""
+        if self.job is not None and self.info.complete:
+            self.job.store.finish(self.job.job.id, COMPLETE, self.info.as_dict())
 
     def _report(self, done: int, started: float) -> None:
         if self._on_progress is not None:
             total = self._feed.expected_samples
-            self._on_progress(Progress(self.path, done, total, time.perf_counter() - started, self.info.chunks))
+            elapsed = time.perf_counter() - started
+            self._on_progress(Progress(self.path, done, total, elapsed, self.info.chunks, self._resumed_samples))
 
 
 class Transcriber:
@@ -233,8 +266,19 @@ class Transcriber:
         self._engine = self._build(smaller)
         return self._engine
 
-    def transcribe(self, path: str | Path, on_progress: ProgressCallback | None = None) -> Transcription:
-        """Open ``path`` (errors about the file raise here) and return its lazy transcription."""
+    def transcribe(
+        self,
+        path: str | Path,
+        on_progress: ProgressCallback | None = None,
+        *,
+        store: JobStore | None = None,
+        restart: bool = False,
+    ) -> Transcription:
+        """Open ``path`` (errors about the file raise here) and return its lazy transcription.
+
+        With a job store, finished chunks are committed as they are decoded and
+        a job left unfinished for the same input and options is resumed.
+        """
         feed = ChunkFeed(path, self.options, QUEUE_BATCHES * self.batch_size)
         try:
             if self._engine is None:
@@ -257,5 +301,30 @@ class Transcriber:
             info.choices = list(self.placement.reasons)
         if self.model_reason:
             info.choices.insert(0, f"model: {self.model_reason}")
-        scheduler = BatchScheduler(engine, self.options, self.batch_size, recover=self._recover_from_oom)
-        return Transcription(str(path), feed, scheduler, info, on_progress)
+        job = self._job(path, feed, engine, store, restart) if store is not None else None
+        scheduler = BatchScheduler(
+            engine,
+            self.options,
+            self.batch_size,
+            recover=self._recover_from_oom,
+            done=job.store.results(job.job.id) if job else None,
+            commit=(lambda result: job.store.commit(job.job.id, result)) if job else None,
+        )
+        return Transcription(str(path), feed, scheduler, info, on_progress, job)
+
+    def _job(self, path: str | Path, feed: ChunkFeed, engine: Engine, store: JobStore, restart: bool) -> JobHandle:
+        input_path = str(Path(path).resolve())
+        if restart:
+            store.discard(input_path)
+        fingerprint = input_fingerprint(input_path, feed.expected_samples)
+        identity = options_identity(
+            self.options,
+            model_path=self.model_path or self.model_name,
+            engine=getattr(engine, "name", "?"),
+            device=engine.device,
+            compute_type=engine.compute_type,
+        )
+        job, status = store.start(input_path, key_of(fingerprint, identity), fingerprint, identity)
+        if status != "new":
+            log.info("%s: job %s %s", path, job.id, status)
+        return JobHandle(store, job, status)

@@ -45,42 +45,43 @@ class Padder:
 
 @dataclass
 class Packer:
-    """Lays consecutive spans into chunks whose audio adds up to at most ``limit`` samples.
+    """Groups consecutive speech spans into contiguous chunks of at most ``limit`` samples.
 
-    Every span lands in exactly one chunk, whole (spans longer than the limit
-    are split at the limit, which the region tracker makes a never-taken path).
+    A chunk runs from its first span's start to its last span's end, silence
+    between them included, so positions map back by an offset and a segment
+    can never straddle a gap that is not in the audio. Every span lands in
+    exactly one chunk, whole (spans longer than the limit are split at the
+    limit, which the region tracker makes a never-taken path).
     """
 
     limit: int
     _spans: list[Span] = field(default_factory=list)
-    _size: int = 0
     _index: int = 0
 
     def push(self, span: Span) -> Iterator[Chunk]:
         while span.length > self.limit:
             yield from self.push(Span(span.start, span.start + self.limit))
             span = Span(span.start + self.limit, span.end)
-        if self._spans and self._size + span.length > self.limit:
+        if self._spans and span.end - self._spans[0].start > self.limit:
             yield self._flush()
         if self._spans and self._spans[-1].end == span.start:
             self._spans[-1] = Span(self._spans[-1].start, span.end)
         else:
             self._spans.append(span)
-        self._size += span.length
 
     def finish(self) -> Iterator[Chunk]:
         if self._spans:
             yield self._flush()
 
     def _flush(self) -> Chunk:
-        spans = tuple(self._spans)
-        chunk = Chunk(self._index, spans, keep=Span(spans[0].start, spans[-1].end))
+        whole = Span(self._spans[0].start, self._spans[-1].end)
+        chunk = Chunk(self._index, (whole,), keep=whole, speech=tuple(self._spans))
         self._index += 1
-        self._spans, self._size = [], 0
+        self._spans = []
         return chunk
 
 
-def fixed_windows(total: int, window: int, overlap: int) -> Iterator[Chunk]:
+def fixed_windows(total: int, window: int, overlap: int, speech: list[Span] | None = None) -> Iterator[Chunk]:
     """Windows of ``window`` samples stepping by ``window - overlap``.
 
     A window is the authority for words whose middle falls before the middle
@@ -96,7 +97,10 @@ def fixed_windows(total: int, window: int, overlap: int) -> Iterator[Chunk]:
     while True:
         end = min(start + window, total)
         last = end >= total
-        yield Chunk(index, (Span(start, end),), Span(start, total if last else end - overlap // 2))
+        heard = None
+        if speech is not None:
+            heard = tuple(Span(max(s.start, start), min(s.end, end)) for s in speech if s.start < end and start < s.end)
+        yield Chunk(index, (Span(start, end),), Span(start, total if last else end - overlap // 2), heard)
         if last:
             return
         index += 1

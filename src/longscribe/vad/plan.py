@@ -14,30 +14,35 @@ from longscribe.vad.silero import FRAME, SileroStream
 PLAN_WINDOW = 30 * SAMPLE_RATE
 
 
-def plan_chunks(stream: AudioStream, options: TranscribeOptions) -> Iterator[Chunk]:
-    """Chunks in time order, each yielded as soon as it is final."""
-    limit = int(options.chunk_seconds * SAMPLE_RATE)
-    if not options.vad:
-        for _ in stream.windows(PLAN_WINDOW):
-            pass
-        window_samples = int(MAX_CHUNK_SECONDS * SAMPLE_RATE)
-        yield from fixed_windows(stream.decoded, window_samples, int(options.overlap_seconds * SAMPLE_RATE))
-        return
+def speech_spans(stream: AudioStream, options: TranscribeOptions, limit: int) -> Iterator[Span]:
+    """Padded speech regions in time order, each no longer than ``limit``; one decode pass."""
     pad = options.vad_options.speech_pad_ms * SAMPLE_RATE // 1000
     silero = SileroStream()
     tracker = RegionTracker(options.vad_options, max_frames=(limit - 2 * pad) // FRAME)
     padder = Padder(pad)
-    packer = Packer(limit)
-
-    def regions_to_chunks(regions: Iterator[Span]) -> Iterator[Chunk]:
-        for region in regions:
-            for span in padder.push(region):
-                yield from packer.push(span)
-
     for window in stream.windows(PLAN_WINDOW):
-        yield from regions_to_chunks(tracker.push_many(silero.feed(window)))
-    yield from regions_to_chunks(tracker.push_many(silero.flush()))
-    yield from regions_to_chunks(tracker.finish())
-    for span in padder.finish(stream.decoded):
-        yield from packer.push(span)
-    yield from packer.finish()
+        for region in tracker.push_many(silero.feed(window)):
+            yield from padder.push(region)
+    for region in [*tracker.push_many(silero.flush()), *tracker.finish()]:
+        yield from padder.push(region)
+    yield from padder.finish(stream.decoded)
+
+
+def plan_chunks(stream: AudioStream, options: TranscribeOptions) -> Iterator[Chunk]:
+    """Chunks in time order, each yielded as soon as it is final (fixed windows: at the end)."""
+    limit = int(options.chunk_seconds * SAMPLE_RATE)
+    if options.vad:
+        packer = Packer(limit)
+        for span in speech_spans(stream, options, limit):
+            yield from packer.push(span)
+        yield from packer.finish()
+        return
+    # Fixed windows: VAD only to guard against text invented over silence (a short list of spans).
+    if options.speech_guard:
+        speech: list[Span] | None = list(speech_spans(stream, options, limit))
+    else:
+        speech = None
+        for _ in stream.windows(PLAN_WINDOW):
+            pass
+    window = int(MAX_CHUNK_SECONDS * SAMPLE_RATE)
+    yield from fixed_windows(stream.decoded, window, int(options.overlap_seconds * SAMPLE_RATE), speech)

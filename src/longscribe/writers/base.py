@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, ClassVar
 
+from longscribe import failpoints
 from longscribe.errors import OptionsError, OutputError
 from longscribe.types import Segment, TranscriptInfo
 
@@ -65,6 +66,27 @@ def _output_problem(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
+def check_output_dir(directory: Path) -> None:
+    """Create ``directory`` and prove it writable before any work is done for it."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        probe = directory / f".longscribe-write-test.{os.getpid()}"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise OutputError(str(directory), _output_problem(exc)) from exc
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class OutputSet:
     """All requested formats for one input, written together and committed atomically."""
 
@@ -89,6 +111,7 @@ class OutputSet:
     def __enter__(self) -> OutputSet:
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
+            self._remove_stale_temps()
             for fmt, tmp in self._tmp.items():
                 f = self._opener(tmp)
                 self._files.append(f)
@@ -99,6 +122,14 @@ class OutputSet:
             self._discard()
             raise OutputError(str(self.directory), _output_problem(exc)) from exc
         return self
+
+    def _remove_stale_temps(self) -> None:
+        """Temp files left by a killed run (its pid is gone) for these outputs."""
+        for final in self.paths.values():
+            for stale in self.directory.glob(f".{final.name}.*.tmp"):
+                pid = stale.name[len(final.name) + 2 : -4]
+                if pid.isdigit() and not _alive(int(pid)):
+                    stale.unlink(missing_ok=True)
 
     def write(self, segment: Segment) -> None:
         def write_all() -> None:
@@ -117,6 +148,7 @@ class OutputSet:
                 os.fsync(f.fileno())
                 f.close()
             for fmt, tmp in self._tmp.items():
+                failpoints.hit("outputs-rename")
                 os.replace(tmp, self.paths[fmt])
 
         self._guard(finish)

@@ -36,28 +36,6 @@ def segment_dict(index: int, segment: Segment, *, words: bool) -> dict[str, Any]
     return out
 
 
-def info_dict(info: TranscriptInfo) -> dict[str, Any]:
-    return {
-        "path": info.path,
-        "model": info.model,
-        "model_path": info.model_path,
-        "model_source": info.model_source,
-        "device": info.device,
-        "compute_type": info.compute_type,
-        "language": info.language,
-        "language_probability": round(info.language_probability, 4),
-        "duration": _s(info.duration),
-        "speech_duration": _s(info.speech),
-        "chunks": info.chunks,
-        "timings": {k: round(v, 3) for k, v in info.timings.items()},
-        "warnings": info.warnings,
-        "choices": info.choices,
-        "fallbacks": info.fallbacks,
-        "complete": info.complete,
-        "options": info.options,
-    }
-
-
 @register
 class JsonWriter(Writer):
     extension = "json"
@@ -76,4 +54,4 @@ class JsonWriter(Writer):
     def end(self, info: TranscriptInfo) -> None:
         text = json.dumps("".join(self._texts).strip(), ensure_ascii=False)
         self.out.write(f'\n],\n"text": {text},\n"language": {json.dumps(info.language)},\n')
-        self.out.write(f'"info": {json.dumps(info_dict(info), ensure_ascii=False, indent=1)}\n}}\n')
+        self.out.write(f'"info": {json.dumps(info.as_dict(), ensure_ascii=False, indent=1)}\n}}\n')

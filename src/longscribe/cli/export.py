@@ -1,0 +1,68 @@
+"""``longscribe export FILE_OR_JOB -f srt``: outputs again from the job store, without transcribing."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from longscribe.errors import JobStateError, LongscribeError
+from longscribe.jobs import JobStore
+from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
+from longscribe.pipeline.stitch import stitch_all
+from longscribe.types import TranscriptInfo
+from longscribe.writers import WRITERS, OutputSet, parse_formats
+
+FINISHED = (DECODED, COMPLETE, INCOMPLETE)
+
+
+def add_export_parser(sub: Any) -> None:
+    p = sub.add_parser("export", help="write a finished job's transcript again, in any format")
+    p.add_argument("target", metavar="FILE_OR_JOB", help="the input file that was transcribed, or its job id")
+    p.add_argument("-o", "--output-dir", "--output_dir", default=".", help="where to write (default: .)")
+    p.add_argument("-f", "--output-format", "--output_format", default="all", help=f"{', '.join(WRITERS)} or all")
+    p.add_argument("--job-dir", default=None, help="the job store (default: OUTPUT_DIR/.longscribe)")
+    p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="words in json output")
+    p.add_argument("--debug", action="store_true")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    try:
+        written = export(args)
+    except LongscribeError as exc:
+        if args.debug:
+            console.print_exception()
+        console.print(f"longscribe: error: {exc}", markup=False)
+        return 1
+    console.print(f"{args.target} -> {', '.join(str(p) for p in written)}", markup=False)
+    return 0
+
+
+def export(args: argparse.Namespace) -> list[Path]:
+    formats = parse_formats(args.output_format)
+    out_dir = Path(args.output_dir)
+    job_dir = Path(args.job_dir) if args.job_dir else out_dir / ".longscribe"
+    if not (job_dir / "jobs.sqlite").is_file():
+        raise JobStateError(f"no job store at {job_dir} (use --job-dir, or -o with the transcribe output dir)")
+    store = JobStore(job_dir)
+    try:
+        job = store.get(args.target) or store.find(str(Path(args.target).resolve()))
+        if job is None:
+            raise JobStateError(f"{args.target}: no job in {store.path}")
+        if job.status not in FINISHED or job.info is None:
+            done = store.count(job.id)
+            raise JobStateError(
+                f"{args.target}: job {job.id} is not finished ({done} chunks saved); run transcribe again"
+            )
+        results = store.results(job.id)
+        info = TranscriptInfo.from_dict(job.info)
+        with OutputSet(out_dir, Path(job.input).stem, formats, words=args.word_timestamps) as out:
+            for segment in stitch_all(results[i] for i in sorted(results)):
+                out.write(segment)
+            return list(out.commit(info).values())
+    finally:
+        store.close()

@@ -1,0 +1,36 @@
+"""The end-of-run table: file, duration, status, speed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.console import Console
+from rich.table import Table
+
+from longscribe.audio.decode import format_clock
+from longscribe.types import SAMPLE_RATE
+
+OK_STATUSES = ("ok", "skipped")
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    """ok, skipped, incomplete (partly decodable), failed, interrupted, not run."""
+    duration: int = 0
+    seconds: float = 0.0
+    detail: str = ""
+
+
+def print_summary(console: Console, results: list[FileResult]) -> None:
+    table = Table(title="longscribe summary", title_justify="left")
+    for col in ("file", "duration", "status", "speed"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        speed = f"{r.duration / SAMPLE_RATE / r.seconds:.1f}x" if r.seconds and r.duration else "-"
+        table.add_row(r.path, format_clock(r.duration) if r.duration else "-", r.status, speed)
+    console.print(table)
+    failed = [r.path for r in results if r.status not in OK_STATUSES]
+    if failed:
+        console.print(f"longscribe: {len(failed)} of {len(results)} file(s) failed: {', '.join(failed)}", markup=False)

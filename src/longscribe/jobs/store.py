@@ -1,0 +1,213 @@
+"""The job store: one sqlite database (WAL) per output directory.
+
+A job is one input transcribed with one set of text-changing options. Every
+finished chunk is committed in its own transaction as soon as it is decoded,
+so a crash, ``kill -9`` or power loss loses at most the chunks in flight; a
+rerun reads what is there and decodes only the rest.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import logging
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from longscribe.errors import JobLockedError, JobStateError
+from longscribe.jobs.codec import transcript_from_dict, transcript_to_dict
+from longscribe.types import ChunkTranscript
+
+log = logging.getLogger(__name__)
+
+DB_NAME = "jobs.sqlite"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    input TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    options TEXT NOT NULL,
+    status TEXT NOT NULL,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    info TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_input ON jobs(input);
+CREATE TABLE IF NOT EXISTS chunks (
+    job TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    idx INTEGER NOT NULL,
+    result TEXT NOT NULL,
+    committed REAL NOT NULL,
+    PRIMARY KEY (job, idx)
+);
+"""
+RUNNING, DECODED, COMPLETE, INCOMPLETE = "running", "decoded", "complete", "incomplete"
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    input: str
+    fingerprint: dict[str, Any]
+    options: dict[str, Any]
+    status: str
+    info: dict[str, Any] | None = None
+
+
+class JobStore:
+    """Jobs for the inputs whose outputs go to one directory."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.path = self.directory / DB_NAME
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")  # a committed chunk survives power loss
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._db.executescript(SCHEMA)
+            self._db.execute("SELECT count(*) FROM jobs").fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise JobStateError(
+                f"job store {self.path} is corrupted ({exc}); rerun with --restart to discard it"
+            ) from exc
+        except OSError as exc:
+            raise JobStateError(f"job store {self.path}: {exc.strerror or exc}") from exc
+
+    # -- locking ------------------------------------------------------------
+
+    @contextmanager
+    def lock(self, input_path: str, *, wait: bool = False) -> Iterator[None]:
+        """Hold the input's job for this process; another process refuses (or waits)."""
+        name = hashlib.sha256(input_path.encode()).hexdigest()[:20]
+        lock_path = self.directory / f"{name}.lock"
+        with open(lock_path, "a+") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+            except BlockingIOError:
+                handle.seek(0)
+                owner = handle.read().strip() or "?"
+                raise JobLockedError(
+                    f"{input_path}: being transcribed by another process (pid {owner}); use --wait to wait for it"
+                ) from None
+            handle.seek(0)
+            handle.truncate()
+            handle.write(str(os.getpid()))
+            handle.flush()
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    # -- jobs ---------------------------------------------------------------
+
+    def find(self, input_path: str) -> Job | None:
+        row = self._query_one("SELECT * FROM jobs WHERE input = ? ORDER BY updated DESC LIMIT 1", (input_path,))
+        return _job(row) if row else None
+
+    def get(self, job_id: str) -> Job | None:
+        row = self._query_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _job(row) if row else None
+
+    def start(self, input_path: str, key: str, fingerprint: dict[str, Any], options: dict[str, Any]) -> tuple[Job, str]:
+        """The job to run and what happened: "new", "resumed" or "restarted: <why>"."""
+        old = self.find(input_path)
+        if old is not None and old.id == key:
+            return old, "resumed"
+        why = "new"
+        if old is not None:
+            changed = "input changed" if old.fingerprint != fingerprint else "options changed"
+            why = f"restarted: {changed}"
+            self.discard(input_path)
+        now = time.time()
+        self._write(
+            "INSERT OR REPLACE INTO jobs (id, input, fingerprint, options, status, created, updated)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (key, input_path, json.dumps(fingerprint), json.dumps(options, default=list), RUNNING, now, now),
+        )
+        job = self.get(key)
+        assert job is not None
+        return job, why
+
+    def discard(self, input_path: str) -> int:
+        rows = self._db.execute("SELECT id FROM jobs WHERE input = ?", (input_path,)).fetchall()
+        for (job_id,) in rows:
+            self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+        return len(rows)
+
+    # -- chunks -------------------------------------------------------------
+
+    def results(self, job_id: str) -> dict[int, ChunkTranscript]:
+        rows = self._db.execute("SELECT idx, result FROM chunks WHERE job = ? ORDER BY idx", (job_id,)).fetchall()
+        try:
+            return {int(idx): transcript_from_dict(json.loads(result)) for idx, result in rows}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise JobStateError(f"job store {self.path}: unreadable chunk ({exc}); rerun with --restart") from exc
+
+    def count(self, job_id: str) -> int:
+        row = self._db.execute("SELECT count(*) FROM chunks WHERE job = ?", (job_id,)).fetchone()
+        return int(row[0])
+
+    def commit(self, job_id: str, transcript: ChunkTranscript) -> None:
+        """One transaction per chunk."""
+        self._write(
+            "INSERT OR REPLACE INTO chunks (job, idx, result, committed) VALUES (?, ?, ?, ?)",
+            (job_id, transcript.chunk.index, json.dumps(transcript_to_dict(transcript)), time.time()),
+        )
+
+    def finish(self, job_id: str, status: str, info: dict[str, Any]) -> None:
+        self._write(
+            "UPDATE jobs SET status = ?, info = ?, updated = ? WHERE id = ?",
+            (status, json.dumps(info, default=list), time.time(), job_id),
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- helpers ------------------------------------------------------------
+
+    def _query_one(self, sql: str, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        try:
+            row: tuple[Any, ...] | None = self._db.execute(sql, args).fetchone()
+            return row
+        except sqlite3.DatabaseError as exc:
+            raise JobStateError(f"job store {self.path} is corrupted ({exc}); rerun with --restart") from exc
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        try:
+            with self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(sql, args)
+        except sqlite3.DatabaseError as exc:
+            raise JobStateError(f"job store {self.path}: {exc}") from exc
+
+
+def _job(row: tuple[Any, ...]) -> Job:
+    job_id, input_path, fingerprint, options, status, _created, _updated, info = row
+    return Job(
+        job_id, input_path, json.loads(fingerprint), json.loads(options), status, json.loads(info) if info else None
+    )
+
+
+def open_store(directory: str | Path, *, restart: bool = False) -> JobStore:
+    """Open (creating) the store; with ``restart`` a corrupted one is moved aside first."""
+    try:
+        return JobStore(directory)
+    except JobStateError:
+        if not restart:
+            raise
+    path = Path(directory) / DB_NAME
+    for suffix in ("", "-wal", "-shm"):
+        target = Path(f"{path}{suffix}")
+        if target.exists():
+            target.replace(f"{target}.corrupt-{int(time.time())}")
+    log.warning("job store %s was corrupted: moved aside, starting fresh", path)
+    return JobStore(directory)

@@ -1,0 +1,205 @@
+"""The fallback policy: judge each chunk's decode, retry it, keep or drop it — and say why.
+
+Whisper retries any window whose gzip compression ratio exceeds 2.4. On VAD
+chunks of real speech that fires on legitimate repetition (an IVR menu says
+"to decrease your volume ... to decrease your volume"), and a sampled retry
+then loses words. So a loop is detected directly, as an n-gram repeated back
+to back; the compression ratio only triggers a retry when it is extreme.
+
+A repeated phrase alone is not proof: recordings repeat themselves too (a
+conference bridge says "the conference will begin when our leader arrives"
+four times). It counts as a loop when the text is also denser than speech
+can be — more than ``MAX_WORDS_PER_SECOND`` over the chunk's speech — or the
+decode ran to the maximum length.
+
+A chunk that fails is decoded again: first without the previous-text prompt
+(when there was one), then at each higher temperature. When nothing passes,
+the most likely attempt that does not loop is kept; if every attempt loops,
+the chunk's text is dropped. A chunk the model calls silent produces nothing.
+Every step is recorded in the chunk's ``decisions``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from longscribe.engines.base import DecodeRequest, Engine
+from longscribe.engines.quality import repetition_loop
+from longscribe.options import TranscribeOptions
+from longscribe.types import Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
+
+EXTREME_RATIO_FACTOR = 1.25
+MAX_WORDS_PER_SECOND = 4.5  # fast conversational speech stays under ~4 words/s
+
+
+def words_per_second(result: ChunkTranscript) -> float:
+    chunk = result.chunk
+    speech = sum(s.length for s in chunk.speech) if chunk.speech else chunk.num_samples
+    return len(text_of(result).split()) / max(speech / 16_000, 1.0)
+
+
+def text_of(result: ChunkTranscript) -> str:
+    return "".join(s.text for s in result.segments)
+
+
+def is_silence(result: ChunkTranscript, options: TranscribeOptions) -> bool:
+    """The model says there is no speech and is not confident about the text it produced."""
+    if options.no_speech_threshold is None or result.no_speech_prob <= options.no_speech_threshold:
+        return False
+    return options.log_prob_threshold is None or result.avg_logprob < options.log_prob_threshold
+
+
+def hallucination(result: ChunkTranscript, options: TranscribeOptions) -> str | None:
+    """Why this text is not speech but the model talking to itself, or None."""
+    if result.truncated:
+        return "decode ran to the maximum length"
+    density = words_per_second(result)
+    if density <= MAX_WORDS_PER_SECOND:
+        return None
+    loop = repetition_loop(text_of(result))
+    if loop:
+        return f"repetition loop {loop!r} at {density:.1f} words/s"
+    limit = options.compression_ratio_threshold
+    if limit is not None and result.compression_ratio > limit * EXTREME_RATIO_FACTOR:
+        return f"compression ratio {result.compression_ratio:.2f} at {density:.1f} words/s"
+    return None
+
+
+def retry_reason(result: ChunkTranscript, options: TranscribeOptions) -> str | None:
+    """Why this decode should be tried again, or None if it is fine (silence is never retried)."""
+    if is_silence(result, options):
+        return None
+    bad = hallucination(result, options)
+    if bad:
+        return bad
+    if options.log_prob_threshold is not None and result.avg_logprob < options.log_prob_threshold:
+        return f"average log-probability {result.avg_logprob:.2f} < {options.log_prob_threshold}"
+    return None
+
+
+@dataclass(frozen=True)
+class _Step:
+    temperature: float
+    prompted: bool
+
+
+def _steps(options: TranscribeOptions, prompted: bool) -> list[_Step]:
+    steps = [_Step(options.temperatures[0], False)] if prompted else []
+    return steps + [_Step(t, False) for t in options.temperatures[1:]]
+
+
+TAIL_MIN_SPEECH = 16_000  # 1 s of speech left after the last segment: Whisper stopped early
+
+
+def _unheard_tail(result: ChunkTranscript) -> Span | None:
+    """Local range after the last segment that still holds speech, when Whisper stopped before it."""
+    chunk = result.chunk
+    if chunk.keep.end < chunk.end or len(chunk.spans) != 1 or not result.segments:
+        return None  # fixed windows are covered by their overlap
+    covered = chunk.start + max(s.end for s in result.segments)
+    speech = chunk.speech if chunk.speech is not None else (Span(chunk.start, chunk.end),)
+    left = sum(max(0, s.end - max(s.start, covered)) for s in speech)
+    return Span(covered - chunk.start, chunk.num_samples) if left >= TAIL_MIN_SPEECH else None
+
+
+MAX_TAIL_ROUNDS = 3
+
+
+def complete_tails(
+    engine: Engine,
+    batch: Sequence[ChunkAudio],
+    results: list[ChunkTranscript],
+    options: TranscribeOptions,
+    request: DecodeRequest,
+) -> list[ChunkTranscript]:
+    """Decode again what follows a chunk's last segment when speech is left there, and append it.
+
+    Whisper sometimes ends a window early (EOT) with seconds of speech still to come; its
+    own sequential loop would seek there and go on. This does the same for a batch, for a
+    few rounds, as long as each round gets further.
+    """
+    out = list(results)
+    tails = {i: t for i, r in enumerate(out) if (t := _unheard_tail(r)) is not None}
+    for _ in range(MAX_TAIL_ROUNDS):
+        if not tails:
+            break
+        pieces = [_tail_piece(batch[i], tail) for i, tail in tails.items()]
+        decoded = decode_with_fallback(engine, pieces, options, DecodeRequest(out[0].language, (), request.temperature))
+        progressed = {}
+        for (i, tail), extra in zip(tails.items(), decoded):
+            shifted = tuple(_shift(seg, tail.start) for seg in extra.segments)
+            note = f"tail from {tail.start / 16_000:.1f} s decoded again: {len(shifted)} more segment(s)"
+            out[i] = replace(
+                out[i], segments=out[i].segments + shifted, decisions=(*out[i].decisions, note, *extra.decisions)
+            )
+            nxt = _unheard_tail(out[i])
+            if shifted and nxt is not None and nxt.start > tail.start:
+                progressed[i] = nxt
+        tails = progressed
+    return out
+
+
+def _tail_piece(item: ChunkAudio, tail: Span) -> ChunkAudio:
+    chunk = item.chunk
+    span = Span(chunk.start + tail.start, chunk.end)
+    speech = None
+    if chunk.speech is not None:
+        speech = tuple(Span(max(s.start, span.start), s.end) for s in chunk.speech if s.end > span.start)
+    return ChunkAudio(Chunk(chunk.index, (span,), span, speech), item.audio[tail.start :])
+
+
+def _shift(segment: DecodedSegment, offset: int) -> DecodedSegment:
+    words = tuple(Word(w.start + offset, w.end + offset, w.text, w.probability) for w in segment.words)
+    return replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
+
+
+def decode_with_fallback(
+    engine: Engine, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+) -> list[ChunkTranscript]:
+    """Decode ``batch`` and settle every chunk; language of the first decode carries to the retries."""
+    first = engine.transcribe(batch, options, replace(request, temperature=options.temperatures[0]))
+    attempts: dict[int, list[ChunkTranscript]] = {i: [r] for i, r in enumerate(first)}
+    notes: dict[int, list[str]] = {i: [] for i in range(len(batch))}
+    pending = []
+    for i, result in enumerate(first):
+        reason = retry_reason(result, options)
+        if reason:
+            notes[i].append(f"t={result.temperature:g}: {reason}")
+            pending.append(i)
+    language = first[0].language if first else request.language
+    prompted = any(p is not None for p in request.prompts)
+    for step in _steps(options, prompted):
+        if not pending:
+            break
+        retry = DecodeRequest(language, (), step.temperature)
+        results = engine.transcribe([batch[i] for i in pending], options, retry)
+        still = []
+        for i, result in zip(pending, results):
+            attempts[i].append(result)
+            reason = retry_reason(result, options)
+            label = f"t={step.temperature:g}" + (" without prompt" if prompted and step.temperature == 0 else "")
+            notes[i].append(f"{label}: {reason or 'accepted'}")
+            if reason:
+                still.append(i)
+        pending = still
+    return [_settle(attempts[i], notes[i], options, failed=i in pending) for i in range(len(batch))]
+
+
+def _settle(
+    attempts: list[ChunkTranscript], notes: list[str], options: TranscribeOptions, *, failed: bool
+) -> ChunkTranscript:
+    chosen = attempts[-1]
+    if failed:
+        sane = [a for a in attempts if hallucination(a, options) is None]
+        if not sane:
+            reason = hallucination(max(attempts, key=lambda a: a.avg_logprob), options)
+            notes.append(f"dropped: every attempt failed ({reason})")
+            return replace(chosen, segments=(), skipped_reason=f"dropped: {reason}", decisions=tuple(notes))
+        chosen = max(sane, key=lambda a: a.avg_logprob)
+        notes.append(f"kept the most likely attempt that does not loop (t={chosen.temperature:g})")
+    if is_silence(chosen, options):
+        if text_of(chosen).strip():
+            notes.append(f"no speech (p={chosen.no_speech_prob:.2f}): text dropped")
+        return replace(chosen, segments=(), skipped_reason="no speech", decisions=tuple(notes))
+    return replace(chosen, decisions=tuple(notes)) if notes else chosen
