@@ -7,6 +7,7 @@ decoding (a dropped phrase is 5-10 points on these clips) breaks them.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,29 @@ def test_two_speaker_and_unscripted_clips_run_cleanly(tiny_transcriber: Transcri
     assert [s.start for s in segments] == sorted(s.start for s in segments)
     stereo = "".join(s.text for s in tiny_transcriber.transcribe(data_dir / "stereo_diarization.wav")).lower()
     assert "curtain" in stereo or "horizon" in stereo  # two voices at once: one of them comes through
+
+
+def test_no_invented_text_in_long_silences_noise_or_tones(tmp_path: Path, data_dir: Path) -> None:
+    """JFK four times, separated by 60 s of silence, 60 s of faint noise and 20 s of a tone."""
+    import numpy as np
+
+    from longscribe.audio import AudioStream
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from audio_fixtures import tone, write_wav
+
+    with AudioStream(data_dir / "jfk.flac") as stream:
+        jfk = np.concatenate(list(stream.windows(60 * 16000)))
+    noise = np.random.default_rng(0).normal(0, 0.003, 60 * 16000).astype(np.float32)
+    parts = [jfk, np.zeros(60 * 16000, np.float32), jfk, noise, jfk, tone(20.0, 440, level=0.2), jfk]
+    path = write_wav(tmp_path / "gaps.wav", np.concatenate(parts))
+    speech, pos = [], 0
+    for part in parts:
+        if part is jfk:
+            speech.append((pos / 16000, (pos + part.shape[0]) / 16000))
+        pos += part.shape[0]
+    for vad in (True, False):
+        segments = list(Transcriber(model="base", vad=vad).transcribe(path))
+        for s in segments:
+            assert any(a - 1.0 <= s.start_s and s.end_s <= b + 1.0 for a, b in speech), (vad, s)
+        assert sum("fellow americans" in s.text.lower() for s in segments) >= 4 or vad is False

@@ -131,3 +131,18 @@ def test_the_readme_sample_command_works(tmp_path: Path) -> None:
         ".tsv",
     }
     assert "language en" in run.stderr
+
+
+def test_a_folder_of_recordings_is_one_batch_and_skip_existing_skips_done_ones(tmp_path: Path, data_dir: Path) -> None:
+    talks = tmp_path / "talks"
+    (talks / "day2").mkdir(parents=True)
+    (talks / "b.flac").write_bytes((data_dir / "jfk.flac").read_bytes())
+    (talks / "day2" / "a.wav").write_bytes((data_dir / "ljspeech" / "LJ001-0002.wav").read_bytes())
+    (talks / "notes.txt").write_text("not audio")
+    out = tmp_path / "out"
+    first = longscribe("transcribe", str(talks), "--model", "tiny.en", "-o", str(out), "-f", "txt")
+    assert first.returncode == 0, first.stderr
+    assert sorted(p.name for p in out.glob("*.txt")) == ["a.txt", "b.txt"]
+    assert first.stderr.index("b.flac") < first.stderr.index("a.wav"), "sorted by path"
+    second = longscribe("transcribe", str(talks), "--model", "tiny.en", "-o", str(out), "-f", "txt", "--skip-existing")
+    assert second.returncode == 0 and second.stderr.count("outputs exist, skipped") == 2

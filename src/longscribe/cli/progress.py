@@ -22,7 +22,8 @@ class _AudioColumn(ProgressColumn):
 class _SpeedColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         elapsed = task.fields.get("wall", 0.0)
-        speed = task.completed / SAMPLE_RATE / elapsed if elapsed > 0 else 0.0
+        decoded = task.completed - task.fields.get("resumed", 0)  # restored chunks cost no time
+        speed = decoded / SAMPLE_RATE / elapsed if elapsed > 0 else 0.0
         return Text(f"{speed:5.1f}x real time" if speed else "")
 
 
@@ -62,7 +63,7 @@ class ProgressBar:
             task = self._progress.add_task(event.path, total=event.total)
             self._tasks[event.path] = task
         total = max(event.total or 0, event.done) or None
-        self._progress.update(task, completed=event.done, total=total, wall=event.elapsed)
+        self._progress.update(task, completed=event.done, total=total, wall=event.elapsed, resumed=event.resumed)
 
     def finish(self, path: str) -> None:
         task = self._tasks.pop(path, None)

@@ -73,6 +73,12 @@ def add_transcribe_parser(sub: Any) -> None:
         "--vad", action=argparse.BooleanOptionalAction, default=True, help="cut at speech (default) or in fixed windows"
     )
     p.add_argument("--vad-threshold", type=float, default=VadOptions.threshold)
+    p.add_argument(
+        "--speech-guard",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="drop text where VAD heard no speech (default; --no-speech-guard for e.g. singing)",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-file lines, only errors")
     p.add_argument("--verbose", action="store_true", help="log what happens")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
@@ -127,6 +133,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         initial_prompt=args.initial_prompt,
         vad=args.vad,
         vad_options=VadOptions(threshold=args.vad_threshold),
+        speech_guard=args.speech_guard,
     )
 
 
