@@ -23,10 +23,15 @@ from longscribe.bench.data import pause_before, read_segments, reference_text, w
 from longscribe.bench.measure import run_measured
 from longscribe.metrics import error_rates
 
-DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # --data overrides
 CLIPS = [("jfk.flac", "en"), ("lucier.mp3", "en"), ("librivox_es_galdos.mp3", "es")] + [
     (f"ljspeech/LJ001-00{n}.wav", "en") for n in ("02", "05", "08", "11", "16", "20")
 ]
+
+
+def set_data(folder: Path) -> None:
+    global DATA
+    DATA = folder.resolve()
 
 
 def machine() -> dict[str, Any]:
@@ -132,7 +137,9 @@ def main() -> int:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--model", default="base")
     parser.add_argument("--skip-long", action="store_true", help="no 2-hour run")
+    parser.add_argument("--data", type=Path, default=DATA, help="the shared speech data folder")
     args = parser.parse_args()
+    set_data(args.data)
     report: dict[str, Any] = {
         "machine": machine(),
         "date": time.strftime("%Y-%m-%d"),
