@@ -3,7 +3,7 @@
 Normalisation (both sides): Unicode accents stripped, lower case, numbers
 written as words in the transcript's language (``num2words``), ``*``/``#`` read
 as the words a phone prompt says, hyphens as spaces, every other punctuation
-mark removed, whitespace collapsed. Needs the ``eval`` extra (jiwer, num2words).
+mark removed, whitespace collapsed.
 """
 
 from __future__ import annotations

@@ -64,7 +64,9 @@ class TranscribeOptions:
     deadline_seconds: float | None = None
     """With model="auto": finish the input within this many seconds."""
     cpu_threads: int = 0
-    """CTranslate2 intra-op threads; 0 = one per core."""
+    """CTranslate2 intra-op threads per worker; 0 = chosen (cores / workers)."""
+    workers: int | None = None
+    """Concurrent engine calls (CTranslate2 inter-op workers); None = chosen for the device."""
     language: str | None = None
     task: Task = "transcribe"
     beam_size: int = 5
@@ -109,7 +111,7 @@ class TranscribeOptions:
             raise OptionsError(f"task must be transcribe or translate, got {self.task!r}")
         if self.language is not None and not (2 <= len(self.language) <= 3 and self.language.isalpha()):
             raise OptionsError(f"language must be a language code such as 'en', got {self.language!r}")
-        for name in ("beam_size", "best_of", "batch_size"):
+        for name in ("beam_size", "best_of", "batch_size", "workers"):
             if getattr(self, name) is not None and getattr(self, name) < 1:
                 raise OptionsError(f"{name.replace('_', ' ')} must be >= 1")
         if self.cpu_threads < 0:

@@ -122,4 +122,27 @@ def test_decoding_runs_ahead_of_the_engine_only_by_a_bounded_queue(noise_file: P
     t = Transcriber(engine=Slow(), vad=False, speech_guard=False, batch_size=1)
     transcription = t.transcribe(noise_file)
     list(transcription)
-    assert max(depths) <= 2  # QUEUE_BATCHES * batch_size
+    assert max(depths) <= transcription._feed._queue.maxsize <= 8  # noqa: SLF001
+
+
+def test_parallel_workers_keep_order_and_decode_every_chunk_once(noise_file: Path) -> None:
+    import random
+
+    class Jittery(FakeEngine):
+        """Finishes batches in random order, as concurrent CTranslate2 workers do."""
+
+        def transcribe(self, batch, options, request):  # type: ignore[no-untyped-def]
+            threading.Event().wait(random.Random(batch[0].chunk.index).uniform(0, 0.05))
+            return super().transcribe(batch, options, request)
+
+    engine = Jittery()
+    committed: list[int] = []
+    t = Transcriber(engine=engine, vad=False, speech_guard=False, batch_size=1, workers=3)
+    transcription = t.transcribe(noise_file)
+    transcription._scheduler._commit = lambda r: committed.append(r.chunk.index)  # noqa: SLF001
+    segments = list(transcription)
+    reference = list(Transcriber(engine=FakeEngine(), vad=False, speech_guard=False).transcribe(noise_file))
+    assert segments == reference
+    assert committed == sorted(committed) == list(range(len(committed)))
+    assert sorted(i for call in engine.calls for i in call) == committed
+    assert engine.requests[0].language is None and all(r.language == "en" for r in engine.requests[1:])

@@ -28,6 +28,8 @@ def add_devices_parser(sub: Any) -> None:
     p = sub.add_parser("devices", help="show the hardware found and what transcribe would use")
     add_placement_arguments(p)
     p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--workers", type=int, default=None)
+    p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true", help="machine-readable output (schema: docs/devices.md)")
     p.set_defaults(run=run)
 
@@ -56,21 +58,22 @@ def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
             device=args.device,
             compute_type=args.compute_type,
             batch_size=args.batch_size,
+            workers=args.workers,
+            threads=args.threads,
             model_bytes=model_bytes,
             env=os.environ,
         )
     except LongscribeError as exc:
         doc["error"] = str(exc)
         return doc
-    threads = hw.cpu.physical_cores if placement.device == "cpu" else 0
     doc["would_use"] = {
         "engine": placement.engine,
         "device": placement.device,
         "device_index": placement.device_index,
         "compute_type": placement.compute_type,
         "batch_size": placement.batch_size,
-        "workers": 1,
-        "threads": threads,
+        "workers": placement.workers,
+        "threads": placement.threads,
         "model": resolved.name,
         "model_source": resolved.source,
         "model_path": resolved.path,

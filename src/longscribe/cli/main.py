@@ -8,6 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from longscribe import __version__
+from longscribe.cli.bench import add_bench_parser
 from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.export import add_export_parser
 from longscribe.cli.transcribe import add_transcribe_parser
@@ -22,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_transcribe_parser(sub)
     add_devices_parser(sub)
     add_export_parser(sub)
+    add_bench_parser(sub)
     return parser
 
 

@@ -49,7 +49,8 @@ def add_transcribe_parser(sub: Any) -> None:
     p.add_argument("--restart", action="store_true", help="discard saved progress and start again")
     p.add_argument("--wait", action="store_true", help="wait for another process transcribing the same input")
     p.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads for inference (0: one per core)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads per worker (0: chosen)")
+    p.add_argument("--workers", type=int, default=None, help="concurrent engine workers (default: chosen)")
     p.add_argument("--language", default=None, help="language code (e.g. en); detected when not given")
     p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
     p.add_argument("--beam-size", "--beam_size", type=int, default=TranscribeOptions.beam_size)
@@ -122,6 +123,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         quality=args.quality,
         deadline_seconds=args.deadline,
         cpu_threads=args.threads,
+        workers=args.workers,
         language=args.language,
         task=args.task,
         beam_size=args.beam_size,

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 from longscribe.engines.base import DecodeRequest, Engine
 from longscribe.errors import EngineError, JobStateError
@@ -30,6 +33,10 @@ class BatchScheduler:
     text does not depend on the batch size. With previous-text prompting each
     chunk needs the text of the one before, so batches shrink to one chunk.
 
+    With ``workers`` > 1, that many batches are decoded at once (CTranslate2
+    runs concurrent calls on separate workers); results still come back, and
+    are committed, in chunk order.
+
     Out of GPU memory, the same chunks are decoded again in two halves (and
     later batches stay at the smaller size); at one chunk, ``recover`` gives a
     smaller engine (compute type, then CPU). Results are only kept from calls
@@ -45,6 +52,7 @@ class BatchScheduler:
         recover: Callable[[], Engine | None] | None = None,
         done: Mapping[int, ChunkTranscript] | None = None,
         commit: Callable[[ChunkTranscript], None] | None = None,
+        workers: int = 1,
     ) -> None:
         self.engine = engine
         self.options = options
@@ -58,31 +66,65 @@ class BatchScheduler:
         if self._language is None and 0 in self._done:
             self._language = self._done[0].language
         self.resumed = 0
+        self.workers = max(1, workers)
+        self._lock = threading.Lock()
 
     def run(self, chunks: Iterable[ChunkAudio], previous_text: Callable[[], str]) -> Iterator[ChunkTranscript]:
         """Transcripts in chunk order: restored ones from ``done``, the others decoded and committed."""
+        if self.workers > 1 and not self.options.condition_on_previous_text:
+            yield from self._run_parallel(chunks)
+            return
+        for group in self._groups(chunks):
+            if isinstance(group, ChunkTranscript):
+                yield group
+                continue
+            prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
+            yield from self._committed(self._decode(group, prompts))
+
+    def _run_parallel(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript]:
+        """``workers`` batches in flight at once, results still handed back (and committed) in order.
+
+        The first batch runs alone when the language is still unknown: the others need it.
+        """
+        ahead: deque[tuple[Future[list[ChunkTranscript]], bool]] = deque()
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="longscribe-worker") as pool:
+            for group in self._groups(chunks):
+                if isinstance(group, ChunkTranscript):
+                    ahead.append((_completed([group]), False))
+                elif self._language is None and not any(fresh for _, fresh in ahead):
+                    ahead.append((_completed(self._decode(group, ())), True))
+                else:
+                    ahead.append((pool.submit(self._decode, group, ()), True))
+                while ahead and (ahead[0][0].done() or sum(fresh for _, fresh in ahead) > self.workers):
+                    future, fresh = ahead.popleft()
+                    yield from self._committed(future.result()) if fresh else future.result()
+            while ahead:
+                future, fresh = ahead.popleft()
+                yield from self._committed(future.result()) if fresh else future.result()
+
+    def _groups(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript | list[ChunkAudio]]:
+        """Restored transcripts and batches of chunks still to decode, in chunk order."""
         batch: list[ChunkAudio] = []
         for item in chunks:
             stored = self._done.pop(item.chunk.index, None)
-            if stored is not None:
-                if stored.chunk != item.chunk:
-                    raise JobStateError(f"stored chunk {item.chunk.index} does not match this run's plan")
-                yield from self._flush(batch, previous_text)
-                batch = []
-                self.resumed += 1
-                yield stored
+            if stored is None:
+                batch.append(item)
+                if len(batch) >= self.batch_size:
+                    yield batch
+                    batch = []
                 continue
-            batch.append(item)
-            if len(batch) >= self.batch_size:
-                yield from self._flush(batch, previous_text)
+            if stored.chunk != item.chunk:
+                raise JobStateError(f"stored chunk {item.chunk.index} does not match this run's plan")
+            if batch:
+                yield batch
                 batch = []
-        yield from self._flush(batch, previous_text)
+            self.resumed += 1
+            yield stored
+        if batch:
+            yield batch
 
-    def _flush(self, batch: list[ChunkAudio], previous_text: Callable[[], str]) -> Iterator[ChunkTranscript]:
-        if not batch:
-            return
-        prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
-        for result in self._decode(batch, prompts):
+    def _committed(self, results: list[ChunkTranscript]) -> Iterator[ChunkTranscript]:
+        for result in results:
             if self._commit is not None:
                 self._commit(result)
             yield result
@@ -98,7 +140,8 @@ class BatchScheduler:
                 raise
             return self._after_oom(batch, prompts, exc)
         finally:
-            self.engine_seconds += time.perf_counter() - started
+            with self._lock:
+                self.engine_seconds += time.perf_counter() - started
         if self._language is None and results:
             self._language = results[0].language
         return results
@@ -124,4 +167,11 @@ class BatchScheduler:
 
     def _note(self, event: str) -> None:
         log.warning("%s", event)
-        self.events.append(event)
+        with self._lock:
+            self.events.append(event)
+
+
+def _completed(results: list[ChunkTranscript]) -> Future[list[ChunkTranscript]]:
+    future: Future[list[ChunkTranscript]] = Future()
+    future.set_result(results)
+    return future

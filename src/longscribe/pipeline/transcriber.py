@@ -202,6 +202,8 @@ class Transcriber:
             device=self.options.device,
             compute_type=self.options.compute_type,
             batch_size=self.options.batch_size,
+            workers=self.options.workers,
+            threads=self.options.cpu_threads,
             model_bytes=model_bytes,
             env=os.environ,
         )
@@ -250,7 +252,8 @@ class Transcriber:
             device=placement.device,
             device_index=placement.device_index,
             compute_type=placement.compute_type,
-            cpu_threads=self.options.cpu_threads,
+            cpu_threads=placement.threads,
+            workers=placement.workers,
         )
 
     def _recover_from_oom(self) -> Engine | None:
@@ -279,7 +282,8 @@ class Transcriber:
         With a job store, finished chunks are committed as they are decoded and
         a job left unfinished for the same input and options is resumed.
         """
-        feed = ChunkFeed(path, self.options, QUEUE_BATCHES * self.batch_size)
+        workers = self.placement.workers if self.placement else (self.options.workers or 2)
+        feed = ChunkFeed(path, self.options, QUEUE_BATCHES * self.batch_size * workers)
         try:
             if self._engine is None:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
@@ -306,6 +310,7 @@ class Transcriber:
             engine,
             self.options,
             self.batch_size,
+            workers=self.placement.workers if self.placement else (self.options.workers or 1),
             recover=self._recover_from_oom,
             done=job.store.results(job.job.id) if job else None,
             commit=(lambda result: job.store.commit(job.job.id, result)) if job else None,

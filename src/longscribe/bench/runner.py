@@ -1,0 +1,185 @@
+"""``longscribe bench``: longscribe against faster-whisper's own pipelines, on one file, in one run.
+
+Every run is a fresh subprocess on the same audio: faster-whisper sequential
+``transcribe`` (beam 5), faster-whisper ``BatchedInferencePipeline`` (batch 8,
+its VAD), and longscribe (auto, plus any ``--config`` variants). Each reports
+audio, load and transcription seconds, speed, peak RSS (the kernel's own
+count for that process) and WER/CER against the reference, normalised as
+:mod:`longscribe.metrics` documents.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from longscribe.bench.data import read_segments, reference_text, write_slice
+from longscribe.bench.measure import run_measured
+from longscribe.errors import LongscribeError
+from longscribe.metrics import error_rates
+
+BASELINES = ("faster-whisper sequential", "faster-whisper batched")
+
+
+@dataclass
+class RunResult:
+    name: str
+    audio_seconds: float
+    load_seconds: float
+    transcribe_seconds: float
+    speed: float
+    peak_rss_mib: float
+    wer: float
+    cer: float
+    command: str
+    ratios: dict[str, float] = field(default_factory=dict)
+    """Speed relative to each baseline (longscribe runs only)."""
+
+
+@dataclass
+class BenchSetup:
+    file: Path
+    reference: Path
+    model: str = "base"
+    language: str = "en"
+    limit: float | None = None
+    configs: list[str] = field(default_factory=list)
+    baselines: bool = True
+
+
+def load_reference(path: Path, limit: float | None) -> str:
+    """A ``.segments.tsv`` (cut at ``limit``) or plain text (only usable whole)."""
+    if path.name.endswith(".segments.tsv"):
+        return reference_text(read_segments(path), limit)
+    if limit is not None:
+        raise LongscribeError(f"{path}: --limit needs a timed reference (*.segments.tsv)")
+    return path.read_text(encoding="utf-8")
+
+
+def run_bench(setup: BenchSetup) -> dict[str, Any]:
+    reference = load_reference(setup.reference, setup.limit)
+    with tempfile.TemporaryDirectory(prefix="longscribe-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        audio = write_slice(setup.file, tmp / f"{setup.file.stem}.wav", setup.limit) if setup.limit else setup.file
+        runs: list[RunResult] = []
+        if setup.baselines:
+            runs.append(_baseline("sequential", audio, setup, reference))
+            runs.append(_baseline("batched", audio, setup, reference))
+        for config in ["", *setup.configs]:
+            runs.append(_longscribe(audio, setup, reference, config, tmp))
+    baselines = [r for r in runs if r.name in BASELINES]
+    for run in runs:
+        if run.name not in BASELINES:
+            run.ratios = {b.name: round(run.speed / b.speed, 2) for b in baselines if b.speed}
+    return {
+        "file": str(setup.file),
+        "reference": str(setup.reference),
+        "model": setup.model,
+        "limit_seconds": setup.limit,
+        "normalisation": "lower case, accents stripped, numbers as words, punctuation removed (longscribe.metrics)",
+        "runs": [asdict(r) for r in runs],
+    }
+
+
+def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp: Path) -> RunResult:
+    out = tmp / f"out-{abs(hash(config))}"
+    extra = shlex.split(config)
+    cmd = [
+        sys.executable,
+        "-m",
+        "longscribe",
+        "transcribe",
+        str(audio),
+        "--model",
+        setup.model,
+        "-o",
+        str(out),
+        "-f",
+        "json",
+        "--quiet",
+        "--job-dir",
+        str(out / "jobs"),
+        *extra,
+    ]
+    run = run_measured(cmd)
+    if run.returncode:
+        raise LongscribeError(f"longscribe run failed: {run.stderr.strip().splitlines()[-1:]}")
+    doc = json.loads((out / f"{audio.stem}.json").read_text())
+    info = doc["info"]
+    rates = error_rates(reference, doc["text"], setup.language)
+    seconds = info["timings"]["transcribe"]
+    return RunResult(
+        name=f"longscribe {config}".strip() if config else "longscribe auto",
+        audio_seconds=info["duration"],
+        load_seconds=info["timings"]["load"],
+        transcribe_seconds=round(seconds, 2),
+        speed=round(info["duration"] / seconds, 2),
+        peak_rss_mib=round(run.peak_rss_bytes / 2**20),
+        wer=round(rates.wer, 4),
+        cer=round(rates.cer, 4),
+        command=shlex.join(cmd),
+    )
+
+
+def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:
+    cmd = [sys.executable, "-m", "longscribe.bench.baselines", mode, str(audio), "--model", setup.model]
+    run = run_measured(cmd)
+    if run.returncode:
+        raise LongscribeError(f"faster-whisper {mode} failed: {run.stderr.strip().splitlines()[-1:]}")
+    doc = json.loads(run.stdout)
+    rates = error_rates(reference, doc["text"], setup.language)
+    return RunResult(
+        name=f"faster-whisper {mode}",
+        audio_seconds=round(doc["audio_seconds"], 2),
+        load_seconds=round(doc["load_seconds"], 2),
+        transcribe_seconds=round(doc["transcribe_seconds"], 2),
+        speed=round(doc["audio_seconds"] / doc["transcribe_seconds"], 2),
+        peak_rss_mib=round(run.peak_rss_bytes / 2**20),
+        wer=round(rates.wer, 4),
+        cer=round(rates.cer, 4),
+        command=shlex.join(cmd),
+    )
+
+
+def table(report: dict[str, Any]) -> str:
+    """The runs as a Markdown table."""
+    lines = [
+        "| run | audio s | load s | transcribe s | × real time | peak RSS MiB | WER % | CER % | speed vs baselines |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in report["runs"]:
+        ratios = ", ".join(f"{v}× {k.split()[-1]}" for k, v in r["ratios"].items()) or "-"
+        lines.append(
+            f"| {r['name']} | {r['audio_seconds']:.0f} | {r['load_seconds']:.1f} | {r['transcribe_seconds']:.1f} | "
+            f"{r['speed']:.1f} | {r['peak_rss_mib']:.0f} | {100 * r['wer']:.2f} | {100 * r['cer']:.2f} | {ratios} |"
+        )
+    return "\n".join(lines)
+
+
+def plot(report: dict[str, Any], path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise LongscribeError("--plot needs matplotlib: pip install 'longscribe[bench]'") from exc
+    runs = report["runs"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for r in runs:
+        left.scatter(r["speed"], 100 * r["wer"], s=60)
+        left.annotate(r["name"], (r["speed"], 100 * r["wer"]), fontsize=8, xytext=(4, 4), textcoords="offset points")
+    left.set_xlabel("speed (× real time)")
+    left.set_ylabel("WER %")
+    left.set_title("speed vs WER")
+    right.barh([r["name"] for r in runs], [r["peak_rss_mib"] for r in runs])
+    right.set_xlabel("peak RSS (MiB)")
+    right.set_title("peak memory")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,88 @@
+"""`longscribe bench` end to end on a short real clip: every run, every field, valid JSON and a plot."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.model
+FIELDS = {
+    "name",
+    "audio_seconds",
+    "load_seconds",
+    "transcribe_seconds",
+    "speed",
+    "peak_rss_mib",
+    "wer",
+    "cer",
+    "command",
+    "ratios",
+}
+
+
+def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "longscribe",
+            "bench",
+            str(data_dir / "jfk.flac"),
+            "--reference",
+            str(data_dir / "jfk.txt"),
+            "--model",
+            "tiny.en",
+            "--config",
+            "--beam-size 1",
+            "--json",
+            str(out),
+            "--plot",
+            str(tmp_path / "bench.png"),
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert run.returncode == 0, run.stderr
+    report = json.loads(out.read_text())
+    names = [r["name"] for r in report["runs"]]
+    assert names == [
+        "faster-whisper sequential",
+        "faster-whisper batched",
+        "longscribe auto",
+        "longscribe --beam-size 1",
+    ]
+    for r in report["runs"]:
+        assert set(r) == FIELDS
+        assert 10.5 < r["audio_seconds"] < 11.5 and r["speed"] > 0 and r["peak_rss_mib"] > 100
+        assert r["wer"] <= 0.1
+    assert set(report["runs"][2]["ratios"]) == {"faster-whisper sequential", "faster-whisper batched"}
+    assert "| longscribe auto |" in run.stdout
+    assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_limit_needs_a_timed_reference(data_dir: Path, tmp_path: Path) -> None:
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "longscribe",
+            "bench",
+            str(data_dir / "jfk.flac"),
+            "--reference",
+            str(data_dir / "jfk.txt"),
+            "--limit",
+            "5",
+            "--no-baselines",
+        ],
+        capture_output=True,
+        text=True,
+        env=os.environ.copy(),
+    )
+    assert run.returncode == 1 and "segments.tsv" in run.stderr
