@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from longscribe.bench.data import read_segments, reference_text, write_slice
+from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.bench.measure import run_measured
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
@@ -48,6 +48,7 @@ class BenchSetup:
     model: str = "base"
     language: str = "en"
     limit: float | None = None
+    """Seconds from the start; cut in the pause before it when the reference is timed."""
     configs: list[str] = field(default_factory=list)
     baselines: bool = True
 
@@ -61,7 +62,15 @@ def load_reference(path: Path, limit: float | None) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def cut_point(reference: Path, limit: float | None) -> float | None:
+    """With a timed reference, move the cut back into the pause before ``limit``: no half sentences."""
+    if limit is None or not reference.name.endswith(".segments.tsv"):
+        return limit
+    return pause_before(read_segments(reference), limit)
+
+
 def run_bench(setup: BenchSetup) -> dict[str, Any]:
+    setup.limit = cut_point(setup.reference, setup.limit)
     reference = load_reference(setup.reference, setup.limit)
     with tempfile.TemporaryDirectory(prefix="longscribe-bench-") as tmp_name:
         tmp = Path(tmp_name)
