@@ -99,12 +99,11 @@ class ChunkAudio:
     audio: AudioArray
 
 
-@dataclass(frozen=True)
-class Word:
+class _Timed:
+    """Seconds views of integer ``start``/``end`` sample positions."""
+
     start: int
     end: int
-    text: str
-    probability: float
 
     @property
     def start_s(self) -> float:
@@ -116,7 +115,15 @@ class Word:
 
 
 @dataclass(frozen=True)
-class Segment:
+class Word(_Timed):
+    start: int
+    end: int
+    text: str
+    probability: float
+
+
+@dataclass(frozen=True)
+class Segment(_Timed):
     """One line of transcript on the original timeline."""
 
     start: int
@@ -127,14 +134,6 @@ class Segment:
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 0.0
-
-    @property
-    def start_s(self) -> float:
-        return seconds(self.start)
-
-    @property
-    def end_s(self) -> float:
-        return seconds(self.end)
 
 
 @dataclass(frozen=True)

@@ -25,29 +25,28 @@ FIELDS = {
 }
 
 
+def bench(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "longscribe", "bench", *args], capture_output=True, text=True, env=os.environ.copy()
+    )
+
+
 def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "longscribe",
-            "bench",
-            str(data_dir / "jfk.flac"),
-            "--reference",
-            str(data_dir / "jfk.txt"),
-            "--model",
-            "tiny.en",
-            "--config",
-            "--beam-size 1",
-            "--json",
-            str(out),
-            "--plot",
-            str(tmp_path / "bench.png"),
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
+    clip, reference = str(data_dir / "jfk.flac"), str(data_dir / "jfk.txt")
+    png = str(tmp_path / "bench.png")
+    run = bench(
+        clip,
+        "--reference",
+        reference,
+        "--model",
+        "tiny.en",
+        "--config",
+        "--beam-size 1",
+        "--json",
+        str(out),
+        "--plot",
+        png,
     )
     assert run.returncode == 0, run.stderr
     report = json.loads(out.read_text())
@@ -68,21 +67,5 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
 
 
 def test_limit_needs_a_timed_reference(data_dir: Path, tmp_path: Path) -> None:
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "longscribe",
-            "bench",
-            str(data_dir / "jfk.flac"),
-            "--reference",
-            str(data_dir / "jfk.txt"),
-            "--limit",
-            "5",
-            "--no-baselines",
-        ],
-        capture_output=True,
-        text=True,
-        env=os.environ.copy(),
-    )
+    run = bench(str(data_dir / "jfk.flac"), "--reference", str(data_dir / "jfk.txt"), "--limit", "5", "--no-baselines")
     assert run.returncode == 1 and "segments.tsv" in run.stderr
