@@ -90,6 +90,8 @@ class TranscribeOptions:
     than the tail Whisper may drop at a window's end."""
     batch_size: int | None = None
     """Chunks per engine call; None: chosen for the device (GPU: from free memory)."""
+    use_tuning: bool = True
+    """Apply this machine's ``longscribe tune`` result (for knobs not set explicitly; beam only when 5)."""
     seed: int = 0
     """Seeds temperature-fallback sampling, so reruns give the same text."""
 

@@ -52,8 +52,9 @@ def test_vad_chunks_of_real_speech_hold_only_speech_and_map_back_exactly(data_di
     assert numbers == sorted(set(numbers)), "words must come out once each, in time order"
     assert 60 < len(numbers) < 110, "jfk.flac has ~10 s of speech in 11 s"
     for s in segments:
-        for w in s.words:
-            assert w.start == int(w.text.strip()[1:]) * engine.word_every
+        for w in s.words:  # at the word's grid position, or pulled inside the speech it overlaps
+            grid = int(w.text.strip()[1:]) * engine.word_every
+            assert grid <= w.start <= grid + engine.word_length
     assert transcription.info.complete and transcription.info.duration == 11 * S
     assert transcription.info.language == "en"
 

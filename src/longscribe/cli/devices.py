@@ -16,7 +16,8 @@ from longscribe.errors import LongscribeError
 from longscribe.hardware import Hardware, detect
 from longscribe.models import resolve_model
 from longscribe.models.catalog import available_models, pick_model
-from longscribe.selection import available_devices, place
+from longscribe.selection import ENV_COMPUTE_TYPE, available_devices, place
+from longscribe.tuning import apply_tuned, load_tuned
 
 SCHEMA = "longscribe.devices/1"
 GIB = 2**30
@@ -43,6 +44,7 @@ def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
         "available_devices": available_devices(hw),
         "models_available": models,
         "would_use": None,
+        "tuned": None,
         "error": None,
     }
     try:
@@ -66,6 +68,16 @@ def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
     except LongscribeError as exc:
         doc["error"] = str(exc)
         return doc
+    tuned = load_tuned(hw, resolved.path, placement.engine)
+    if tuned is not None:
+        flags = {
+            "compute_type": args.compute_type or os.environ.get(ENV_COMPUTE_TYPE),
+            "workers": args.workers,
+            "batch_size": args.batch_size,
+            "beam_size_set": False,
+        }
+        placement, beam = apply_tuned(placement, tuned, flags=flags)
+        doc["tuned"] = tuned["best"] | {"speedup": tuned.get("speedup"), "date": tuned.get("date")}
     doc["would_use"] = {
         "engine": placement.engine,
         "device": placement.device,

@@ -12,6 +12,7 @@ from longscribe.cli.bench import add_bench_parser
 from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.export import add_export_parser
 from longscribe.cli.transcribe import add_transcribe_parser
+from longscribe.cli.tune import add_tune_parser
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -24,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_devices_parser(sub)
     add_export_parser(sub)
     add_bench_parser(sub)
+    add_tune_parser(sub)
     return parser
 
 

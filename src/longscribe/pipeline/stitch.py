@@ -24,6 +24,20 @@ def _over_speech(chunk: Chunk, start: int, end: int) -> bool:
     return any(s.start <= end and start <= s.end for s in chunk.speech)
 
 
+def _clamped(chunk: Chunk, words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Word times pulled inside the speech they overlap: alignment stretches a first word over silence."""
+    if chunk.speech is None or len(chunk.spans) != 1:
+        return words
+    offset = chunk.start
+    out = []
+    for w in words:
+        spans = [s for s in chunk.speech if s.start <= offset + w.end and offset + w.start <= s.end]
+        start = max(w.start, spans[0].start - offset) if spans else w.start
+        end = min(w.end, spans[-1].end - offset) if spans else w.end
+        out.append(Word(start, max(start, end), w.text, w.probability))
+    return tuple(out)
+
+
 def _map_word(chunk: Chunk, word: Word) -> Word:
     start = chunk.to_absolute(word.start)
     end = max(start, chunk.to_absolute(word.end, is_end=True))
@@ -103,11 +117,12 @@ class Stitcher:
                 if _over_speech(chunk, chunk.to_absolute(w.start), chunk.to_absolute(w.end, is_end=True))
             )
             if len(heard) == len(decoded.words):
-                return decoded
+                return replace(decoded, words=_clamped(chunk, heard))
             gone = "".join(w.text for w in decoded.words if w not in heard)
             self.dropped.append((chunk.index, gone.strip()))
             if not heard:
                 return None
+            heard = _clamped(chunk, heard)
             return replace(
                 decoded, text="".join(w.text for w in heard), words=heard, start=heard[0].start, end=heard[-1].end
             )

@@ -22,13 +22,15 @@ from longscribe.options import TranscribeOptions
 from longscribe.pipeline.feed import ChunkFeed
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.stitch import Stitcher
-from longscribe.selection import Placement, next_after_oom, place
+from longscribe.selection import ENV_COMPUTE_TYPE, Placement, next_after_oom, place
+from longscribe.tuning import apply_tuned, load_tuned
 from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
 
 log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 2  # how many batches of chunks may wait, decoded, ahead of the engine
 DEFAULT_BATCH_SIZE = 4
+DEFAULT_BEAM = TranscribeOptions.beam_size
 
 
 @dataclass(frozen=True)
@@ -208,6 +210,8 @@ class Transcriber:
             env=os.environ,
         )
         self.model_name, self.model_path, self.model_source = resolved.name, resolved.path, resolved.source
+        if self.options.use_tuning:
+            self._apply_tuning()
         self._engine = self._build(self.placement)
         self.load_seconds = time.perf_counter() - started
         log.info(
@@ -218,6 +222,21 @@ class Transcriber:
             self.load_seconds,
             "; ".join(self.placement.reasons),
         )
+
+    def _apply_tuning(self) -> None:
+        assert self.placement is not None
+        tuned = load_tuned(self.hardware, self.model_path, self.placement.engine)
+        if tuned is None:
+            return
+        flags = {
+            "compute_type": self.options.compute_type or os.environ.get(ENV_COMPUTE_TYPE),
+            "workers": self.options.workers,
+            "batch_size": self.options.batch_size,
+            "beam_size_set": self.options.beam_size != DEFAULT_BEAM,
+        }
+        self.placement, beam = apply_tuned(self.placement, tuned, flags=flags)
+        if beam is not None and beam != self.options.beam_size:
+            self.options = replace(self.options, beam_size=beam)
 
     def unload(self) -> None:
         """Free the model; the next transcription loads it again."""

@@ -1,0 +1,80 @@
+"""``longscribe tune``: time configurations on a speech sample and cache the fastest that keeps the text."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from longscribe.errors import LongscribeError
+
+
+def add_tune_parser(sub: Any) -> None:
+    from longscribe.cli.transcribe import add_placement_arguments
+
+    p = sub.add_parser("tune", help="find and cache the fastest configuration for this machine and model")
+    add_placement_arguments(p)
+    p.add_argument("--sample", type=Path, default=None, help="a 60-120 s speech recording (default: bundled sample)")
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from longscribe.hardware import detect
+    from longscribe.metrics import error_rates
+    from longscribe.models import resolve_model
+    from longscribe.pipeline import Transcriber
+    from longscribe.selection import place
+    from longscribe.tuning import SAMPLE, Config, save_tuned, tune
+
+    console = Console(stderr=True, highlight=False)
+    sample = args.sample or SAMPLE
+    try:
+        hw = detect()
+        resolved = resolve_model(args.model)
+        model_bytes = (Path(resolved.path) / "model.bin").stat().st_size
+        placement = place(
+            hw, device=args.device, compute_type=args.compute_type, model_bytes=model_bytes, env=os.environ
+        )
+
+        def run_config(config: Config) -> tuple[float, str]:
+            transcriber = Transcriber(
+                model=resolved.path,
+                device=placement.device if placement.device != "cuda" else f"cuda:{placement.device_index}",
+                compute_type=config.compute_type,
+                workers=config.workers,
+                cpu_threads=config.threads,
+                batch_size=config.batch_size,
+                beam_size=config.beam_size,
+                use_tuning=False,
+            )
+            transcriber.load()
+            started = time.perf_counter()
+            text = "".join(s.text for s in transcriber.transcribe(sample))
+            return time.perf_counter() - started, text
+
+        result = tune(hw, placement, run_config, lambda ref, hyp: error_rates(ref, hyp).wer)
+        path = save_tuned(hw, resolved.path, placement.engine, result)
+    except LongscribeError as exc:
+        console.print(f"longscribe: error: {exc}", markup=False)
+        return 1
+    if args.json:
+        print(json.dumps(result.as_dict(), indent=1))
+        return 0
+    table = Table(
+        title=f"longscribe tune: {resolved.name} on {placement.device}, sample {sample.name}", title_justify="left"
+    )
+    for col in ("configuration", "seconds", "WER vs reference"):
+        table.add_column(col)
+    for trial in result.trials:
+        mark = " (best)" if trial.config == result.best else ""
+        table.add_row(trial.config.label() + mark, f"{trial.seconds:.2f}", f"{100 * trial.wer:.2f} %")
+    Console(highlight=False).print(table)
+    console.print(f"best: {result.best.label()} ({result.speedup:.2f}x the reference); saved in {path}", markup=False)
+    return 0

@@ -1,0 +1,178 @@
+"""``longscribe tune``: find the fastest configuration on this machine that keeps the text.
+
+On a real-speech sample (60-120 s; longscribe ships one), the reference
+configuration (beam 5, one worker, batch 1) is decoded first; then one knob
+at a time — compute type, workers x threads, batch size, beam size — each
+candidate is timed, and kept only if its WER against the reference's own
+transcript stays within ``TOLERANCE``. The winner is cached per (hardware,
+model, engine) in the user cache; ``transcribe`` applies it unless a flag says
+otherwise, and ``devices`` shows it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from longscribe.hardware import Hardware
+from longscribe.models.resolve import cache_dir
+from longscribe.selection import Placement
+
+log = logging.getLogger(__name__)
+
+TOLERANCE = 0.003  # 0.3 WER points against the reference configuration's transcript
+SAMPLE = Path(__file__).parent / "data" / "tune_sample.mp3"
+
+
+@dataclass(frozen=True)
+class Config:
+    compute_type: str
+    workers: int
+    threads: int
+    batch_size: int
+    beam_size: int
+
+    def label(self) -> str:
+        threads = f"{self.workers}x{self.threads} threads"
+        return f"{self.compute_type}, {threads}, batch {self.batch_size}, beam {self.beam_size}"
+
+
+@dataclass
+class Trial:
+    config: Config
+    seconds: float
+    wer: float
+    """Against the reference configuration's transcript."""
+
+
+@dataclass
+class TuneResult:
+    best: Config
+    reference: Config
+    trials: list[Trial] = field(default_factory=list)
+    speedup: float = 1.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "best": asdict(self.best),
+            "reference": asdict(self.reference),
+            "speedup": round(self.speedup, 2),
+            "trials": [
+                {"config": asdict(t.config), "seconds": round(t.seconds, 2), "wer": round(t.wer, 4)}
+                for t in self.trials
+            ],
+            "date": time.strftime("%Y-%m-%d"),
+        }
+
+
+Runner = Callable[[Config], tuple[float, str]]
+"""Transcribe the sample with a configuration: (seconds, text)."""
+
+
+def axes(hw: Hardware, placement: Placement) -> dict[str, list[Any]]:
+    """The values tried for each knob, in the order they are tuned."""
+    types: list[str]
+    splits: list[tuple[int, int]]
+    if placement.device == "cpu":
+        types = [t for t in ("int8", "int8_float32", "float32") if t in hw.cpu.compute_types] or ["default"]
+        cores = max(1, hw.cpu.physical_cores)
+        splits = sorted({(1, cores), (min(2, cores), max(1, cores // 2)), (cores, 1)})
+    else:
+        types = [t for t in ("float16", "int8_float16", "int8") if t in _gpu_types(hw, placement)] or ["default"]
+        splits = [(1, 0), (2, 0)]
+    return {"compute_type": types, "split": splits, "batch_size": [1, 2, 4, 8], "beam_size": [5, 3, 1]}
+
+
+def _gpu_types(hw: Hardware, placement: Placement) -> tuple[str, ...]:
+    return next((d.compute_types for d in hw.cuda if d.index == placement.device_index), ())
+
+
+def tune(hw: Hardware, placement: Placement, run: Runner, wer: Callable[[str, str], float]) -> TuneResult:
+    """Coordinate search from the reference configuration; ``run`` and ``wer`` are injected (tests)."""
+    grid = axes(hw, placement)
+    reference = Config(
+        placement.compute_type, 1, max(1, hw.cpu.physical_cores) if placement.device == "cpu" else 0, 1, 5
+    )
+    ref_seconds, ref_text = run(reference)
+    result = TuneResult(reference, reference, [Trial(reference, ref_seconds, 0.0)])
+    best, best_seconds = reference, ref_seconds
+    for knob, values in grid.items():
+        for value in values:
+            if knob == "split":
+                candidate = replace(best, workers=value[0], threads=value[1])
+            else:
+                candidate = replace(best, **{knob: value})
+            if any(t.config == candidate for t in result.trials):
+                continue
+            seconds, text = run(candidate)
+            trial = Trial(candidate, seconds, wer(ref_text, text))
+            result.trials.append(trial)
+            log.info("tune: %s -> %.2fs, WER vs reference %.2f%%", candidate.label(), seconds, 100 * trial.wer)
+            if trial.wer <= TOLERANCE and seconds < best_seconds:
+                best, best_seconds = candidate, seconds
+    result.best = best
+    result.speedup = ref_seconds / best_seconds if best_seconds else 1.0
+    return result
+
+
+# -- cache ----------------------------------------------------------------
+
+
+def hardware_key(hw: Hardware) -> str:
+    parts = [hw.os, hw.arch, hw.cpu.model, str(hw.cpu.physical_cores), ",".join(sorted(hw.cpu.flags))]
+    parts += [f"{d.name}:{d.memory_total}" for d in hw.cuda]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
+
+
+def cache_key(hw: Hardware, model_path: str, engine: str) -> str:
+    model = Path(model_path) / "model.bin"
+    size = model.stat().st_size if model.is_file() else 0
+    return f"{hardware_key(hw)}|{Path(model_path).name}:{size}|{engine}"
+
+
+def _cache_file() -> Path:
+    return cache_dir() / "tuning.json"
+
+
+def load_tuned(hw: Hardware, model_path: str, engine: str) -> dict[str, Any] | None:
+    try:
+        table = json.loads(_cache_file().read_text())
+    except (OSError, ValueError):
+        return None
+    entry = table.get(cache_key(hw, model_path, engine))
+    return entry if isinstance(entry, dict) else None
+
+
+def save_tuned(hw: Hardware, model_path: str, engine: str, result: TuneResult) -> Path:
+    path = _cache_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        table = json.loads(path.read_text())
+    except (OSError, ValueError):
+        table = {}
+    table[cache_key(hw, model_path, engine)] = result.as_dict()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(table, indent=1))
+    tmp.replace(path)
+    return path
+
+
+def apply_tuned(placement: Placement, tuned: dict[str, Any], *, flags: dict[str, Any]) -> tuple[Placement, int | None]:
+    """The placement with the tuned knobs the user did not set; also the tuned beam size (or None if set)."""
+    best = tuned["best"]
+    changes: dict[str, Any] = {}
+    if flags.get("compute_type") is None:
+        changes["compute_type"] = best["compute_type"]
+    if flags.get("workers") is None:
+        changes["workers"], changes["threads"] = best["workers"], best["threads"]
+    if flags.get("batch_size") is None:
+        changes["batch_size"] = best["batch_size"]
+    reason = f"tuned on this machine ({tuned.get('date', '?')}): {Config(**best).label()}, {tuned.get('speedup', 1)}x"
+    placement = replace(placement, **changes, reasons=(*placement.reasons, reason))
+    return placement, None if flags.get("beam_size_set") else int(best["beam_size"])
