@@ -5,12 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from test_hardware import linux  # noqa: E402  (tests/unit is on sys.path)
 
 from longscribe.hardware import detect
 from longscribe.selection import place
 from longscribe.tuning import Config, apply_tuned, load_tuned, save_tuned, tune
-
-from test_hardware import linux  # noqa: E402  (tests/unit is on sys.path)
 
 HW = detect(linux())  # 4 physical cores, int8 / int8_float32 / float32
 
