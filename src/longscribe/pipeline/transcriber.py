@@ -307,6 +307,7 @@ class Transcriber:
             if self._engine is None:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
+            job = self._job(path, feed, engine, store, restart) if store is not None else None
         except BaseException:
             feed.close()
             raise
@@ -324,7 +325,6 @@ class Transcriber:
             info.choices = list(self.placement.reasons)
         if self.model_reason:
             info.choices.insert(0, f"model: {self.model_reason}")
-        job = self._job(path, feed, engine, store, restart) if store is not None else None
         scheduler = BatchScheduler(
             engine,
             self.options,
