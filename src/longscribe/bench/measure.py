@@ -1,4 +1,11 @@
-"""Run a command in a fresh process and measure its wall time and peak RSS."""
+"""Run a command in a fresh process and measure its wall time and peak RSS.
+
+Peak RSS is the kernel's high-water mark of the process's own memory image
+(``VmHWM`` in /proc/PID/status, read until it exits). ``ru_maxrss`` from
+``wait4`` is not used where /proc exists: Linux carries the parent's RSS at
+fork into the child's ``ru_maxrss``, so a child of a big process (a test run
+with models loaded) would report the parent's size.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,8 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+POLL_SECONDS = 0.05
 
 
 @dataclass(frozen=True)
@@ -19,14 +28,32 @@ class Measured:
     stderr: str
 
 
+def _vm_hwm(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None) -> Measured:
-    """Peak RSS from the kernel's accounting of that one child (``wait4``), not from sampling."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
         proc = subprocess.Popen(list(cmd), stdout=out, stderr=err, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)
+        peak = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            peak = max(peak, _vm_hwm(proc.pid))
+            time.sleep(POLL_SECONDS)
         wall = time.perf_counter() - started
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if not os.path.exists("/proc/self/status"):
+            peak = usage.ru_maxrss  # macOS: bytes there, and no /proc
         out.seek(0)
         err.seek(0)
-        return Measured(proc.returncode, wall, usage.ru_maxrss * 1024, out.read(), err.read())
+        return Measured(proc.returncode, wall, peak, out.read(), err.read())

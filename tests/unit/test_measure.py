@@ -1,0 +1,18 @@
+"""Peak RSS of a child is its own, even when the parent is large (as a test run with models loaded is)."""
+
+from __future__ import annotations
+
+import sys
+
+from longscribe.bench.measure import run_measured
+
+MIB = 2**20
+
+
+def test_child_peak_is_its_own_not_the_parents() -> None:
+    ballast = bytearray(600 * MIB)  # the parent's size must not leak into the child's figure
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    run = run_measured([sys.executable, "-c", "x = bytearray(200 * 2**20); x[::4096] = b'x' * len(x[::4096])"])
+    assert run.returncode == 0
+    assert 200 * MIB < run.peak_rss_bytes < 400 * MIB
+    del ballast
