@@ -15,14 +15,14 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from longscribe.hardware import Hardware
 from longscribe.models.resolve import cache_dir
-from longscribe.selection import Placement
+from longscribe.selection import ENV_COMPUTE_TYPE, Placement
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +161,34 @@ def save_tuned(hw: Hardware, model_path: str, engine: str, result: TuneResult) -
     tmp.write_text(json.dumps(table, indent=1))
     tmp.replace(path)
     return path
+
+
+def with_tuning(
+    hw: Hardware,
+    placement: Placement,
+    model_path: str,
+    *,
+    compute_type: str | None,
+    workers: int | None,
+    batch_size: int | None,
+    beam_size_set: bool,
+    env: Mapping[str, str],
+) -> tuple[Placement, int | None, dict[str, Any] | None]:
+    """The cached tuning for this hardware/model/engine applied to ``placement`` (knobs given explicitly win).
+
+    Returns the placement, the tuned beam size (None when not to apply) and the cache entry (None if untuned).
+    """
+    tuned = load_tuned(hw, model_path, placement.engine)
+    if tuned is None:
+        return placement, None, None
+    flags = {
+        "compute_type": compute_type or env.get(ENV_COMPUTE_TYPE),
+        "workers": workers,
+        "batch_size": batch_size,
+        "beam_size_set": beam_size_set,
+    }
+    placement, beam = apply_tuned(placement, tuned, flags=flags)
+    return placement, beam, tuned
 
 
 def apply_tuned(placement: Placement, tuned: dict[str, Any], *, flags: dict[str, Any]) -> tuple[Placement, int | None]:

@@ -4,7 +4,8 @@ Peak RSS is the kernel's high-water mark of the process's own memory image
 (``VmHWM`` in /proc/PID/status, read until it exits). ``ru_maxrss`` from
 ``wait4`` is not used where /proc exists: Linux carries the parent's RSS at
 fork into the child's ``ru_maxrss``, so a child of a big process (a test run
-with models loaded) would report the parent's size.
+with models loaded) would report the parent's size. Polling every 50 ms can miss a
+peak reached in a process's last moments; for transcriptions the peak comes mid-run.
 """
 
 from __future__ import annotations

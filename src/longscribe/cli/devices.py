@@ -6,7 +6,6 @@ import argparse
 import json
 import os
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -16,8 +15,8 @@ from longscribe.errors import LongscribeError
 from longscribe.hardware import Hardware, detect
 from longscribe.models import resolve_model
 from longscribe.models.catalog import available_models, pick_model
-from longscribe.selection import ENV_COMPUTE_TYPE, available_devices, place
-from longscribe.tuning import apply_tuned, load_tuned
+from longscribe.selection import available_devices, place
+from longscribe.tuning import with_tuning
 
 SCHEMA = "longscribe.devices/1"
 GIB = 2**30
@@ -54,7 +53,7 @@ def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
             pick = pick_model(models, device=device, physical_cores=hw.cpu.physical_cores)
             model, model_reason = pick.name, pick.reason
         resolved = resolve_model(model)
-        model_bytes = (Path(resolved.path) / "model.bin").stat().st_size
+        model_bytes = resolved.model_bytes
         placement = place(
             hw,
             device=args.device,
@@ -68,15 +67,17 @@ def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
     except LongscribeError as exc:
         doc["error"] = str(exc)
         return doc
-    tuned = load_tuned(hw, resolved.path, placement.engine)
+    placement, _, tuned = with_tuning(
+        hw,
+        placement,
+        resolved.path,
+        compute_type=args.compute_type,
+        workers=args.workers,
+        batch_size=args.batch_size,
+        beam_size_set=False,
+        env=os.environ,
+    )
     if tuned is not None:
-        flags = {
-            "compute_type": args.compute_type or os.environ.get(ENV_COMPUTE_TYPE),
-            "workers": args.workers,
-            "batch_size": args.batch_size,
-            "beam_size_set": False,
-        }
-        placement, beam = apply_tuned(placement, tuned, flags=flags)
         doc["tuned"] = tuned["best"] | {"speedup": tuned.get("speedup"), "date": tuned.get("date")}
     doc["would_use"] = {
         "engine": placement.engine,

@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         hw = detect()
         resolved = resolve_model(args.model)
-        model_bytes = (Path(resolved.path) / "model.bin").stat().st_size
+        model_bytes = resolved.model_bytes
         placement = place(
             hw, device=args.device, compute_type=args.compute_type, model_bytes=model_bytes, env=os.environ
         )

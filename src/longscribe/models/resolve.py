@@ -30,6 +30,11 @@ class ResolvedModel:
     source: str
     """"path", "bundle:<package>" or "hub"."""
 
+    @property
+    def model_bytes(self) -> int:
+        """Size of model.bin (what memory estimates scale from)."""
+        return (Path(self.path) / "model.bin").stat().st_size
+
 
 def cache_dir() -> Path:
     """Where longscribe keeps assembled models (``LONGSCRIBE_CACHE_DIR`` overrides)."""

@@ -22,8 +22,8 @@ from longscribe.options import TranscribeOptions
 from longscribe.pipeline.feed import ChunkFeed
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.stitch import Stitcher
-from longscribe.selection import ENV_COMPUTE_TYPE, Placement, next_after_oom, place
-from longscribe.tuning import apply_tuned, load_tuned
+from longscribe.selection import Placement, next_after_oom, place
+from longscribe.tuning import with_tuning
 from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
 
 log = logging.getLogger(__name__)
@@ -198,7 +198,7 @@ class Transcriber:
         started = time.perf_counter()
         name = self._model_name(audio_seconds)
         resolved = resolve_model(name)
-        model_bytes = (Path(resolved.path) / "model.bin").stat().st_size
+        model_bytes = resolved.model_bytes
         self.placement = place(
             self.hardware,
             device=self.options.device,
@@ -225,16 +225,16 @@ class Transcriber:
 
     def _apply_tuning(self) -> None:
         assert self.placement is not None
-        tuned = load_tuned(self.hardware, self.model_path, self.placement.engine)
-        if tuned is None:
-            return
-        flags = {
-            "compute_type": self.options.compute_type or os.environ.get(ENV_COMPUTE_TYPE),
-            "workers": self.options.workers,
-            "batch_size": self.options.batch_size,
-            "beam_size_set": self.options.beam_size != DEFAULT_BEAM,
-        }
-        self.placement, beam = apply_tuned(self.placement, tuned, flags=flags)
+        self.placement, beam, _ = with_tuning(
+            self.hardware,
+            self.placement,
+            self.model_path,
+            compute_type=self.options.compute_type,
+            workers=self.options.workers,
+            batch_size=self.options.batch_size,
+            beam_size_set=self.options.beam_size != DEFAULT_BEAM,
+            env=os.environ,
+        )
         if beam is not None and beam != self.options.beam_size:
             self.options = replace(self.options, beam_size=beam)
 
