@@ -69,3 +69,12 @@ class JobLockedError(JobStateError):
 
 class EngineError(LongscribeError):
     """The inference engine failed on a batch of chunks."""
+
+
+class ModelFormatError(LongscribeError):
+    """A model file is not what it claims to be (wrong format, truncated, unexpected layout)."""
+
+    def __init__(self, path: str, problem: str) -> None:
+        super().__init__(f"{path}: {problem}")
+        self.path = path
+        self.problem = problem

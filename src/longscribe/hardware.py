@@ -59,6 +59,8 @@ class Hardware:
     apple: AppleGpu | None = None
     notes: tuple[str, ...] = ()
     """Things a user should know: a GPU that CTranslate2 cannot use, MLX missing ..."""
+    mlx: bool = False
+    """MLX is installed (the MLX engine can run: Metal on Apple, its CPU backend elsewhere)."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,7 @@ class Probes:
     nvidia_gpus: Callable[[], list[NvidiaGpu]] = lambda: _nvidia_gpus()
     mlx: Callable[[], dict[str, Any] | None] = lambda: _mlx_info()
     """None without MLX; else {"metal": bool, "device": mlx.core.metal.device_info()}."""
+    mlx_installed: Callable[[], bool] = lambda: _mlx_installed()
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -98,7 +101,7 @@ def detect(probes: Probes | None = None) -> Hardware:
     cpu = _cpu(p, system, arch)
     cuda = _cuda(p, notes)
     apple = _apple(p, system, arch, cpu, notes)
-    return Hardware(system, arch, cpu, cuda, apple, tuple(notes))
+    return Hardware(system, arch, cpu, cuda, apple, tuple(notes), mlx=p.mlx_installed())
 
 
 # -- CPU ------------------------------------------------------------------
@@ -258,9 +261,17 @@ def _nvidia_smi() -> list[NvidiaGpu]:
     return parse_nvidia_smi(_run(["nvidia-smi", query, "--format=csv,noheader,nounits"]))
 
 
+def _mlx_installed() -> bool:
+    from longscribe.engines.mlx.runtime import available
+
+    return available()
+
+
 def _mlx_info() -> dict[str, Any] | None:
+    from longscribe.engines.mlx.runtime import import_mlx
+
     try:
-        import mlx.core as mx
+        mx = import_mlx()
     except ImportError:
         return None
     try:

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from longscribe.errors import OptionsError
 
 Task = Literal["transcribe", "translate"]
-DEVICES = ("auto", "cpu", "cuda", "metal")
+DEVICES = ("auto", "cpu", "cuda", "metal", "mlx-cpu")
 QUALITIES = ("fast", "balanced", "best")
 COMPUTE_TYPES = (
     "auto",
@@ -56,7 +56,7 @@ class TranscribeOptions:
     model: str = "base"
     """A name (tiny.en, base, ...), a model dir, a hub id, or "auto" (see quality, deadline)."""
     device: str | None = None
-    """auto, cpu, cuda, cuda:N or metal; None: $LONGSCRIBE_DEVICE, else auto."""
+    """auto, cpu, cuda, cuda:N, metal or mlx-cpu (MLX's CPU backend); None: $LONGSCRIBE_DEVICE, else auto."""
     compute_type: str | None = None
     """None: $LONGSCRIBE_COMPUTE_TYPE, else the best for the device."""
     quality: str = "balanced"
@@ -101,8 +101,8 @@ class TranscribeOptions:
     def validate(self) -> None:
         if not self.model:
             raise OptionsError("model must not be empty")
-        if self.device is not None and not re.fullmatch(r"(auto|cpu|metal|cuda(:\d+)?)", self.device):
-            raise OptionsError(f"device must be auto, cpu, cuda, cuda:N or metal, got {self.device!r}")
+        if self.device is not None and not re.fullmatch(r"(auto|cpu|metal|mlx-cpu|cuda(:\d+)?)", self.device):
+            raise OptionsError(f"device must be auto, cpu, cuda, cuda:N, metal or mlx-cpu, got {self.device!r}")
         if self.quality not in QUALITIES:
             raise OptionsError(f"quality must be one of {', '.join(QUALITIES)}, got {self.quality!r}")
         if self.deadline_seconds is not None and self.deadline_seconds <= 0:

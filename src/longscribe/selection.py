@@ -3,6 +3,8 @@
 Precedence for device and compute type: the flag, then the environment
 (``LONGSCRIBE_DEVICE``, ``LONGSCRIBE_COMPUTE_TYPE``), then automatic choice.
 Automatic order: Apple GPU (Metal, through the MLX engine) -> CUDA -> CPU.
+``mlx-cpu`` (the MLX engine on MLX's CPU backend) is never chosen
+automatically: it exists to test and compare the Apple path anywhere.
 Asking for a device that is not here is an error listing what is, never a
 silent fallback (only ``auto`` falls back).
 """
@@ -18,12 +20,14 @@ from longscribe.hardware import CudaDevice, Hardware
 
 ENV_DEVICE = "LONGSCRIBE_DEVICE"
 ENV_COMPUTE_TYPE = "LONGSCRIBE_COMPUTE_TYPE"
-MLX_ENGINE_AVAILABLE = False  # the MLX engine (issue 5) registers itself here when it exists
 FAST_FP16_CAPABILITY = (7, 0)  # tensor cores: Volta and newer
 GPU_MEMORY_USE = 0.8  # leave room for the CUDA context and fragmentation
 MAX_GPU_BATCH = 32
 CPU_WORKERS = 2
 CPU_BATCH = 2  # base, 2 cores, 10-min slice: batch 1/2/4/8 with 2 workers -> 18.2/20.6/19.0/16.0x
+METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
+MLX_CPU_BATCH = 4
+MLX_TYPES = ("float16", "float32", "bfloat16")
 MIB = 2**20
 
 
@@ -49,6 +53,8 @@ def available_devices(hw: Hardware) -> list[str]:
     found = ["cpu"] + [f"cuda:{d.index} ({d.name})" for d in hw.cuda]
     if hw.apple is not None and hw.apple.metal:
         found.append(f"metal ({hw.apple.chip})")
+    if hw.mlx:
+        found.append("mlx-cpu (MLX engine on the CPU)")
     return found
 
 
@@ -61,9 +67,9 @@ def _requested(flag: str | None, env: Mapping[str, str], key: str) -> tuple[str,
 
 
 def parse_device(value: str, source: str) -> tuple[str, int | None]:
-    m = re.fullmatch(r"(auto|cpu|metal|cuda)(?::(\d+))?", value)
+    m = re.fullmatch(r"(auto|cpu|metal|mlx-cpu|cuda)(?::(\d+))?", value)
     if not m or (m.group(2) is not None and m.group(1) != "cuda"):
-        raise OptionsError(f"invalid device {value!r} from {source} (use auto, cpu, cuda, cuda:N or metal)")
+        raise OptionsError(f"invalid device {value!r} from {source} (use auto, cpu, cuda, cuda:N, metal or mlx-cpu)")
     return m.group(1), int(m.group(2)) if m.group(2) is not None else None
 
 
@@ -105,13 +111,15 @@ def place(
     reasons.append(why)
     count, per_worker, why = _workers(hw, kind, workers, threads)
     reasons.append(why)
-    engine = "mlx" if kind == "metal" else "ct2"
+    engine = "mlx" if kind in ("metal", "mlx-cpu") else "ct2"
     return Placement(engine, kind, index or 0, ctype, batch, tuple(reasons), count, per_worker)
 
 
 def _workers(hw: Hardware, kind: str, workers: int | None, threads: int) -> tuple[int, int, str]:
     """CPU: two workers of half the cores each keep both busy (decoding is sequential per chunk)."""
     cores = max(1, hw.cpu.physical_cores)
+    if kind in ("metal", "mlx-cpu"):
+        return 1, 0, "1 MLX stream (MLX parallelises inside each operation)"
     if kind != "cpu":
         count = workers or 1
         return count, threads, f"{count} worker(s) on the GPU"
@@ -125,10 +133,10 @@ def _workers(hw: Hardware, kind: str, workers: int | None, threads: int) -> tupl
 
 def _auto_device(hw: Hardware) -> tuple[str, int | None, str]:
     skipped = ""
-    if hw.apple is not None and hw.apple.metal:
-        if MLX_ENGINE_AVAILABLE:
-            return "metal", None, f"Apple GPU {hw.apple.chip} with Metal"
-        skipped = f"Apple GPU {hw.apple.chip} found but the MLX engine is not available yet; "
+    if hw.apple is not None:
+        if hw.apple.metal:
+            return "metal", None, f"Apple GPU {hw.apple.chip} with Metal, through the MLX engine"
+        skipped = f"Apple GPU {hw.apple.chip} found but MLX is not installed (pip install 'longscribe[apple]'); "
     if hw.cuda:
         best = max(hw.cuda, key=lambda d: (d.memory_free, -d.index))
         return (
@@ -149,18 +157,20 @@ def _check_device(hw: Hardware, kind: str, index: int | None, source: str) -> in
             raise UnsupportedDeviceError(f"no CUDA device {index} (available: {available})")
         return index if index is not None else max(hw.cuda, key=lambda d: d.memory_free).index
     if kind == "metal":
-        if hw.apple is None or not hw.apple.metal:
+        if hw.apple is None:
             raise UnsupportedDeviceError(f"no Apple GPU with Metal here (available: {available})")
-        if not MLX_ENGINE_AVAILABLE:
-            raise UnsupportedDeviceError("the MLX engine for Apple GPUs is not available in this version of longscribe")
+        if not hw.apple.metal:
+            raise UnsupportedDeviceError("Apple GPU found but MLX is not installed: pip install 'longscribe[apple]'")
+    if kind == "mlx-cpu" and not hw.mlx:
+        raise UnsupportedDeviceError(f"mlx-cpu needs MLX: pip install 'longscribe[apple]' (available: {available})")
     return index
 
 
 def _supported(hw: Hardware, kind: str, index: int | None) -> tuple[str, ...]:
     if kind == "cuda":
         return _gpu(hw, index).compute_types
-    if kind == "metal":
-        return ("float16", "float32")
+    if kind in ("metal", "mlx-cpu"):
+        return MLX_TYPES
     return hw.cpu.compute_types
 
 
@@ -193,6 +203,8 @@ def _auto_compute_type(
         return ctype, f"{ctype}: fastest type CTranslate2 offers on this CPU"
     if kind == "metal":
         return "float16", "float16 on the Apple GPU"
+    if kind == "mlx-cpu":
+        return "float32", "float32: MLX's CPU backend has a BLAS path for float32 only"
     gpu = _gpu(hw, index)
     fast_fp16 = gpu.compute_capability is None or gpu.compute_capability >= FAST_FP16_CAPABILITY
     need = weight_bytes(model_bytes, "float16") + 2 * activation_bytes(model_bytes)
@@ -213,6 +225,10 @@ def _batch_size(
 ) -> tuple[int, str]:
     if requested:
         return requested, f"batch size {requested} as asked"
+    if kind == "metal":
+        return METAL_BATCH, f"batch size {METAL_BATCH}: chunks encoded together on the Apple GPU"
+    if kind == "mlx-cpu":
+        return MLX_CPU_BATCH, f"batch size {MLX_CPU_BATCH}: decoder steps shared by the chunks of a batch"
     if kind != "cuda":
         return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU: measured fastest; larger batches are slower)"
     gpu = _gpu(hw, index)

@@ -9,7 +9,7 @@ import pytest
 
 from longscribe import OptionsError, UnsupportedDeviceError
 from longscribe.hardware import NvidiaGpu, Probes, detect, parse_nvidia_smi
-from longscribe.selection import next_after_oom, place
+from longscribe.selection import available_devices, next_after_oom, place
 
 GIB = 2**30
 BASE_BYTES = 145_000_000  # base, float16 model.bin
@@ -37,6 +37,7 @@ def linux(**changes: object) -> Probes:
         ct2_compute_types=lambda device, index: CPU_TYPES if device == "cpu" else GPU_TYPES,
         nvidia_gpus=lambda: [],
         mlx=lambda: None,
+        mlx_installed=lambda: False,
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 
@@ -59,6 +60,7 @@ def mac(mlx: dict[str, object] | None) -> Probes:
         sysctl=lambda key: values.get(key, ""),
         logical_cores=lambda: 10,
         mlx=lambda: mlx,
+        mlx_installed=lambda: mlx is not None,
     )
 
 
@@ -101,22 +103,36 @@ def test_gpu_present_but_ctranslate2_built_without_cuda() -> None:
         place(hw, device="cuda")
 
 
-def test_apple_silicon_with_mlx_reports_metal_and_says_why_it_is_not_used_yet() -> None:
+def test_apple_silicon_with_mlx_runs_the_mlx_engine_on_metal_in_float16() -> None:
     hw = detect(mac({"metal": True, "device": {"device_name": "Apple M2 Pro GPU", "memory_size": 32 * GIB}}))
     assert hw.apple is not None and hw.apple.metal and hw.apple.chip == "Apple M2 Pro GPU"
     assert hw.cpu.physical_cores == 10 and "neon" in hw.cpu.flags
     p = place(hw)
-    assert p.device == "cpu" and "MLX engine is not available yet" in p.reasons[0]
-    with pytest.raises(UnsupportedDeviceError, match="MLX engine"):
-        place(hw, device="metal")
+    assert (p.engine, p.device, p.compute_type, p.batch_size, p.workers) == ("mlx", "metal", "float16", 8, 1)
+    assert "Metal" in p.reasons[0]
+    assert place(hw, device="metal", compute_type="float32").compute_type == "float32"
+    assert "metal (Apple M2 Pro GPU)" in available_devices(hw)
+    with pytest.raises(UnsupportedDeviceError, match="not supported on metal"):
+        place(hw, device="metal", compute_type="int8")
+    assert place(hw, device="cpu").engine == "ct2"
 
 
-def test_apple_silicon_without_mlx() -> None:
+def test_apple_silicon_without_mlx_says_what_to_install() -> None:
     hw = detect(mac(None))
     assert hw.apple is not None and not hw.apple.metal
     assert any("longscribe[apple]" in n for n in hw.notes)
-    with pytest.raises(UnsupportedDeviceError, match="available: cpu"):
+    p = place(hw)
+    assert p.device == "cpu" and "MLX is not installed" in p.reasons[0]
+    with pytest.raises(UnsupportedDeviceError, match=r"longscribe\[apple\]"):
         place(hw, device="metal")
+
+
+def test_mlx_cpu_is_only_used_when_asked_and_installed() -> None:
+    assert place(detect(linux(mlx_installed=lambda: True))).engine == "ct2"
+    p = place(detect(linux(mlx_installed=lambda: True)), device="mlx-cpu")
+    assert (p.engine, p.device, p.compute_type, p.workers) == ("mlx", "mlx-cpu", "float32", 1)
+    with pytest.raises(UnsupportedDeviceError, match=r"mlx-cpu needs MLX"):
+        place(detect(linux()), device="mlx-cpu")
 
 
 def test_asking_for_a_missing_device_lists_what_is_there() -> None:

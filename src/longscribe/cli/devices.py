@@ -109,6 +109,7 @@ def _hardware_dict(hw: Hardware) -> dict[str, Any]:
             for d in hw.cuda
         ],
         "apple_gpu": asdict(hw.apple) if hw.apple else None,
+        "mlx": hw.mlx,
         "notes": list(hw.notes),
     }
 
@@ -153,6 +154,7 @@ def _print(console: Console, doc: dict[str, Any]) -> None:
         found.add_row("CUDA", "none usable by CTranslate2")
     apple = hw["apple_gpu"]
     found.add_row("Apple GPU", f"{apple['chip']} (Metal: {'yes' if apple['metal'] else 'no'})" if apple else "none")
+    found.add_row("MLX", "installed (devices metal / mlx-cpu)" if hw["mlx"] else "not installed (longscribe[apple])")
     for note in hw["notes"]:
         found.add_row("note", note)
     models = ", ".join(f"{k} ({v})" for k, v in doc["models_available"].items()) or "none"

@@ -92,7 +92,9 @@ def add_placement_arguments(p: argparse.ArgumentParser) -> None:
         "--model", default=TranscribeOptions.model, help="tiny.en, base, ..., a model dir, a hub id, or auto"
     )
     p.add_argument(
-        "--device", default=None, help="auto, cpu, cuda, cuda:N or metal (default: $LONGSCRIBE_DEVICE, else auto)"
+        "--device",
+        default=None,
+        help="auto, cpu, cuda, cuda:N, metal, or mlx-cpu (MLX on the CPU); default: $LONGSCRIBE_DEVICE, else auto",
     )
     p.add_argument(
         "--compute-type",

@@ -18,20 +18,24 @@ import numpy as np
 import numpy.typing as npt
 
 from longscribe.engines.base import DecodeRequest
-from longscribe.engines.quality import compression_ratio
-from longscribe.engines.tokens import split_by_timestamps
-from longscribe.errors import EngineError, OptionsError
+from longscribe.engines.whisper import (
+    MAX_INITIAL_TIMESTAMP_INDEX,
+    MAX_LENGTH,
+    MEL_FRAMES,
+    PUNCT_AFTER,
+    PUNCT_BEFORE,
+    check_language,
+    chunk_prompts,
+    make_tokenizer,
+    mel_frames,
+    padded_window,
+    transcript,
+)
+from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
-from longscribe.types import SAMPLE_RATE, AudioArray, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+from longscribe.types import AudioArray, ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
-
-WINDOW_SAMPLES = 30 * SAMPLE_RATE
-MEL_FRAMES = 3000
-MAX_LENGTH = 448
-MAX_INITIAL_TIMESTAMP_INDEX = 50  # first timestamp within 1 s, as Whisper does
-PUNCT_BEFORE = "\"'“¿([{-"
-PUNCT_AFTER = "\"'.。,，!！?？:：”)]}、"
 
 
 @dataclass(frozen=True)
@@ -42,10 +46,6 @@ class _Decode:
     no_speech_prob: float
     temperature: float
     truncated: bool
-
-    @property
-    def compression_ratio(self) -> float:
-        return compression_ratio(self.text)
 
 
 class Ct2Engine:
@@ -99,9 +99,7 @@ class Ct2Engine:
         encoded = self._whisper.encode(features)
         language, language_prob = self._language(encoded, request.language)
         tokenizer = self._tokenizer(options.task, language)
-        prompts = [
-            self._prompt(tokenizer, options, request.prompts[i] if request.prompts else None) for i in range(len(batch))
-        ]
+        prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
         if request.temperature > 0:
             decodes = [
                 self._sampled(features[i], prompts[i], tokenizer, options, request, item.chunk.index)
@@ -111,8 +109,19 @@ class Ct2Engine:
             decodes = self._generate(encoded, prompts, tokenizer, options, 0.0)
         words = self._align(encoded, tokenizer, batch, decodes) if options.needs_alignment else None
         return [
-            self._transcript(item, decode, tokenizer, language, language_prob, words[i] if words else None)
-            for i, (item, decode) in enumerate(zip(batch, decodes))
+            transcript(
+                item,
+                d.tokens,
+                tokenizer,
+                language,
+                language_prob,
+                words[i] if words else None,
+                avg_logprob=d.avg_logprob,
+                no_speech_prob=d.no_speech_prob,
+                temperature=d.temperature,
+                truncated=d.truncated,
+            )
+            for i, (item, d) in enumerate(zip(batch, decodes))
         ]
 
     def _sampled(
@@ -134,16 +143,12 @@ class Ct2Engine:
     # -- steps ------------------------------------------------------------
 
     def _features(self, audio: AudioArray) -> npt.NDArray[np.float32]:
-        # Zero-padded to 30 s in the sample domain, as Whisper was trained.
-        padded = np.zeros(WINDOW_SAMPLES, dtype=np.float32)
-        padded[: min(audio.shape[0], WINDOW_SAMPLES)] = audio[:WINDOW_SAMPLES]
-        mel = self._whisper.feature_extractor(padded)
+        mel = self._whisper.feature_extractor(padded_window(audio))
         return np.ascontiguousarray(mel[:, :MEL_FRAMES], dtype=np.float32)
 
     def _language(self, encoded: Any, language: str | None) -> tuple[str, float]:
+        check_language(self.multilingual, language)
         if not self.multilingual:
-            if language not in (None, "en"):
-                raise OptionsError(f"this model is English-only; cannot use language {language!r}")
             return "en", 1.0
         if language is not None:
             return language, 1.0
@@ -152,22 +157,10 @@ class Ct2Engine:
         return token[2:-2], float(prob)
 
     def _tokenizer(self, task: str, language: str) -> Any:
-        from faster_whisper.tokenizer import Tokenizer
-
         key = (task, language)
         if key not in self._tokenizers:
-            try:
-                self._tokenizers[key] = Tokenizer(
-                    self._whisper.hf_tokenizer, self.multilingual, task=task, language=language
-                )
-            except ValueError as exc:
-                raise OptionsError(str(exc)) from exc
+            self._tokenizers[key] = make_tokenizer(self._whisper.hf_tokenizer, self.multilingual, task, language)
         return self._tokenizers[key]
-
-    def _prompt(self, tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:
-        text = previous if previous is not None else options.initial_prompt
-        previous_tokens = tokenizer.encode(" " + text.strip()) if text else []
-        return list(self._whisper.get_prompt(tokenizer, previous_tokens, without_timestamps=False))
 
     def _generate(
         self, encoded: Any, prompts: list[list[int]], tokenizer: Any, options: TranscribeOptions, temperature: float
@@ -215,7 +208,7 @@ class Ct2Engine:
         from faster_whisper.transcribe import merge_punctuations
 
         text_tokens = [[t for t in d.tokens if t < tokenizer.eot] for d in decodes]
-        frames = [min(MEL_FRAMES, -(-item.audio.shape[0] // 160)) for item in batch]
+        frames = [mel_frames(item.audio.shape[0]) for item in batch]
         wanted = [i for i, tokens in enumerate(text_tokens) if tokens]
         out: list[list[dict[str, Any]]] = [[] for _ in batch]
         if not wanted:
@@ -226,55 +219,3 @@ class Ct2Engine:
             merge_punctuations(words, PUNCT_BEFORE, PUNCT_AFTER)
             out[i] = words
         return out
-
-    def _transcript(
-        self,
-        item: ChunkAudio,
-        decode: _Decode,
-        tokenizer: Any,
-        language: str,
-        language_prob: float,
-        words: list[dict[str, Any]] | None,
-    ) -> ChunkTranscript:
-        num_samples = item.audio.shape[0]
-        pieces = split_by_timestamps(
-            decode.tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
-        )
-        return ChunkTranscript(
-            chunk=item.chunk,
-            segments=tuple(_attach_words(pieces, tokenizer, words, num_samples)),
-            language=language,
-            language_probability=language_prob,
-            avg_logprob=decode.avg_logprob,
-            no_speech_prob=decode.no_speech_prob,
-            compression_ratio=decode.compression_ratio,
-            temperature=decode.temperature,
-            truncated=decode.truncated,
-        )
-
-
-def _attach_words(
-    pieces: list[Any], tokenizer: Any, words: list[dict[str, Any]] | None, num_samples: int
-) -> list[DecodedSegment]:
-    """Hand the aligned words to the segments they were decoded in, by token count."""
-    segments: list[DecodedSegment] = []
-    queue = list(words) if words else []
-    for piece in pieces:
-        text = tokenizer.decode(list(piece.tokens))
-        timed: list[Word] = []
-        if words is not None:
-            taken = 0
-            while queue and taken < len(piece.tokens):
-                w = queue.pop(0)
-                taken += len(w["tokens"])
-                if w["word"]:
-                    start = min(num_samples, int(round(w["start"] * SAMPLE_RATE)))
-                    end = min(num_samples, max(start, int(round(w["end"] * SAMPLE_RATE))))
-                    timed.append(Word(start, end, w["word"], float(w["probability"])))
-        if not text.strip():
-            continue
-        start, end = piece.start, piece.end
-        if timed:
-            start, end = timed[0].start, timed[-1].end
-        segments.append(DecodedSegment(start, end, text, piece.tokens, tuple(timed)))
-    return segments

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.engines.base import Engine
-from longscribe.errors import OptionsError, UnsupportedDeviceError
+from longscribe.errors import OptionsError
 from longscribe.hardware import Hardware, detect
 from longscribe.jobs.fingerprint import input_fingerprint, key_of, options_identity
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE, Job, JobStore
@@ -262,10 +262,12 @@ class Transcriber:
         return pick.name
 
     def _build(self, placement: Placement) -> Engine:
+        if placement.engine == "mlx":
+            from longscribe.engines.mlx.engine import MlxEngine
+
+            return MlxEngine(self.model_path, device=placement.device, compute_type=placement.compute_type)
         from longscribe.engines.ct2 import Ct2Engine
 
-        if placement.engine != "ct2":
-            raise UnsupportedDeviceError(f"no {placement.engine} engine in this version")
         return Ct2Engine(
             self.model_path,
             device=placement.device,

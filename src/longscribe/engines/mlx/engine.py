@@ -1,0 +1,180 @@
+"""The MLX engine: Whisper on Apple GPUs (Metal), and on MLX's CPU backend elsewhere.
+
+Same protocol as the CTranslate2 engine: a batch of chunks is encoded at
+once, decoded together (beam search, or seeded sampling for the fallback's
+retries), words aligned from cross-attention when asked. Features,
+tokenizer and prompts are faster-whisper's, as for the CTranslate2 engine,
+so both engines see identical inputs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from longscribe.engines.base import DecodeRequest
+from longscribe.engines.mlx import align, decode
+from longscribe.engines.mlx.model import Dims, Whisper
+from longscribe.engines.mlx.runtime import blas, import_mlx
+from longscribe.engines.mlx.weights import decoding_config, mlx_dir_for, tokenizer_file, weights_file
+from longscribe.engines.whisper import (
+    MAX_INITIAL_TIMESTAMP_INDEX,
+    MAX_LENGTH,
+    PUNCT_AFTER,
+    PUNCT_BEFORE,
+    check_language,
+    chunk_prompts,
+    make_tokenizer,
+    mel_frames,
+    padded_window,
+    transcript,
+)
+from longscribe.errors import EngineError, OptionsError
+from longscribe.options import TranscribeOptions
+from longscribe.types import ChunkAudio, ChunkTranscript
+
+log = logging.getLogger(__name__)
+
+import_mlx()  # first: it picks the BLAS under MLX's CPU backend on Linux
+import mlx.core as mx  # noqa: E402
+
+DEVICES = {"metal": "gpu", "mlx-cpu": "cpu"}
+DTYPES = {"float16": mx.float16, "float32": mx.float32, "bfloat16": mx.bfloat16}
+
+
+class MlxEngine:
+    name = "mlx"
+
+    def __init__(self, model_dir: str, *, device: str = "mlx-cpu", compute_type: str = "float32") -> None:
+        if device not in DEVICES:
+            raise OptionsError(f"the MLX engine runs on {' or '.join(DEVICES)}, not {device}")
+        if compute_type not in DTYPES:
+            raise OptionsError(f"compute type {compute_type!r} on MLX (use {', '.join(DTYPES)})")
+        mx.set_default_device(mx.gpu if DEVICES[device] == "gpu" else mx.cpu)
+        self.device = device
+        self.compute_type = compute_type
+        self.directory = mlx_dir_for(model_dir)
+        config = json.loads((self.directory / "config.json").read_text())
+        self.dims = Dims.from_config(config)
+        self.model = Whisper(self.dims, DTYPES[compute_type])
+        weights = mx.load(str(weights_file(self.directory)))
+        if not isinstance(weights, dict):
+            raise EngineError(f"{self.directory}: weights file holds no named tensors")
+        dtype = DTYPES[compute_type]
+        try:
+            self.model.load_weights([(k, v.astype(dtype)) for k, v in weights.items()], strict=False)
+        except ValueError as exc:
+            raise EngineError(f"{self.directory}: weights do not fit the model ({exc})") from exc
+        self.model.encoder.positional_embedding = self.model.encoder.positional_embedding.astype(dtype)
+        mx.eval(self.model.parameters())
+        self.multilingual = self.dims.n_vocab >= 51865
+        import tokenizers
+        from faster_whisper.feature_extractor import FeatureExtractor
+
+        self._hf_tokenizer = tokenizers.Tokenizer.from_file(str(tokenizer_file(self.directory, self.dims.n_vocab)))
+        self._features = FeatureExtractor(feature_size=self.dims.n_mels)
+        self._config = decoding_config(self.directory)
+        self._tokenizers: dict[tuple[str, str], Any] = {}
+        log.info("MLX engine on %s (%s), BLAS: %s", device, compute_type, blas())
+
+    def transcribe(
+        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+    ) -> list[ChunkTranscript]:
+        if not batch:
+            return []
+        mels = np.stack([self._features(padded_window(item.audio))[:, :3000] for item in batch]).astype(np.float32)
+        audio = decode.encode(self.model, mels)
+        language, language_prob = self._language(audio, request.language, options.task)
+        tokenizer = self._tokenizer(options.task, language)
+        prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
+        sampling = request.temperature > 0
+        search = decode.Search(
+            beam_size=options.beam_size,
+            patience=options.patience,
+            length_penalty=options.length_penalty,
+            temperature=request.temperature,
+            samples=options.best_of,
+            seeds=tuple(_seed(options.seed, item.chunk.index, request.temperature) for item in batch),
+            max_length=MAX_LENGTH,
+            max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
+        )
+        results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
+        words = self._words(audio, tokenizer, batch, results) if options.needs_alignment else None
+        return [
+            transcript(
+                item,
+                r.tokens,
+                tokenizer,
+                language,
+                language_prob,
+                words[i] if words else None,
+                avg_logprob=r.avg_logprob,
+                no_speech_prob=r.no_speech_prob,
+                temperature=request.temperature if sampling else 0.0,
+                truncated=r.truncated,
+            )
+            for i, (item, r) in enumerate(zip(batch, results))
+        ]
+
+    def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
+        check_language(self.multilingual, language)
+        if not self.multilingual:
+            return "en", 1.0
+        if language is not None:
+            return language, 1.0
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        ids = {code: self._hf_tokenizer.token_to_id(f"<|{code}|>") for code in _LANGUAGE_CODES}
+        known = {code: i for code, i in ids.items() if i is not None and i < self.dims.n_vocab}
+        sot = self._tokenizer(task, "en").sot
+        scores = decode.language_scores(self.model, audio, sot, known)
+        best = max(scores, key=lambda code: scores[code])
+        return best, float(scores[best])
+
+    def _tokenizer(self, task: str, language: str) -> Any:
+        key = (task, language)
+        if key not in self._tokenizers:
+            self._tokenizers[key] = make_tokenizer(self._hf_tokenizer, self.multilingual, task, language)
+        return self._tokenizers[key]
+
+    def _vocab(self, tokenizer: Any) -> decode.Vocab:
+        from faster_whisper.transcribe import get_suppressed_tokens
+
+        begin = self._config.get("suppress_ids_begin") or [*tokenizer.encode(" "), tokenizer.eot]
+        return decode.Vocab(
+            eot=tokenizer.eot,
+            sot=tokenizer.sot,
+            no_speech=tokenizer.no_speech,
+            no_timestamps=tokenizer.no_timestamps,
+            timestamp_begin=tokenizer.timestamp_begin,
+            suppress=tuple(get_suppressed_tokens(tokenizer, [-1])),
+            suppress_at_begin=tuple(begin),
+        )
+
+    def _words(
+        self, audio: Any, tokenizer: Any, batch: Sequence[ChunkAudio], results: list[decode.Decoded]
+    ) -> list[list[dict[str, Any]]]:
+        from faster_whisper.transcribe import merge_punctuations
+
+        text = [[t for t in r.tokens if t < tokenizer.eot] for r in results]
+        frames = [mel_frames(item.audio.shape[0]) for item in batch]
+        words = align.align(self.model, audio, tokenizer, self._heads(), text, frames)
+        for w in words:
+            if w:
+                merge_punctuations(w, PUNCT_BEFORE, PUNCT_AFTER)
+        return words
+
+    def _heads(self) -> list[tuple[int, int]]:
+        heads = self._config.get("alignment_heads")
+        if heads:
+            return [(int(a), int(b)) for a, b in heads]
+        d = self.dims  # Whisper's default: every head of the last half of the decoder
+        return [(layer, h) for layer in range(d.n_text_layer // 2, d.n_text_layer) for h in range(d.n_text_head)]
+
+
+def _seed(seed: int, chunk_index: int, temperature: float) -> int:
+    return (seed * 1_000_003 + chunk_index) * 101 + int(round(temperature * 100))

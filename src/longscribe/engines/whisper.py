@@ -1,0 +1,122 @@
+"""What every Whisper engine shares: the 30 s window, prompts, tokenizers, segments with words."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from longscribe.engines.quality import compression_ratio
+from longscribe.engines.tokens import split_by_timestamps
+from longscribe.errors import OptionsError
+from longscribe.options import TranscribeOptions
+from longscribe.types import SAMPLE_RATE, AudioArray, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+
+WINDOW_SAMPLES = 30 * SAMPLE_RATE
+MEL_FRAMES = 3000
+MAX_LENGTH = 448
+MAX_INITIAL_TIMESTAMP_INDEX = 50  # first timestamp within 1 s, as Whisper does
+PUNCT_BEFORE = "\"'“¿([{-"
+PUNCT_AFTER = "\"'.。,，!！?？:：”)]}、"
+
+
+def padded_window(audio: AudioArray) -> npt.NDArray[np.float32]:
+    """Zero-padded to 30 s in the sample domain, as Whisper was trained."""
+    padded = np.zeros(WINDOW_SAMPLES, dtype=np.float32)
+    padded[: min(audio.shape[0], WINDOW_SAMPLES)] = audio[:WINDOW_SAMPLES]
+    return padded
+
+
+def mel_frames(num_samples: int) -> int:
+    """Feature frames that hold audio (not padding), for alignment."""
+    return min(MEL_FRAMES, -(-num_samples // 160))
+
+
+def make_tokenizer(hf_tokenizer: Any, multilingual: bool, task: str, language: str) -> Any:
+    from faster_whisper.tokenizer import Tokenizer
+
+    try:
+        return Tokenizer(hf_tokenizer, multilingual, task=task, language=language)
+    except ValueError as exc:
+        raise OptionsError(str(exc)) from exc
+
+
+def check_language(multilingual: bool, language: str | None) -> None:
+    if not multilingual and language not in (None, "en"):
+        raise OptionsError(f"this model is English-only; cannot use language {language!r}")
+
+
+def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:
+    """``<|startofprev|> previous text <|startoftranscript|> <|lang|> <|task|>`` (timestamps on)."""
+    text = previous if previous is not None else options.initial_prompt
+    previous_tokens = tokenizer.encode(" " + text.strip()) if text else []
+    prompt: list[int] = []
+    if previous_tokens:
+        prompt.append(tokenizer.sot_prev)
+        prompt.extend(previous_tokens[-(MAX_LENGTH // 2 - 1) :])
+    prompt.extend(tokenizer.sot_sequence)
+    return prompt
+
+
+def chunk_prompts(tokenizer: Any, options: TranscribeOptions, prompts: Sequence[str | None], n: int) -> list[list[int]]:
+    return [prompt_tokens(tokenizer, options, prompts[i] if prompts else None) for i in range(n)]
+
+
+def transcript(
+    item: ChunkAudio,
+    tokens: Sequence[int],
+    tokenizer: Any,
+    language: str,
+    language_prob: float,
+    words: list[dict[str, Any]] | None,
+    *,
+    avg_logprob: float,
+    no_speech_prob: float,
+    temperature: float,
+    truncated: bool,
+) -> ChunkTranscript:
+    """Cut ``tokens`` at timestamps into chunk-local segments, words attached, scores recorded."""
+    num_samples = item.audio.shape[0]
+    pieces = split_by_timestamps(
+        tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
+    )
+    return ChunkTranscript(
+        chunk=item.chunk,
+        segments=tuple(_attach_words(pieces, tokenizer, words, num_samples)),
+        language=language,
+        language_probability=language_prob,
+        avg_logprob=avg_logprob,
+        no_speech_prob=no_speech_prob,
+        compression_ratio=compression_ratio(tokenizer.decode([t for t in tokens if t < tokenizer.eot])),
+        temperature=temperature,
+        truncated=truncated,
+    )
+
+
+def _attach_words(
+    pieces: list[Any], tokenizer: Any, words: list[dict[str, Any]] | None, num_samples: int
+) -> list[DecodedSegment]:
+    """Hand the aligned words to the segments they were decoded in, by token count."""
+    segments: list[DecodedSegment] = []
+    queue = list(words) if words else []
+    for piece in pieces:
+        text = tokenizer.decode(list(piece.tokens))
+        timed: list[Word] = []
+        if words is not None:
+            taken = 0
+            while queue and taken < len(piece.tokens):
+                w = queue.pop(0)
+                taken += len(w["tokens"])
+                if w["word"]:
+                    start = min(num_samples, int(round(w["start"] * SAMPLE_RATE)))
+                    end = min(num_samples, max(start, int(round(w["end"] * SAMPLE_RATE))))
+                    timed.append(Word(start, end, w["word"], float(w["probability"])))
+        if not text.strip():
+            continue
+        start, end = piece.start, piece.end
+        if timed:
+            start, end = timed[0].start, timed[-1].end
+        segments.append(DecodedSegment(start, end, text, piece.tokens, tuple(timed)))
+    return segments

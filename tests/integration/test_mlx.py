@@ -1,0 +1,140 @@
+"""The MLX engine (Apple's path) run here through MLX's CPU backend, against the CTranslate2 engine.
+
+Same bundled model on both engines (converted once from CTranslate2's model.bin), compared at the
+same precision (float32): measured identical text on lucier, where CTranslate2 int8 differs by 2 words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from longscribe import Transcriber
+from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
+from longscribe.engines.mlx import runtime as mlx_runtime
+from longscribe.metrics import error_rates
+from longscribe.models import resolve_model
+
+if not mlx_runtime.available():
+    pytest.skip("MLX not installed (pip install 'longscribe[apple]')", allow_module_level=True)
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+CLIPS = ["jfk.flac", "lucier.mp3"] + [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")]
+
+
+def ct2_float32() -> Transcriber:
+    return Transcriber(model="tiny.en", language="en", device="cpu", compute_type="float32")
+
+
+def text_of(transcriber: Transcriber, path: Path) -> str:
+    return " ".join(s.text for s in transcriber.transcribe(path))
+
+
+@pytest.fixture(scope="module")
+def mlx_tiny() -> Transcriber:
+    return Transcriber(model="tiny.en", language="en", device="mlx-cpu")
+
+
+def test_mlx_encoder_output_matches_ctranslate2_on_a_real_chunk(data_dir: Path) -> None:
+    import ctranslate2
+    from faster_whisper import WhisperModel, decode_audio
+
+    from longscribe.engines.mlx.decode import encode
+    from longscribe.engines.mlx.engine import MlxEngine
+    from longscribe.engines.whisper import padded_window
+
+    path = resolve_model("base").path
+    ct2 = WhisperModel(path, device="cpu", compute_type="float32", cpu_threads=2)
+    mel = np.ascontiguousarray(ct2.feature_extractor(padded_window(decode_audio(str(data_dir / "jfk.flac"))))[:, :3000])
+    expected = np.array(ct2.model.encode(ctranslate2.StorageView.from_array(mel[None]), to_cpu=True))
+    got = np.array(encode(MlxEngine(path, device="mlx-cpu").model, mel[None].astype(np.float32)))
+    assert got.shape == expected.shape == (1, 1500, 512)
+    assert np.abs(got - expected).max() <= 1e-3 * np.abs(expected).max()  # float16 resolution
+
+
+def test_transcripts_within_one_wer_point_of_the_ctranslate2_engine(mlx_tiny: Transcriber, data_dir: Path) -> None:
+    """Clips pooled (a single word is 5-15 points on a 10-word clip), and a 2-minute long-form slice."""
+    ct2 = ct2_float32()
+    references = [(data_dir / c).with_suffix(".txt").read_text() for c in CLIPS]
+    ours = error_rates(" ".join(references), " ".join(text_of(mlx_tiny, data_dir / c) for c in CLIPS)).wer
+    theirs = error_rates(" ".join(references), " ".join(text_of(ct2, data_dir / c) for c in CLIPS)).wer
+    assert ours <= theirs + 0.01, (ours, theirs)
+    assert text_of(mlx_tiny, data_dir / "jfk.flac").strip().startswith("And so my fellow Americans")
+
+
+def test_two_minute_long_form_slice(mlx_tiny: Transcriber, data_dir: Path, tmp_path: Path) -> None:
+    segments = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
+    cut = pause_before(segments, 120.0)
+    path = write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path / "en2.wav", cut)
+    reference = reference_text(segments, cut)
+    ours = error_rates(reference, text_of(mlx_tiny, path)).wer
+    theirs = error_rates(reference, text_of(ct2_float32(), path)).wer
+    assert ours <= theirs + 0.01 and ours <= 0.05, (ours, theirs)
+
+
+def test_word_times_agree_with_the_ctranslate2_engine(mlx_tiny: Transcriber, data_dir: Path) -> None:
+    def words(t: Transcriber) -> list[tuple[str, float, float]]:
+        return [(w.text, w.start / 16000, w.end / 16000) for s in t.transcribe(data_dir / "jfk.flac") for w in s.words]
+
+    options = dict(model="tiny.en", language="en", word_timestamps=True)
+    ours = words(Transcriber(device="mlx-cpu", **options))  # type: ignore[arg-type]
+    theirs = words(Transcriber(device="cpu", **options))  # type: ignore[arg-type]
+    assert [w[0] for w in ours] == [w[0] for w in theirs]
+    assert max(abs(a[1] - b[1]) + abs(a[2] - b[2]) for a, b in zip(ours, theirs)) <= 0.2
+
+
+def test_cli_runs_the_whole_pipeline_and_converts_the_model_once(tmp_path: Path, data_dir: Path) -> None:
+    env = {**os.environ, "LONGSCRIBE_CACHE_DIR": str(tmp_path / "cache")}
+    command = [sys.executable, "-m", "longscribe", "transcribe", str(data_dir / "lucier.mp3"), "--model", "tiny.en"]
+    command += ["--device", "mlx-cpu", "-o", str(tmp_path / "out"), "-f", "srt,json", "--word_timestamps"]
+    first = subprocess.run(command, capture_output=True, text=True, env=env)
+    assert first.returncode == 0, first.stderr
+    converted = list((tmp_path / "cache" / "models").glob("*.mlx-*"))
+    assert len(converted) == 1 and (converted[0] / "weights.safetensors").is_file()
+    stamp = (converted[0] / "weights.safetensors").stat().st_mtime_ns
+    doc = json.loads((tmp_path / "out" / "lucier.json").read_text())
+    assert doc["info"]["device"] == "mlx-cpu" and doc["info"]["compute_type"] == "float32"
+    words = [w for s in doc["segments"] for w in s["words"]]
+    assert len(words) > 90 and all(a["start"] <= b["start"] for a, b in zip(words, words[1:]))
+    assert "-->" in (tmp_path / "out" / "lucier.srt").read_text()
+    again = subprocess.run([*command, "-f", "txt"], capture_output=True, text=True, env=env)
+    assert again.returncode == 0, again.stderr
+    assert (converted[0] / "weights.safetensors").stat().st_mtime_ns == stamp
+
+
+def test_a_truncated_model_file_is_a_one_line_error(tmp_path: Path, data_dir: Path) -> None:
+    model = tmp_path / "tiny-broken"
+    shutil.copytree(resolve_model("tiny.en").path, model)
+    with open(model / "model.bin", "r+b") as f:
+        f.truncate(5_000_000)
+    env = {**os.environ, "LONGSCRIBE_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run(
+        [sys.executable, "-m", "longscribe", "transcribe", str(data_dir / "jfk.flac"), "--model", str(model)]
+        + ["--device", "mlx-cpu", "-o", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert run.returncode != 0
+    errors = [line for line in run.stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1 and "model.bin: truncated" in errors[0], run.stderr
+
+
+def test_devices_reports_mlx_and_what_mlx_cpu_would_use() -> None:
+    run = subprocess.run(
+        [sys.executable, "-m", "longscribe", "devices", "--json", "--device", "mlx-cpu", "--model", "tiny.en"],
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["hardware"]["mlx"] is True and any(d.startswith("mlx-cpu") for d in doc["available_devices"])
+    use = doc["would_use"]
+    assert (use["engine"], use["device"], use["compute_type"]) == ("mlx", "mlx-cpu", "float32")

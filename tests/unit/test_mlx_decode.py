@@ -1,0 +1,53 @@
+"""Pieces of the MLX engine's decoding that need no model: loop cut-off, DTW, median filter."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from longscribe.engines.mlx import runtime as mlx_runtime
+
+if not mlx_runtime.available():
+    pytest.skip("MLX not installed (pip install 'longscribe[apple]')", allow_module_level=True)
+
+from longscribe.engines.mlx.align import dtw, median_filter  # noqa: E402
+from longscribe.engines.mlx.decode import LOOP_TOKENS, looping  # noqa: E402
+
+
+def test_a_short_pattern_repeated_over_the_whole_tail_is_a_loop() -> None:
+    assert looping([7, 8] * (LOOP_TOKENS // 2))
+    assert looping(list(range(30)) + [1, 2, 3] * 20)
+    assert not looping([1, 2] * (LOOP_TOKENS // 2 - 1))  # too short yet
+    assert not looping(list(range(LOOP_TOKENS * 2)))
+    phrase = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]  # 13 tokens, said four times: speech
+    assert not looping(phrase * 4)
+
+
+def brute_dtw(cost: np.ndarray) -> float:
+    n, m = cost.shape
+    acc = np.full((n + 1, m + 1), np.inf)
+    acc[0, 0] = 0
+    for i, j in itertools.product(range(1, n + 1), range(1, m + 1)):
+        acc[i, j] = cost[i - 1, j - 1] + min(acc[i - 1, j - 1], acc[i - 1, j], acc[i, j - 1])
+    return float(acc[n, m])
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (3, 7), (9, 4), (12, 40)])
+def test_dtw_finds_the_cheapest_monotonic_path(shape: tuple[int, int]) -> None:
+    cost = np.random.default_rng(sum(shape)).normal(size=shape)
+    rows, cols = dtw(cost)
+    assert (rows[0], cols[0]) == (0, 0) and (rows[-1], cols[-1]) == (shape[0] - 1, shape[1] - 1)
+    steps = set(zip(np.diff(rows).tolist(), np.diff(cols).tolist()))
+    assert steps <= {(1, 1), (1, 0), (0, 1)}
+    assert cost[rows, cols].sum() == pytest.approx(brute_dtw(cost))
+
+
+def test_median_filter_removes_a_spike_and_keeps_the_shape() -> None:
+    x = np.zeros((2, 20))
+    x[0, 5] = 9.0
+    x[1, 10:] = 1.0
+    y = median_filter(x, 7)
+    assert y.shape == x.shape and y[0].max() == 0.0
+    assert y[1, :7].max() == 0.0 and y[1, 13:].min() == 1.0
