@@ -138,3 +138,16 @@ def test_devices_reports_mlx_and_what_mlx_cpu_would_use() -> None:
     assert doc["hardware"]["mlx"] is True and any(d.startswith("mlx-cpu") for d in doc["available_devices"])
     use = doc["would_use"]
     assert (use["engine"], use["device"], use["compute_type"]) == ("mlx", "mlx-cpu", "float32")
+
+
+def test_an_mlx_weights_directory_is_a_model_for_the_mlx_engine_only(data_dir: Path) -> None:
+    """The layout mlx-community publishes (config.json + weights.safetensors), here from our converter."""
+    from longscribe.engines.mlx.weights import mlx_dir_for
+    from longscribe.errors import EngineError
+
+    directory = mlx_dir_for(resolve_model("tiny.en").path)
+    assert not (directory / "model.bin").exists()
+    text = text_of(Transcriber(model=str(directory), language="en", device="mlx-cpu"), data_dir / "jfk.flac")
+    assert text.strip().startswith("And so my fellow Americans")
+    with pytest.raises(EngineError, match="holds MLX weights"):
+        text_of(Transcriber(model=str(directory), language="en", device="cpu"), data_dir / "jfk.flac")

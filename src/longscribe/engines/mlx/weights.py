@@ -18,23 +18,18 @@ from typing import Any
 
 from longscribe.errors import ModelFormatError
 from longscribe.models.ct2_file import read_ct2_model
-from longscribe.models.resolve import cache_dir
+from longscribe.models.resolve import MLX_WEIGHTS, cache_dir, is_mlx_dir
 
 log = logging.getLogger(__name__)
 
-WEIGHT_FILES = ("weights.safetensors", "weights.npz")
 SIDE_FILE = "longscribe-mlx.json"
 CONVERTER_VERSION = 1
 # Tokenizers for MLX hub weights that come without one, by vocabulary size.
 HUB_TOKENIZERS = {51864: "openai/whisper-tiny.en", 51865: "openai/whisper-tiny", 51866: "openai/whisper-large-v3"}
 
 
-def is_mlx_dir(directory: Path) -> bool:
-    return (directory / "config.json").is_file() and any((directory / f).is_file() for f in WEIGHT_FILES)
-
-
 def weights_file(directory: Path) -> Path:
-    return next(directory / f for f in WEIGHT_FILES if (directory / f).is_file())
+    return next(directory / f for f in MLX_WEIGHTS if (directory / f).is_file())
 
 
 def mlx_dir_for(model_dir: str | Path) -> Path:
