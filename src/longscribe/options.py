@@ -94,6 +94,8 @@ class TranscribeOptions:
     """Apply this machine's ``longscribe tune`` result (for knobs not set explicitly; beam only when 5)."""
     seed: int = 0
     """Seeds temperature-fallback sampling, so reruns give the same text."""
+    ray: str | None = None
+    """Run on Ray: "local" (start one here), "auto" (the running cluster) or a cluster address."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -129,6 +131,8 @@ class TranscribeOptions:
         if not 1.0 <= self.overlap_seconds <= MAX_CHUNK_SECONDS / 3:
             raise OptionsError(f"window overlap must be within 1..{MAX_CHUNK_SECONDS / 3:g} s")
         self.vad_options.validate()
+        if self.ray is not None and not self.ray.strip():
+            raise OptionsError("ray: give auto, local or a cluster address")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -193,11 +193,13 @@ class TranscriptInfo:
     choices: list[str] = field(default_factory=list)
     """Why this model, device, compute type and batch size were chosen."""
     fallbacks: list[str] = field(default_factory=list)
+    """Recoveries during the run (e.g. out of GPU memory: smaller batch, smaller type, CPU)."""
     decisions: list[dict[str, Any]] = field(default_factory=list)
     """What the quality guard did, per chunk: retries, temperatures, dropped text."""
     job: dict[str, Any] = field(default_factory=dict)
     """The job-store record this run used: id, status (new/resumed/restarted), resumed chunks."""
-    """Recoveries during the run (e.g. out of GPU memory: smaller batch, smaller type, CPU)."""
+    cluster: dict[str, Any] = field(default_factory=dict)
+    """On Ray: actors, how audio reached them, batches retried after a lost actor."""
     complete: bool = False
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -226,6 +228,7 @@ class TranscriptInfo:
             fallbacks=list(d.get("fallbacks", [])),
             decisions=list(d.get("decisions", [])),
             job=dict(d.get("job", {})),
+            cluster=dict(d.get("cluster", {})),
             complete=d["complete"],
             options=dict(d["options"]),
         )
@@ -250,6 +253,7 @@ class TranscriptInfo:
             "fallbacks": self.fallbacks,
             "decisions": self.decisions,
             "job": self.job,
+            **({"cluster": self.cluster} if self.cluster else {}),
             "complete": self.complete,
             "options": self.options,
         }

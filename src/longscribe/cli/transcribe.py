@@ -44,6 +44,14 @@ def add_transcribe_parser(sub: Any) -> None:
     )
     p.add_argument("--unload", action="store_true", help="free the model after each file")
     p.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray: auto (the running cluster, $RAY_ADDRESS), local (start one here) or an address",
+    )
+    p.add_argument(
         "--job-dir", default=None, help="where the resumable job store lives (default: OUTPUT_DIR/.longscribe)"
     )
     p.add_argument("--restart", action="store_true", help="discard saved progress and start again")
@@ -138,6 +146,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         vad=args.vad,
         vad_options=VadOptions(threshold=args.vad_threshold),
         speech_guard=args.speech_guard,
+        ray=args.ray,
     )
 
 

@@ -14,6 +14,8 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from longscribe.audio import AudioStream, SpanReader
 from longscribe.options import TranscribeOptions
 from longscribe.types import ChunkAudio
@@ -33,6 +35,8 @@ class ChunkFeed:
         self.expected_samples = self._plan_stream.expected_samples
         self.speech_samples = 0
         self.busy_seconds = 0.0
+        self.read_audio = True
+        """False: chunks come without samples (a Ray cluster whose actors read the file themselves)."""
         self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._produce, name="longscribe-feed", daemon=True)
@@ -79,7 +83,7 @@ class ChunkFeed:
                 chunk = next(chunks, None)
                 if chunk is None:
                     break
-                audio = reader.read(chunk.spans)
+                audio = reader.read(chunk.spans) if self.read_audio else np.zeros(0, dtype=np.float32)
                 if chunk.speech is None:
                     self.speech_samples += chunk.keep.length
                 else:

@@ -83,6 +83,7 @@ class Transcription:
         self._on_progress = on_progress
         self._consumed = False
         self._resumed_samples = 0
+        self._retry_mark = len(getattr(scheduler.engine, "retries", ()))
 
     @property
     def expected_samples(self) -> int | None:
@@ -119,6 +120,9 @@ class Transcription:
             info.timings["engine"] = self._scheduler.engine_seconds
             info.timings["decode_vad"] = self._feed.busy_seconds
             info.fallbacks = list(self._scheduler.events)
+            report = getattr(self._scheduler.engine, "report", None)
+            if report is not None:
+                info.cluster = report(self._retry_mark)
             info.device = self._scheduler.engine.device
             info.compute_type = self._scheduler.engine.compute_type
             if self.job is not None:
@@ -212,7 +216,10 @@ class Transcriber:
         self.model_name, self.model_path, self.model_source = resolved.name, resolved.path, resolved.source
         if self.options.use_tuning:
             self._apply_tuning()
-        self._engine = self._build(self.placement)
+        if self.options.ray:
+            self._start_cluster()
+        else:
+            self._engine = self._build(self.placement)
         self.load_seconds = time.perf_counter() - started
         log.info(
             "loaded %s (%s) on %s in %.1fs: %s",
@@ -239,7 +246,10 @@ class Transcriber:
             self.options = replace(self.options, beam_size=beam)
 
     def unload(self) -> None:
-        """Free the model; the next transcription loads it again."""
+        """Free the model (Ray: stop the actors); the next transcription loads it again."""
+        close = getattr(self._engine, "close", None)
+        if close is not None:
+            close()
         self._engine = None
         gc.collect()
 
@@ -262,25 +272,32 @@ class Transcriber:
         return pick.name
 
     def _build(self, placement: Placement) -> Engine:
-        if placement.engine == "mlx":
-            from longscribe.engines.mlx.engine import MlxEngine
+        return build_engine(self.model_path, placement)
 
-            return MlxEngine(self.model_path, device=placement.device, compute_type=placement.compute_type)
-        from longscribe.engines.ct2 import Ct2Engine
+    def _start_cluster(self) -> None:
+        """``options.ray``: the engine is a set of Ray actors; the scheduler keeps all of them busy."""
+        from longscribe.cluster.ray_engine import RayEngine, connect, plan_actors
 
-        return Ct2Engine(
-            self.model_path,
-            device=placement.device,
-            device_index=placement.device_index,
-            compute_type=placement.compute_type,
-            cpu_threads=placement.threads,
-            workers=placement.workers,
+        assert self.placement is not None and self.options.ray is not None
+        ray = connect(self.options.ray)
+        plans = plan_actors(ray.nodes(), self.options)
+        engine = RayEngine(ray, (self.model_path, self.model_name), self.options, plans)
+        reason = f"Ray ({self.options.ray}): {engine.size} actor(s) on {len(engine.report()['nodes'])} node(s)"
+        self.placement = replace(
+            self.placement,
+            engine="ray",
+            device=engine.device,
+            compute_type=engine.compute_type,
+            workers=engine.size,
+            batch_size=self.options.batch_size or engine.batch_size,
+            reasons=(*self.placement.reasons, reason),
         )
+        self._engine = engine
 
     def _recover_from_oom(self) -> Engine | None:
         """Called at batch size 1 after a GPU out-of-memory error: the next smaller placement."""
-        if self.placement is None:
-            return None
+        if self.placement is None or self.options.ray:
+            return None  # on Ray each actor is sized by its own node
         smaller = next_after_oom(self.placement, self.hardware)
         if smaller is None:
             return None
@@ -309,6 +326,9 @@ class Transcriber:
             if self._engine is None:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
+            use_input = getattr(engine, "use_input", None)
+            if use_input is not None:  # Ray: actors that can read the file get spans, not samples
+                feed.read_audio = not use_input(str(Path(path).resolve()))
             job = self._job(path, feed, engine, store, restart) if store is not None else None
         except BaseException:
             feed.close()
@@ -354,3 +374,21 @@ class Transcriber:
         if status != "new":
             log.info("%s: job %s %s", path, job.id, status)
         return JobHandle(store, job, status)
+
+
+def build_engine(model_path: str, placement: Placement) -> Engine:
+    """A local engine for ``placement`` (also what each Ray actor loads)."""
+    if placement.engine == "mlx":
+        from longscribe.engines.mlx.engine import MlxEngine
+
+        return MlxEngine(model_path, device=placement.device, compute_type=placement.compute_type)
+    from longscribe.engines.ct2 import Ct2Engine
+
+    return Ct2Engine(
+        model_path,
+        device=placement.device,
+        device_index=placement.device_index,
+        compute_type=placement.compute_type,
+        cpu_threads=placement.threads,
+        workers=placement.workers,
+    )

@@ -1,0 +1,120 @@
+"""Ray: connect, size the actors from each node's resources, start them (one loaded model each).
+
+An actor that dies loses only the batch it held: that batch goes to another
+actor (:mod:`longscribe.cluster.engine`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from longscribe.cluster.engine import ClusterEngine
+from longscribe.cluster.worker import EngineWorker, WorkerSpec
+from longscribe.errors import LongscribeError, OptionsError
+from longscribe.options import TranscribeOptions
+
+log = logging.getLogger(__name__)
+
+INSTALL_HINT = "pip install 'longscribe[ray]'"
+
+
+@dataclass(frozen=True)
+class ActorPlan:
+    node_id: str
+    num_cpus: float
+    num_gpus: float
+    threads: int
+
+
+def import_ray() -> Any:
+    try:
+        import ray
+    except ImportError as exc:
+        raise OptionsError(f"--ray needs Ray, which is not installed: {INSTALL_HINT}") from exc
+    return ray
+
+
+def connect(address: str) -> Any:
+    """``local``: start a Ray on this machine; ``auto``: the running cluster ($RAY_ADDRESS); else its address."""
+    ray = import_ray()
+    if ray.is_initialized():
+        return ray
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    kwargs: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        if address == "local":
+            ray.init(_node_ip_address="127.0.0.1", **kwargs)
+        else:
+            ray.init(address=address, **kwargs)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise LongscribeError(f"cannot reach a Ray cluster at {address!r}: {exc}") from exc
+    return ray
+
+
+def plan_actors(nodes: Sequence[dict[str, Any]], options: TranscribeOptions) -> list[ActorPlan]:
+    """One actor per GPU; on CPU-only nodes one per ``cpu_threads`` cores (default 1: 2 x 1 beats 1 x 2).
+
+    ``options.workers`` caps the total. A device of cpu/mlx-cpu ignores GPUs.
+    """
+    threads = max(1, options.cpu_threads)
+    use_gpus = options.device not in ("cpu", "mlx-cpu")
+    plans: list[ActorPlan] = []
+    for node in nodes:
+        if not node.get("Alive", True):
+            continue
+        resources = node.get("Resources", {})
+        gpus = int(resources.get("GPU", 0)) if use_gpus else 0
+        cpus = int(resources.get("CPU", 0))
+        if gpus:
+            plans += [ActorPlan(node["NodeID"], 1, 1, 0) for _ in range(gpus)]
+        else:
+            plans += [ActorPlan(node["NodeID"], threads, 0, threads) for _ in range(max(1, cpus // threads))]
+    if options.workers:
+        plans = plans[: options.workers]
+    if not plans:
+        raise LongscribeError("the Ray cluster has no alive node with CPUs or GPUs")
+    return plans
+
+
+class RayEngine(ClusterEngine):
+    """One actor per plan, each holding a loaded engine; closed actors are killed."""
+
+    def __init__(
+        self, ray: Any, model: tuple[str, str], options: TranscribeOptions, plans: Sequence[ActorPlan]
+    ) -> None:
+        """``model``: (resolved path on the driver, the name it was resolved from)."""
+        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+        self._ray = ray
+        remote = ray.remote(EngineWorker)
+        spec = WorkerSpec(model[0], model[1], options.device, options.compute_type, 0, False)
+        handles = [
+            remote.options(
+                num_cpus=p.num_cpus,
+                num_gpus=p.num_gpus,
+                scheduling_strategy=NodeAffinitySchedulingStrategy(p.node_id, soft=True),
+                max_restarts=0,
+            ).remote(replace(spec, threads=p.threads, gpu=bool(p.num_gpus)))
+            for p in plans
+        ]
+        super().__init__(handles, _lost_errors(ray), self._remote_call)
+        log.info("Ray: %d actor(s) with %s on %s/%s", self.size, self.name, self.device, self.compute_type)
+
+    def _remote_call(self, handle: Any, method: str, *args: Any) -> Any:
+        return self._ray.get(getattr(handle, method).remote(*args))
+
+    def close(self) -> None:
+        for handle in self.workers.alive_handles():
+            try:
+                self._ray.kill(handle)
+            except Exception:  # already gone
+                pass
+
+
+def _lost_errors(ray: Any) -> tuple[type[BaseException], ...]:
+    names = ("RayActorError", "ActorDiedError", "ActorUnavailableError", "WorkerCrashedError", "NodeDiedError")
+    return tuple(getattr(ray.exceptions, n) for n in names if hasattr(ray.exceptions, n))
