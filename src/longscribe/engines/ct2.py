@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,28 +24,19 @@ from longscribe.engines.whisper import (
     MEL_FRAMES,
     PUNCT_AFTER,
     PUNCT_BEFORE,
+    Decoded,
     check_language,
     chunk_prompts,
     make_tokenizer,
     mel_frames,
     padded_window,
-    transcript,
+    transcripts,
 )
 from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
 from longscribe.types import AudioArray, ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class _Decode:
-    tokens: tuple[int, ...]
-    text: str
-    avg_logprob: float
-    no_speech_prob: float
-    temperature: float
-    truncated: bool
 
 
 class Ct2Engine:
@@ -113,21 +103,7 @@ class Ct2Engine:
         else:
             decodes = self._generate(encoded, prompts, tokenizer, options, 0.0)
         words = self._align(encoded, tokenizer, batch, decodes) if options.needs_alignment else None
-        return [
-            transcript(
-                item,
-                d.tokens,
-                tokenizer,
-                language,
-                language_prob,
-                words[i] if words else None,
-                avg_logprob=d.avg_logprob,
-                no_speech_prob=d.no_speech_prob,
-                temperature=d.temperature,
-                truncated=d.truncated,
-            )
-            for i, (item, d) in enumerate(zip(batch, decodes))
-        ]
+        return transcripts(batch, decodes, tokenizer, (language, language_prob), words, request.temperature)
 
     def _sampled(
         self,
@@ -137,7 +113,7 @@ class Ct2Engine:
         options: TranscribeOptions,
         request: DecodeRequest,
         chunk_index: int,
-    ) -> _Decode:
+    ) -> Decoded:
         """One chunk at a time, seeded by (seed, chunk, temperature): the same text on every rerun."""
         import ctranslate2
 
@@ -169,7 +145,7 @@ class Ct2Engine:
 
     def _generate(
         self, encoded: Any, prompts: list[list[int]], tokenizer: Any, options: TranscribeOptions, temperature: float
-    ) -> list[_Decode]:
+    ) -> list[Decoded]:
         from faster_whisper.transcribe import get_suppressed_tokens
 
         sampling: dict[str, Any]
@@ -191,24 +167,10 @@ class Ct2Engine:
             max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
             **sampling,
         )
-        return [
-            self._decode_of(result, tokenizer, options, temperature, len(prompt))
-            for result, prompt in zip(results, prompts)
-        ]
-
-    def _decode_of(
-        self, result: Any, tokenizer: Any, options: TranscribeOptions, temperature: float, prompt_length: int
-    ) -> _Decode:
-        # Among sampled hypotheses keep the most likely (CT2 orders them by score).
-        tokens = tuple(result.sequences_ids[0])
-        length = len(tokens)
-        avg_logprob = result.scores[0] * (length**options.length_penalty) / (length + 1)
-        text = tokenizer.decode([t for t in tokens if t < tokenizer.eot])
-        truncated = prompt_length + length >= MAX_LENGTH
-        return _Decode(tokens, text, float(avg_logprob), float(result.no_speech_prob), temperature, truncated)
+        return [_decode_of(result, options, len(prompt)) for result, prompt in zip(results, prompts)]
 
     def _align(
-        self, encoded: Any, tokenizer: Any, batch: Sequence[ChunkAudio], decodes: list[_Decode]
+        self, encoded: Any, tokenizer: Any, batch: Sequence[ChunkAudio], decodes: list[Decoded]
     ) -> list[list[dict[str, Any]]]:
         from faster_whisper.transcribe import merge_punctuations
 
@@ -224,3 +186,12 @@ class Ct2Engine:
             merge_punctuations(words, PUNCT_BEFORE, PUNCT_AFTER)
             out[i] = words
         return out
+
+
+def _decode_of(result: Any, options: TranscribeOptions, prompt_length: int) -> Decoded:
+    """Among sampled hypotheses keep the most likely (CTranslate2 orders them by score)."""
+    tokens = tuple(result.sequences_ids[0])
+    length = len(tokens)
+    avg_logprob = result.scores[0] * (length**options.length_penalty) / (length + 1)
+    truncated = prompt_length + length >= MAX_LENGTH
+    return Decoded(tokens, float(avg_logprob), float(result.no_speech_prob), truncated)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,6 +21,19 @@ MAX_LENGTH = 448
 MAX_INITIAL_TIMESTAMP_INDEX = 50  # first timestamp within 1 s, as Whisper does
 PUNCT_BEFORE = "\"'“¿([{-"
 PUNCT_AFTER = "\"'.。,，!！?？:：”)]}、"
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One chunk's decode, as any engine reports it."""
+
+    tokens: tuple[int, ...]
+    """Generated tokens (prompt excluded; an end-of-text token, if any, is ignored)."""
+    avg_logprob: float
+    """Sum of token log-probabilities over (length + 1), faster-whisper's convention."""
+    no_speech_prob: float
+    truncated: bool
+    """Stopped at the maximum length (or given up as a loop) without an end of text."""
 
 
 def padded_window(audio: AudioArray) -> npt.NDArray[np.float32]:
@@ -64,35 +78,36 @@ def chunk_prompts(tokenizer: Any, options: TranscribeOptions, prompts: Sequence[
     return [prompt_tokens(tokenizer, options, prompts[i] if prompts else None) for i in range(n)]
 
 
-def transcript(
-    item: ChunkAudio,
-    tokens: Sequence[int],
+def transcripts(
+    batch: Sequence[ChunkAudio],
+    decodes: Sequence[Decoded],
     tokenizer: Any,
-    language: str,
-    language_prob: float,
-    words: list[dict[str, Any]] | None,
-    *,
-    avg_logprob: float,
-    no_speech_prob: float,
+    language: tuple[str, float],
+    words: list[list[dict[str, Any]]] | None,
     temperature: float,
-    truncated: bool,
-) -> ChunkTranscript:
-    """Cut ``tokens`` at timestamps into chunk-local segments, words attached, scores recorded."""
-    num_samples = item.audio.shape[0]
-    pieces = split_by_timestamps(
-        tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
-    )
-    return ChunkTranscript(
-        chunk=item.chunk,
-        segments=tuple(_attach_words(pieces, tokenizer, words, num_samples)),
-        language=language,
-        language_probability=language_prob,
-        avg_logprob=avg_logprob,
-        no_speech_prob=no_speech_prob,
-        compression_ratio=compression_ratio(tokenizer.decode([t for t in tokens if t < tokenizer.eot])),
-        temperature=temperature,
-        truncated=truncated,
-    )
+) -> list[ChunkTranscript]:
+    """Per chunk: tokens cut at timestamps into chunk-local segments, words attached, scores recorded."""
+    out: list[ChunkTranscript] = []
+    for i, (item, decoded) in enumerate(zip(batch, decodes)):
+        num_samples = item.audio.shape[0]
+        tokens = decoded.tokens
+        pieces = split_by_timestamps(
+            tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
+        )
+        out.append(
+            ChunkTranscript(
+                chunk=item.chunk,
+                segments=tuple(_attach_words(pieces, tokenizer, words[i] if words else None, num_samples)),
+                language=language[0],
+                language_probability=language[1],
+                avg_logprob=decoded.avg_logprob,
+                no_speech_prob=decoded.no_speech_prob,
+                compression_ratio=compression_ratio(tokenizer.decode([t for t in tokens if t < tokenizer.eot])),
+                temperature=temperature,
+                truncated=decoded.truncated,
+            )
+        )
+    return out
 
 
 def _attach_words(

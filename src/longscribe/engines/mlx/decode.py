@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from longscribe.engines.mlx.model import KV, Whisper
 from longscribe.engines.mlx.runtime import import_mlx
+from longscribe.engines.whisper import Decoded
 
 import_mlx()  # first: it picks the BLAS under MLX's CPU backend on Linux
 import mlx.core as mx  # noqa: E402
@@ -52,19 +53,6 @@ class Search:
     """One per chunk, for sampling."""
     max_length: int = 448
     max_initial_timestamp_index: int = 50
-
-
-@dataclass(frozen=True)
-class Decoded:
-    tokens: tuple[int, ...]
-    """Generated tokens, prompt excluded, end of text excluded."""
-    sum_logprob: float
-    no_speech_prob: float
-    truncated: bool
-
-    @property
-    def avg_logprob(self) -> float:
-        return self.sum_logprob / (len(self.tokens) + 1)
 
 
 @dataclass
@@ -294,9 +282,9 @@ def _best(
     if truncated:  # ran out of length: the live rows, unfinished
         candidates = [(history[r], float(sum_lp[r])) for r in range(c * k, (c + 1) * k) if np.isfinite(sum_lp[r])]
     if not candidates:
-        return Decoded((), 0.0, float(no_speech[c * k]), True)
+        return Decoded((), 0.0, float(no_speech[c * k]), True)  # nothing survived: an empty decode
     tokens, score = max(candidates, key=lambda h: h[1] / max(1, len(h[0]) + 1) ** search.length_penalty)
-    return Decoded(tuple(tokens), score, float(no_speech[c * k]), truncated)
+    return Decoded(tuple(tokens), score / (len(tokens) + 1), float(no_speech[c * k]), truncated)
 
 
 def encode(model: Whisper, mels: npt.NDArray[np.float32]) -> Any:

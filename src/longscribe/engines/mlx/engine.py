@@ -26,12 +26,13 @@ from longscribe.engines.whisper import (
     MAX_LENGTH,
     PUNCT_AFTER,
     PUNCT_BEFORE,
+    Decoded,
     check_language,
     chunk_prompts,
     make_tokenizer,
     mel_frames,
     padded_window,
-    transcript,
+    transcripts,
 )
 from longscribe.errors import EngineError, OptionsError
 from longscribe.options import TranscribeOptions
@@ -91,7 +92,6 @@ class MlxEngine:
         language, language_prob = self._language(audio, request.language, options.task)
         tokenizer = self._tokenizer(options.task, language)
         prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
-        sampling = request.temperature > 0
         search = decode.Search(
             beam_size=options.beam_size,
             patience=options.patience,
@@ -104,21 +104,7 @@ class MlxEngine:
         )
         results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
         words = self._words(audio, tokenizer, batch, results) if options.needs_alignment else None
-        return [
-            transcript(
-                item,
-                r.tokens,
-                tokenizer,
-                language,
-                language_prob,
-                words[i] if words else None,
-                avg_logprob=r.avg_logprob,
-                no_speech_prob=r.no_speech_prob,
-                temperature=request.temperature if sampling else 0.0,
-                truncated=r.truncated,
-            )
-            for i, (item, r) in enumerate(zip(batch, results))
-        ]
+        return transcripts(batch, results, tokenizer, (language, language_prob), words, request.temperature)
 
     def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
         check_language(self.multilingual, language)
@@ -156,7 +142,7 @@ class MlxEngine:
         )
 
     def _words(
-        self, audio: Any, tokenizer: Any, batch: Sequence[ChunkAudio], results: list[decode.Decoded]
+        self, audio: Any, tokenizer: Any, batch: Sequence[ChunkAudio], results: list[Decoded]
     ) -> list[list[dict[str, Any]]]:
         from faster_whisper.transcribe import merge_punctuations
 
