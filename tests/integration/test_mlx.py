@@ -151,3 +151,25 @@ def test_an_mlx_weights_directory_is_a_model_for_the_mlx_engine_only(data_dir: P
     assert text.strip().startswith("And so my fellow Americans")
     with pytest.raises(EngineError, match="holds MLX weights"):
         text_of(Transcriber(model=str(directory), language="en", device="cpu"), data_dir / "jfk.flac")
+
+
+def test_incomplete_or_quantized_mlx_weights_are_refused_clearly(tmp_path: Path) -> None:
+    from longscribe.engines.mlx.engine import MlxEngine
+    from longscribe.engines.mlx.weights import mlx_dir_for
+    from longscribe.errors import EngineError
+
+    source = mlx_dir_for(resolve_model("tiny.en").path)
+    broken = tmp_path / "broken"
+    shutil.copytree(source, broken)
+    mx = mlx_runtime.import_mlx()
+    weights = mx.load(str(broken / "weights.safetensors"))
+    del weights["decoder.ln.weight"]
+    mx.save_safetensors(str(broken / "weights.safetensors"), weights)
+    with pytest.raises(EngineError, match=r"1 weight\(s\) missing, e.g. decoder.ln.weight"):
+        MlxEngine(str(broken))
+    quantized = tmp_path / "quantized"
+    shutil.copytree(source, quantized)
+    config = json.loads((quantized / "config.json").read_text())
+    (quantized / "config.json").write_text(json.dumps({**config, "quantization": {"group_size": 64, "bits": 4}}))
+    with pytest.raises(EngineError, match="quantized MLX weights are not supported"):
+        MlxEngine(str(quantized))

@@ -44,6 +44,7 @@ import_mlx()  # first: it picks the BLAS under MLX's CPU backend on Linux
 import mlx.core as mx  # noqa: E402
 
 DEVICES = {"metal": "gpu", "mlx-cpu": "cpu"}
+OPTIONAL_WEIGHT = "encoder.positional_embedding"  # mlx-community leaves it out: sinusoids, computed
 DTYPES = {"float16": mx.float16, "float32": mx.float32, "bfloat16": mx.bfloat16}
 
 
@@ -60,11 +61,22 @@ class MlxEngine:
         self.compute_type = compute_type
         self.directory = mlx_dir_for(model_dir)
         config = json.loads((self.directory / "config.json").read_text())
-        self.dims = Dims.from_config(config)
+        if config.get("quantization"):
+            raise EngineError(f"{self.directory}: quantized MLX weights are not supported yet; use a float16 model")
+        try:
+            self.dims = Dims.from_config(config)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise EngineError(f"{self.directory}/config.json: not an MLX Whisper config ({exc})") from exc
         self.model = Whisper(self.dims, DTYPES[compute_type])
         weights = mx.load(str(weights_file(self.directory)))
         if not isinstance(weights, dict):
             raise EngineError(f"{self.directory}: weights file holds no named tensors")
+        from mlx.utils import tree_flatten
+
+        expected = {str(pair[0]) for pair in tree_flatten(self.model.parameters())} - {OPTIONAL_WEIGHT}
+        missing = sorted(expected - set(weights))
+        if missing:
+            raise EngineError(f"{self.directory}: {len(missing)} weight(s) missing, e.g. {missing[0]}")
         dtype = DTYPES[compute_type]
         try:
             self.model.load_weights([(k, v.astype(dtype)) for k, v in weights.items()], strict=False)
