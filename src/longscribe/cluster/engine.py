@@ -43,6 +43,7 @@ class ClusterEngine:
         self.workers: WorkerSet[Any] = WorkerSet(handles, names, lost=lost)
         self.path: str | None = None
         self.shared = False
+        self._file_start = 0  # retries before the current input began
 
     @property
     def size(self) -> int:
@@ -53,7 +54,8 @@ class ClusterEngine:
         return self.workers.retries
 
     def use_input(self, path: str) -> bool:
-        """Send chunk spans instead of samples when every worker can read ``path`` itself."""
+        """Start an input: send chunk spans instead of samples when every worker can read ``path`` itself."""
+        self._file_start = len(self.retries)
         stat = os.stat(path)
         answers = [
             self._call(h, "can_read", path, stat.st_size, stat.st_mtime_ns) for h in self.workers.alive_handles()
@@ -77,13 +79,14 @@ class ClusterEngine:
 
         return self.workers.run(call, tuple(item.chunk.index for item in batch))
 
-    def report(self, since: int = 0) -> dict[str, Any]:
+    def report(self) -> dict[str, Any]:
+        """The cluster as the current input saw it (retries since :meth:`use_input`)."""
         return {
             "workers": self.size,
             "alive": self.workers.alive,
             "audio": "path" if self.shared else "arrays",
             "nodes": sorted({d["node"] for d in self.described}),
-            "retries": [vars(r) for r in self.retries[since:]],
+            "retries": [vars(r) for r in self.retries[self._file_start :]],
         }
 
     def close(self) -> None:

@@ -25,9 +25,8 @@ from longscribe.engines.whisper import (
     PUNCT_AFTER,
     PUNCT_BEFORE,
     Decoded,
-    check_language,
+    Tokenizers,
     chunk_prompts,
-    make_tokenizer,
     mel_frames,
     padded_window,
     transcripts,
@@ -75,7 +74,7 @@ class Ct2Engine:
         self.device = device
         self.compute_type = compute_type
         self.multilingual = bool(self._model.is_multilingual)
-        self._tokenizers: dict[tuple[str, str], Any] = {}
+        self._tokenizers = Tokenizers(self._whisper.hf_tokenizer, self.multilingual)
 
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
@@ -93,7 +92,7 @@ class Ct2Engine:
         features = np.stack([self._features(item.audio) for item in batch])
         encoded = self._whisper.encode(features)
         language, language_prob = self._language(encoded, request.language)
-        tokenizer = self._tokenizer(options.task, language)
+        tokenizer = self._tokenizers.get(options.task, language)
         prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
         if request.temperature > 0:
             decodes = [
@@ -128,20 +127,12 @@ class Ct2Engine:
         return np.ascontiguousarray(mel[:, :MEL_FRAMES], dtype=np.float32)
 
     def _language(self, encoded: Any, language: str | None) -> tuple[str, float]:
-        check_language(self.multilingual, language)
-        if not self.multilingual:
-            return "en", 1.0
-        if language is not None:
-            return language, 1.0
+        fixed = self._tokenizers.fixed_language(language)
+        if fixed is not None:
+            return fixed
         ranked = self._model.detect_language(encoded)[0]
         token, prob = ranked[0]
         return token[2:-2], float(prob)
-
-    def _tokenizer(self, task: str, language: str) -> Any:
-        key = (task, language)
-        if key not in self._tokenizers:
-            self._tokenizers[key] = make_tokenizer(self._whisper.hf_tokenizer, self.multilingual, task, language)
-        return self._tokenizers[key]
 
     def _generate(
         self, encoded: Any, prompts: list[list[int]], tokenizer: Any, options: TranscribeOptions, temperature: float

@@ -48,18 +48,32 @@ def mel_frames(num_samples: int) -> int:
     return min(MEL_FRAMES, -(-num_samples // 160))
 
 
-def make_tokenizer(hf_tokenizer: Any, multilingual: bool, task: str, language: str) -> Any:
-    from faster_whisper.tokenizer import Tokenizer
+class Tokenizers:
+    """faster-whisper's Tokenizer per (task, language), built once each over one HF tokenizer."""
 
-    try:
-        return Tokenizer(hf_tokenizer, multilingual, task=task, language=language)
-    except ValueError as exc:
-        raise OptionsError(str(exc)) from exc
+    def __init__(self, hf_tokenizer: Any, multilingual: bool) -> None:
+        self.hf_tokenizer = hf_tokenizer
+        self.multilingual = multilingual
+        self._cache: dict[tuple[str, str], Any] = {}
 
+    def get(self, task: str, language: str) -> Any:
+        from faster_whisper.tokenizer import Tokenizer
 
-def check_language(multilingual: bool, language: str | None) -> None:
-    if not multilingual and language not in (None, "en"):
-        raise OptionsError(f"this model is English-only; cannot use language {language!r}")
+        key = (task, language)
+        if key not in self._cache:
+            try:
+                self._cache[key] = Tokenizer(self.hf_tokenizer, self.multilingual, task=task, language=language)
+            except ValueError as exc:
+                raise OptionsError(str(exc)) from exc
+        return self._cache[key]
+
+    def fixed_language(self, language: str | None) -> tuple[str, float] | None:
+        """The language without detection (English-only model, or given); None: detect it."""
+        if not self.multilingual:
+            if language not in (None, "en"):
+                raise OptionsError(f"this model is English-only; cannot use language {language!r}")
+            return "en", 1.0
+        return (language, 1.0) if language is not None else None
 
 
 def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:

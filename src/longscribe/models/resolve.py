@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -172,29 +173,27 @@ def _from_hub(spec: str, tried: list[str]) -> ResolvedModel | None:
     if spec not in available_models() and not _looks_like_hub_id(spec):
         tried.append(f"hub: not a known model size ({', '.join(available_models())}) or an org/name id")
         return None
-    for local_only in (True, False):
-        try:
-            path = download_model(spec, local_files_only=local_only)
-        except Exception as exc:  # huggingface_hub raises many unrelated types
-            if not local_only:
-                tried.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
-            continue
-        if not missing_files(Path(path)):
-            return ResolvedModel(spec, path, "hub")
-    return None
+    return _cached_then_downloaded(spec, lambda local: download_model(spec, local_files_only=local), tried)
 
 
 def _from_mlx_hub(spec: str, tried: list[str]) -> ResolvedModel | None:
     """MLX weights from the hub (the MLX engine fetches a matching tokenizer.json when absent)."""
     from huggingface_hub import snapshot_download
 
+    return _cached_then_downloaded(
+        spec, lambda local: snapshot_download(spec, allow_patterns=MLX_HUB_FILES, local_files_only=local), tried
+    )
+
+
+def _cached_then_downloaded(spec: str, fetch: Callable[[bool], str], tried: list[str]) -> ResolvedModel | None:
+    """``fetch(local_files_only)``: the hub cache first, then the network; a complete dir of either kind."""
     for local_only in (True, False):
         try:
-            path = Path(snapshot_download(spec, allow_patterns=MLX_HUB_FILES, local_files_only=local_only))
+            path = Path(fetch(local_only))
         except Exception as exc:  # huggingface_hub raises many unrelated types
             if not local_only:
                 tried.append(f"hub: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}".rstrip(": "))
             continue
-        if is_mlx_dir(path):
+        if is_mlx_dir(path) or not missing_files(path):
             return ResolvedModel(spec, str(path), "hub")
     return None

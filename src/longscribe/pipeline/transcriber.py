@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from longscribe.cluster.engine import ClusterEngine
 from longscribe.engines.base import Engine
 from longscribe.errors import OptionsError
 from longscribe.hardware import Hardware, detect
@@ -83,7 +84,6 @@ class Transcription:
         self._on_progress = on_progress
         self._consumed = False
         self._resumed_samples = 0
-        self._retry_mark = len(getattr(scheduler.engine, "retries", ()))
 
     @property
     def expected_samples(self) -> int | None:
@@ -120,9 +120,8 @@ class Transcription:
             info.timings["engine"] = self._scheduler.engine_seconds
             info.timings["decode_vad"] = self._feed.busy_seconds
             info.fallbacks = list(self._scheduler.events)
-            report = getattr(self._scheduler.engine, "report", None)
-            if report is not None:
-                info.cluster = report(self._retry_mark)
+            if isinstance(self._scheduler.engine, ClusterEngine):
+                info.cluster = self._scheduler.engine.report()
             info.device = self._scheduler.engine.device
             info.compute_type = self._scheduler.engine.compute_type
             if self.job is not None:
@@ -247,9 +246,8 @@ class Transcriber:
 
     def unload(self) -> None:
         """Free the model (Ray: stop the actors); the next transcription loads it again."""
-        close = getattr(self._engine, "close", None)
-        if close is not None:
-            close()
+        if isinstance(self._engine, ClusterEngine):
+            self._engine.close()
         self._engine = None
         gc.collect()
 
@@ -326,9 +324,8 @@ class Transcriber:
             if self._engine is None:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
-            use_input = getattr(engine, "use_input", None)
-            if use_input is not None:  # Ray: actors that can read the file get spans, not samples
-                feed.read_audio = not use_input(str(Path(path).resolve()))
+            if isinstance(engine, ClusterEngine):  # workers that can read the file get spans, not samples
+                feed.read_audio = not engine.use_input(str(Path(path).resolve()))
             job = self._job(path, feed, engine, store, restart) if store is not None else None
         except BaseException:
             feed.close()

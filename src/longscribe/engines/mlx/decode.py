@@ -96,16 +96,16 @@ def generate(model: Whisper, audio: Any, prompts: list[list[int]], vocab: Vocab,
     length = width
     for step in range(budget):
         logprobs = _log_softmax(_apply_rules(logits, history, vocab, search, step))
-        if sampling:
-            src, chosen = _sample(logits, logprobs, search.temperature, rngs, k, chunks, history, sum_lp, vocab)
-        else:
+        if sampling:  # rows are independent: histories grow in place, the cache keeps its order
+            chosen = _sample(logits, logprobs, search.temperature, rngs, k, chunks, history, sum_lp, vocab)
+        else:  # beams move between rows: histories and cache follow their source rows
             src, chosen = _beam_step(logprobs, k, chunks, history, sum_lp, vocab, search)
-        if not sampling:
             _stop_loops(chunks, history, src, chosen, k)
+            index = mx.array(src)
+            cache = [(keys[index], values[index]) for keys, values in cache]
+            history = [history[s] + [t] for s, t in zip(src, chosen)]
         if all(c.done for c in chunks):
             break
-        cache = [(c[0][mx.array(src)], c[1][mx.array(src)]) for c in cache] if not sampling else cache
-        history = [history[s] + [t] for s, t in zip(src, chosen)] if not sampling else history
         length += 1
         step_pos = np.maximum(length - 1 - pad, 0)[:, None]
         hidden, cache, _ = decoder(
@@ -248,7 +248,8 @@ def _sample(
     history: list[list[int]],
     sum_lp: npt.NDArray[np.float64],
     vocab: Vocab,
-) -> tuple[list[int], list[int]]:
+) -> list[int]:
+    """One sampled token per live row (end of text for finished rows), seeded per chunk."""
     rows = len(history)
     chosen = [vocab.eot] * rows
     for r in range(rows):
@@ -265,7 +266,7 @@ def _sample(
         elif looping(history[r]):
             chunk.stopped.add(r)
         chunk.done = len(chunk.finished) + len(chunk.stopped) >= k
-    return list(range(rows)), chosen
+    return chosen
 
 
 def _best(

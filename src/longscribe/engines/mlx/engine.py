@@ -27,9 +27,8 @@ from longscribe.engines.whisper import (
     PUNCT_AFTER,
     PUNCT_BEFORE,
     Decoded,
-    check_language,
+    Tokenizers,
     chunk_prompts,
-    make_tokenizer,
     mel_frames,
     padded_window,
     transcripts,
@@ -91,7 +90,7 @@ class MlxEngine:
         self._hf_tokenizer = tokenizers.Tokenizer.from_file(str(tokenizer_file(self.directory, self.dims.n_vocab)))
         self._features = FeatureExtractor(feature_size=self.dims.n_mels)
         self._config = decoding_config(self.directory)
-        self._tokenizers: dict[tuple[str, str], Any] = {}
+        self._tokenizers = Tokenizers(self._hf_tokenizer, self.multilingual)
         log.info("MLX engine on %s (%s), BLAS: %s", device, compute_type, blas())
 
     def transcribe(
@@ -102,7 +101,7 @@ class MlxEngine:
         mels = np.stack([self._features(padded_window(item.audio))[:, :3000] for item in batch]).astype(np.float32)
         audio = decode.encode(self.model, mels)
         language, language_prob = self._language(audio, request.language, options.task)
-        tokenizer = self._tokenizer(options.task, language)
+        tokenizer = self._tokenizers.get(options.task, language)
         prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
         search = decode.Search(
             beam_size=options.beam_size,
@@ -119,25 +118,17 @@ class MlxEngine:
         return transcripts(batch, results, tokenizer, (language, language_prob), words, request.temperature)
 
     def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
-        check_language(self.multilingual, language)
-        if not self.multilingual:
-            return "en", 1.0
-        if language is not None:
-            return language, 1.0
+        fixed = self._tokenizers.fixed_language(language)
+        if fixed is not None:
+            return fixed
         from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         ids = {code: self._hf_tokenizer.token_to_id(f"<|{code}|>") for code in _LANGUAGE_CODES}
         known = {code: i for code, i in ids.items() if i is not None and i < self.dims.n_vocab}
-        sot = self._tokenizer(task, "en").sot
+        sot = self._tokenizers.get(task, "en").sot
         scores = decode.language_scores(self.model, audio, sot, known)
         best = max(scores, key=lambda code: scores[code])
         return best, float(scores[best])
-
-    def _tokenizer(self, task: str, language: str) -> Any:
-        key = (task, language)
-        if key not in self._tokenizers:
-            self._tokenizers[key] = make_tokenizer(self._hf_tokenizer, self.multilingual, task, language)
-        return self._tokenizers[key]
 
     def _vocab(self, tokenizer: Any) -> decode.Vocab:
         from faster_whisper.transcribe import get_suppressed_tokens
