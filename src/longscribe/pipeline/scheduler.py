@@ -103,15 +103,20 @@ class BatchScheduler:
                 yield from self._committed(future.result()) if fresh else future.result()
 
     def _groups(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript | list[ChunkAudio]]:
-        """Restored transcripts and batches of chunks still to decode, in chunk order."""
+        """Restored transcripts and batches of chunks still to decode, in chunk order.
+
+        While the language is unknown the first batch is one chunk: it is decoded alone
+        (the others need its language), so a bigger one would keep the other workers idle.
+        """
         batch: list[ChunkAudio] = []
+        detecting = self._language is None
         for item in chunks:
             stored = self._done.pop(item.chunk.index, None)
             if stored is None:
                 batch.append(item)
-                if len(batch) >= self.batch_size:
+                if len(batch) >= (1 if detecting else self.batch_size):
                     yield batch
-                    batch = []
+                    batch, detecting = [], False
                 continue
             if stored.chunk != item.chunk:
                 raise JobStateError(f"stored chunk {item.chunk.index} does not match this run's plan")
