@@ -24,7 +24,7 @@ FAST_FP16_CAPABILITY = (7, 0)  # tensor cores: Volta and newer
 GPU_MEMORY_USE = 0.8  # leave room for the CUDA context and fragmentation
 MAX_GPU_BATCH = 32
 CPU_WORKERS = 2
-CPU_BATCH = 2  # base, 2 cores, 10-min slice: batch 1/2/4/8 with 2 workers -> 18.2/20.6/19.0/16.0x
+CPU_BATCH = 4  # base, 2 cores, 31-min file, 2 workers, beam 5: batch 2/4/6 -> 47.0/51.7/49.6x (docs/benchmarks.md)
 METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
 MLX_CPU_BATCH = 4
 MLX_TYPES = ("float16", "float32", "bfloat16")
@@ -230,7 +230,7 @@ def _batch_size(
     if kind == "mlx-cpu":
         return MLX_CPU_BATCH, f"batch size {MLX_CPU_BATCH}: decoder steps shared by the chunks of a batch"
     if kind != "cuda":
-        return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU: measured fastest; larger batches are slower)"
+        return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU: measured fastest, smaller and larger ones slower)"
     gpu = _gpu(hw, index)
     if not gpu.memory_free:
         return 8, "batch size 8 (GPU memory unknown)"

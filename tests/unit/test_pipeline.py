@@ -74,6 +74,14 @@ def test_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) ->
     assert engine.requests[0].language is None
     assert all(r.language == "de" for r in engine.requests[1:])
     assert transcription.info.language == "de"
+    assert engine.calls[0] == [0], "the chunk that decides the language goes alone: others wait for it"
+    assert [len(c) for c in engine.calls[1:-1]] == [2] * (len(engine.calls) - 2)
+
+
+def test_a_known_language_needs_no_lone_first_chunk(noise_file: Path) -> None:
+    engine = FakeEngine()
+    list(Transcriber(engine=engine, vad=False, speech_guard=False, batch_size=2, language="en").transcribe(noise_file))
+    assert engine.calls[0] == [0, 1]
 
 
 def test_previous_text_prompting_decodes_one_chunk_at_a_time(noise_file: Path) -> None:
