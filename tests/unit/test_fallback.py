@@ -59,9 +59,34 @@ def test_a_forced_loop_is_retried_at_a_higher_temperature_and_recorded() -> None
     out = decode_with_fallback(engine, [item(0, audio), item(1, audio)], OPTS, DecodeRequest())
     assert [r.temperature for r in out] == [0.0, 0.2]
     assert "you you you" not in "".join(s.text for s in out[1].segments)
-    assert out[1].decisions == ("t=0: repetition loop 'you' at 8.0 words/s", "t=0.2: accepted")
+    assert out[1].decisions == (
+        "t=0: repetition loop 'you' at 8.0 words/s",
+        "t=0 without repeated 5-grams: repetition loop 'you' at 8.0 words/s",
+        "t=0.2: accepted",
+    )
     assert out[0].decisions == ()
-    assert [len(c) for c in engine.calls] == [2, 1], "only the failing chunk is decoded again"
+    assert [len(c) for c in engine.calls] == [2, 1, 1], "only the failing chunk is decoded again"
+
+
+def test_a_loop_is_first_retried_at_temperature_0_without_repeats() -> None:
+    engine = FakeEngine(repeat_loop_chunks=frozenset({0}))
+    audio = tone(10.0, level=0.2)
+    [out] = decode_with_fallback(engine, [item(0, audio)], OPTS, DecodeRequest("en", ("earlier words",)))
+    assert out.temperature == 0.0 and "you you" not in "".join(s.text for s in out.segments)
+    assert out.decisions == ("t=0: repetition loop 'you' at 8.0 words/s", "t=0 without repeated 5-grams: accepted")
+    assert engine.requests[1] == DecodeRequest("en", (), 0.0, 5), "deterministic, without the prompt"
+
+
+def test_an_unsure_decode_skips_the_no_repeat_step() -> None:
+    engine = Unsure()
+    [out] = decode_with_fallback(engine, [item(0, tone(10.0, level=0.2))], OPTS, DecodeRequest())
+    assert [r.no_repeat_ngram for r in engine.requests] == [0] * len(OPTS.temperatures)
+    assert out.decisions[0].startswith("t=0: average log-probability")
+
+
+def test_a_letter_loop_counts_every_letter_as_a_word() -> None:
+    looping = result(" until the ω" + "-R" * 120, avg_logprob=-0.3)
+    assert retry_reason(looping, OPTS) is not None, "one whitespace-separated 'word' of 120 letters is a loop"
 
 
 def test_a_loop_that_never_ends_is_dropped_with_its_reason() -> None:
@@ -69,7 +94,14 @@ def test_a_loop_that_never_ends_is_dropped_with_its_reason() -> None:
     [out] = decode_with_fallback(engine, [item(0, tone(10.0, level=0.2))], OPTS, DecodeRequest())
     assert out.segments == () and out.skipped_reason and "repetition loop" in out.skipped_reason
     assert out.decisions[-1].startswith("dropped: every attempt failed")
-    assert len(out.decisions) == len(OPTS.temperatures) + 1
+    assert len(out.decisions) == len(OPTS.temperatures) + 2
+
+
+class Unsure(FakeEngine):
+    """Every decode is readable but unlikely (average log-probability -1.5)."""
+
+    def transcribe(self, batch, options, request):  # type: ignore[no-untyped-def]
+        return [replace(r, avg_logprob=-1.5) for r in super().transcribe(batch, options, request)]
 
 
 def jfk(data_dir: Path) -> np.ndarray:
@@ -105,7 +137,7 @@ def test_words_where_vad_hears_no_speech_are_dropped_and_recorded(tmp_path: Path
 def test_the_first_retry_drops_the_previous_text_prompt() -> None:
     engine = FakeEngine(loop_chunks=frozenset({0}))
     decode_with_fallback(engine, [item(0, tone(5.0, level=0.2))], OPTS, DecodeRequest("en", ("earlier words",)))
-    assert engine.requests[1] == DecodeRequest("en", (), 0.0)
+    assert engine.requests[1] == DecodeRequest("en", (), 0.0, 5)
     assert engine.requests[2].temperature == 0.2
 
 

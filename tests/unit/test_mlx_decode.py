@@ -13,7 +13,7 @@ if not mlx_runtime.available():
     pytest.skip("MLX not installed (pip install 'longscribe[apple]')", allow_module_level=True)
 
 from longscribe.engines.mlx.align import dtw, median_filter  # noqa: E402
-from longscribe.engines.mlx.decode import LOOP_TOKENS, looping  # noqa: E402
+from longscribe.engines.mlx.decode import LOOP_TOKENS, looping, repeats  # noqa: E402
 
 
 def test_a_short_pattern_repeated_over_the_whole_tail_is_a_loop() -> None:
@@ -23,6 +23,21 @@ def test_a_short_pattern_repeated_over_the_whole_tail_is_a_loop() -> None:
     assert not looping(list(range(LOOP_TOKENS * 2)))
     phrase = [11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23]  # 13 tokens, said four times: speech
     assert not looping(phrase * 4)
+
+
+def test_no_repeat_bans_exactly_the_tokens_that_would_close_a_seen_ngram() -> None:
+    seq = [5, 6, 7, 9, 5, 6]
+    assert repeats(seq, 3) == [7]  # "5 6" was followed by 7: "5 6 7" may not come again
+    assert repeats([5, 6, 7, 5, 6, 8, 5, 6], 3) == [7, 8]
+    assert repeats(seq, 0) == [] and repeats([5], 3) == []
+    assert repeats(seq, 1) == [5, 6, 7, 9]
+    for n in (2, 3, 5):
+        for seq in ([1, 2] * 6, list(range(12)), [3, 3, 3, 4, 3, 3]):
+            banned = repeats(seq, n)
+            for token in range(15):
+                extended = seq + [token]
+                earlier = [extended[i : i + n] for i in range(len(extended) - n)]
+                assert (extended[-n:] in earlier) == (token in banned)
 
 
 def brute_dtw(cost: np.ndarray) -> float:

@@ -20,6 +20,8 @@ class DecodeRequest:
     """Previous text for each chunk of the batch (empty: no prompts)."""
     temperature: float = 0.0
     """0: beam search. Above 0: sampling, seeded per chunk so a rerun samples the same text."""
+    no_repeat_ngram: int = 0
+    """Above 0: no n-gram of this many tokens may occur twice in a decode (a retry of a loop)."""
 
 
 @runtime_checkable

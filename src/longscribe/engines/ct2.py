@@ -103,7 +103,7 @@ class Ct2Engine:
                 for i, item in enumerate(batch)
             ]
         else:
-            decodes = self._generate(encoded, prompts, tokenizer, options, 0.0)
+            decodes = self._generate(encoded, prompts, tokenizer, options, request)
         words = self._align(encoded, tokenizer, batch, decodes) if options.needs_alignment else None
         return transcripts(batch, decodes, tokenizer, (language, language_prob), words, request.temperature)
 
@@ -121,7 +121,7 @@ class Ct2Engine:
 
         step = int(round(request.temperature * 100))
         ctranslate2.set_random_seed((options.seed * 1_000_003 + chunk_index) * 101 + step)
-        return self._generate(self._whisper.encode(features), [prompt], tokenizer, options, request.temperature)[0]
+        return self._generate(self._whisper.encode(features), [prompt], tokenizer, options, request)[0]
 
     # -- steps ------------------------------------------------------------
 
@@ -138,10 +138,16 @@ class Ct2Engine:
         return token[2:-2], float(prob)
 
     def _generate(
-        self, encoded: Any, prompts: list[list[int]], tokenizer: Any, options: TranscribeOptions, temperature: float
+        self,
+        encoded: Any,
+        prompts: list[list[int]],
+        tokenizer: Any,
+        options: TranscribeOptions,
+        request: DecodeRequest,
     ) -> list[Decoded]:
         from faster_whisper.transcribe import get_suppressed_tokens
 
+        temperature = request.temperature
         sampling: dict[str, Any]
         if temperature > 0:
             sampling = dict(
@@ -159,6 +165,7 @@ class Ct2Engine:
             suppress_blank=True,
             suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
             max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
+            no_repeat_ngram_size=request.no_repeat_ngram,
             **sampling,
         )
         return [_decode_of(result, options, len(prompt)) for result, prompt in zip(results, prompts)]

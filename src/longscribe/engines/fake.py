@@ -27,7 +27,9 @@ class FakeEngine:
     language: str = "en"
     fail_chunks: frozenset[int] = frozenset()
     loop_chunks: frozenset[int] = frozenset()
-    """These chunks decode to a repetition loop at temperature 0 (and read fine when sampled)."""
+    """These chunks decode to a repetition loop at temperature 0, repeats banned or not (fine when sampled)."""
+    repeat_loop_chunks: frozenset[int] = frozenset()
+    """These loop at temperature 0 unless repeated n-grams are banned."""
     always_loop_chunks: frozenset[int] = frozenset()
     """These loop at every temperature."""
     talks_over_silence: bool = False
@@ -47,11 +49,12 @@ class FakeEngine:
         if failing:
             raise EngineError(f"fake failure on chunks {failing}")
         language = request.language or self.language
-        return [self._one(item, language, request.temperature) for item in batch]
+        return [self._one(item, language, request) for item in batch]
 
-    def _one(self, item: ChunkAudio, language: str, temperature: float) -> ChunkTranscript:
-        index = item.chunk.index
-        if index in self.always_loop_chunks or (index in self.loop_chunks and temperature == 0):
+    def _one(self, item: ChunkAudio, language: str, request: DecodeRequest) -> ChunkTranscript:
+        index, temperature = item.chunk.index, request.temperature
+        loops = index in self.loop_chunks or (index in self.repeat_loop_chunks and not request.no_repeat_ngram)
+        if index in self.always_loop_chunks or (loops and temperature == 0):
             words = max(20, 8 * item.audio.shape[0] // SAMPLE_RATE)  # denser than any speech
             loop = DecodedSegment(0, item.audio.shape[0], " you" * words)
             return ChunkTranscript(item.chunk, (loop,), language, avg_logprob=-0.1, temperature=temperature)

@@ -16,13 +16,13 @@ def compression_ratio(text: str) -> float:
     return len(data) / len(zlib.compress(data)) if data else 0.0
 
 
-def _words(text: str) -> list[str]:
+def words_of(text: str) -> list[str]:
     return re.findall(r"\w+", text.lower())
 
 
 def repetition_loop(text: str) -> str | None:
     """The repeated phrase if ``text`` loops, else None."""
-    words = _words(text)
+    words = words_of(text)
     for n in range(1, MAX_NGRAM + 1):
         needed = SINGLE_WORD_REPEATS if n == 1 else max(MIN_REPEATS, -(-MIN_LOOP_WORDS // n))
         for i in range(0, len(words) - n * needed + 1):

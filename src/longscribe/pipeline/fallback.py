@@ -12,11 +12,15 @@ four times). It counts as a loop when the text is also denser than speech
 can be — more than ``MAX_WORDS_PER_SECOND`` over the chunk's speech — or the
 decode ran to the maximum length.
 
-A chunk that fails is decoded again: first without the previous-text prompt
-(when there was one), then at each higher temperature. When nothing passes,
-the most likely attempt that does not loop is kept; if every attempt loops,
-the chunk's text is dropped. A chunk the model calls silent produces nothing.
-Every step is recorded in the chunk's ``decisions``.
+A chunk that fails is decoded again: a loop first deterministically, at
+temperature 0 with no n-gram of ``NO_REPEAT_NGRAM`` tokens allowed twice (beam
+search prefers a loop because each of its tokens is likely; banning the repeat
+usually gives the text greedy decoding finds, where sampling drops words),
+another failure without the previous-text prompt (when there was one); then
+every failing chunk at each higher temperature. When nothing passes, the most
+likely attempt that does not loop is kept; if every attempt loops, the chunk's
+text is dropped. A chunk the model calls silent produces nothing. Every step
+is recorded in the chunk's ``decisions``.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from longscribe.engines.base import DecodeRequest, Engine
-from longscribe.engines.quality import repetition_loop
+from longscribe.engines.quality import repetition_loop, words_of
 from longscribe.options import TranscribeOptions
 from longscribe.types import Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
 
@@ -33,10 +37,14 @@ EXTREME_RATIO_FACTOR = 1.25
 MAX_WORDS_PER_SECOND = 4.5  # fast conversational speech stays under ~4 words/s
 
 
+NO_REPEAT_NGRAM = 5
+
+
 def words_per_second(result: ChunkTranscript) -> float:
+    """Words as the loop detector counts them: "R-R-R-R" is four, not one."""
     chunk = result.chunk
     speech = sum(s.length for s in chunk.speech) if chunk.speech else chunk.num_samples
-    return len(text_of(result).split()) / max(speech / 16_000, 1.0)
+    return len(words_of(text_of(result))) / max(speech / 16_000, 1.0)
 
 
 def text_of(result: ChunkTranscript) -> str:
@@ -81,12 +89,22 @@ def retry_reason(result: ChunkTranscript, options: TranscribeOptions) -> str | N
 @dataclass(frozen=True)
 class _Step:
     temperature: float
-    prompted: bool
+    no_repeat_ngram: int = 0
+    looped: bool | None = None
+    """Which failed chunks this step retries: the loops (True), the others (False), all (None)."""
+
+    def label(self, prompted: bool) -> str:
+        if self.no_repeat_ngram:
+            return f"t={self.temperature:g} without repeated {self.no_repeat_ngram}-grams"
+        return f"t={self.temperature:g}" + (" without prompt" if prompted and self.looped is False else "")
 
 
 def _steps(options: TranscribeOptions, prompted: bool) -> list[_Step]:
-    steps = [_Step(options.temperatures[0], False)] if prompted else []
-    return steps + [_Step(t, False) for t in options.temperatures[1:]]
+    first = options.temperatures[0]
+    steps = [_Step(first, NO_REPEAT_NGRAM, looped=True)]
+    if prompted:
+        steps.append(_Step(first, looped=False))
+    return steps + [_Step(t) for t in options.temperatures[1:]]
 
 
 TAIL_MIN_SPEECH = 16_000  # 1 s of speech left after the last segment: Whisper stopped early
@@ -167,22 +185,21 @@ def decode_with_fallback(
         if reason:
             notes[i].append(f"t={result.temperature:g}: {reason}")
             pending.append(i)
+    looped = {i for i in pending if hallucination(first[i], options)}
     language = first[0].language if first else request.language
     prompted = any(p is not None for p in request.prompts)
     for step in _steps(options, prompted):
-        if not pending:
-            break
-        retry = DecodeRequest(language, (), step.temperature)
-        results = engine.transcribe([batch[i] for i in pending], options, retry)
-        still = []
-        for i, result in zip(pending, results):
+        todo = [i for i in pending if step.looped is None or (i in looped) is step.looped]
+        if not todo:
+            continue
+        retry = DecodeRequest(language, (), step.temperature, step.no_repeat_ngram)
+        results = engine.transcribe([batch[i] for i in todo], options, retry)
+        for i, result in zip(todo, results):
             attempts[i].append(result)
             reason = retry_reason(result, options)
-            label = f"t={step.temperature:g}" + (" without prompt" if prompted and step.temperature == 0 else "")
-            notes[i].append(f"{label}: {reason or 'accepted'}")
-            if reason:
-                still.append(i)
-        pending = still
+            notes[i].append(f"{step.label(prompted)}: {reason or 'accepted'}")
+            if not reason:
+                pending.remove(i)
     return [_settle(attempts[i], notes[i], options, failed=i in pending) for i in range(len(batch))]
 
 

@@ -53,6 +53,8 @@ class Search:
     """One per chunk, for sampling."""
     max_length: int = 448
     max_initial_timestamp_index: int = 50
+    no_repeat_ngram: int = 0
+    """Above 0: a token that would repeat an n-gram of the decode is not allowed."""
 
 
 @dataclass
@@ -174,6 +176,7 @@ def _apply_rules(logits: Floats, history: list[list[int]], vocab: Vocab, search:
         out[:, tb + search.max_initial_timestamp_index + 1 :] = NEG
         return out
     for r, seq in enumerate(history):
+        out[r, repeats(seq, search.no_repeat_ngram)] = NEG
         last_ts = seq[-1] >= tb
         penultimate_ts = len(seq) < 2 or seq[-2] >= tb
         if last_ts:
@@ -190,6 +193,14 @@ def _apply_rules(logits: Floats, history: list[list[int]], vocab: Vocab, search:
     text_best = np.max(logprobs[:, :tb], axis=-1)
     out[stamp_mass > text_best, :tb] = NEG
     return out
+
+
+def repeats(seq: list[int], n: int) -> list[int]:
+    """Tokens that would close an n-gram already in ``seq`` (none when n is 0)."""
+    if n <= 0 or len(seq) < n - 1:
+        return []
+    tail = seq[len(seq) - n + 1 :]
+    return sorted({seq[i + n - 1] for i in range(len(seq) - n + 1) if seq[i : i + n - 1] == tail})
 
 
 def _beam_step(

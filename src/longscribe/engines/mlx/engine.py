@@ -112,6 +112,7 @@ class MlxEngine:
             seeds=tuple(_seed(options.seed, item.chunk.index, request.temperature) for item in batch),
             max_length=MAX_LENGTH,
             max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
+            no_repeat_ngram=request.no_repeat_ngram,
         )
         results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
         words = self._words(audio, tokenizer, batch, results) if options.needs_alignment else None
