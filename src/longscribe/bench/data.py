@@ -65,6 +65,19 @@ def write_slice(source: str | Path, target: str | Path, seconds: float) -> Path:
     return Path(target)
 
 
+def write_repeated(source: str | Path, target: str | Path, times: int, gap_seconds: float) -> Path:
+    """``source`` (a short clip) said ``times`` over, ``gap_seconds`` of silence between, as a WAV file."""
+    with AudioStream(source) as stream:
+        audio = np.concatenate([np.zeros(0, dtype=np.float32), *stream.windows(WINDOW)])
+    gap = np.zeros(int(gap_seconds * SAMPLE_RATE), dtype=np.float32)
+    with _open_wav(target) as out:
+        for i in range(times):
+            if i:
+                _write_samples(out, gap)
+            _write_samples(out, audio)
+    return Path(target)
+
+
 def write_concat(sources: Sequence[str | Path], target: str | Path, minutes: float) -> list[tuple[str, float]]:
     """Concatenate ``sources`` round-robin until ``minutes`` of audio; returns (source, offset_s) per piece."""
     goal = int(minutes * 60 * SAMPLE_RATE)

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from longscribe.models import resolve_model
     from longscribe.pipeline import Transcriber
     from longscribe.selection import place
-    from longscribe.tuning import SAMPLE, Config, save_tuned, tune
+    from longscribe.tuning import SAMPLE, Config, Run, SamplePasses, save_tuned, tune
 
     console = Console(stderr=True, highlight=False)
     sample = args.sample or SAMPLE
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
             hw, device=args.device, compute_type=args.compute_type, model_bytes=model_bytes, env=os.environ
         )
 
-        def run_config(config: Config) -> tuple[float, str]:
+        def run_config(config: Config, repeats: int) -> Run:
             transcriber = Transcriber(
                 model=resolved.path,
                 device=placement.device if placement.device != "cuda" else f"cuda:{placement.device_index}",
@@ -56,10 +56,12 @@ def run(args: argparse.Namespace) -> int:
             )
             transcriber.load()
             started = time.perf_counter()
-            text = "".join(s.text for s in transcriber.transcribe(sample))
-            return time.perf_counter() - started, text
+            transcription = transcriber.transcribe(passes.get(repeats))
+            text = "".join(s.text for s in transcription)
+            return Run(time.perf_counter() - started, text, transcription.info.chunks)
 
-        result = tune(hw, placement, run_config, lambda ref, hyp: error_rates(ref, hyp).wer)
+        with SamplePasses(sample) as passes:
+            result = tune(hw, placement, run_config, lambda ref, hyp: error_rates(ref, hyp).wer)
         path = save_tuned(hw, resolved.path, placement.engine, result)
     except LongscribeError as exc:
         console.print(f"longscribe: error: {exc}", markup=False)
@@ -70,11 +72,12 @@ def run(args: argparse.Namespace) -> int:
     table = Table(
         title=f"longscribe tune: {resolved.name} on {placement.device}, sample {sample.name}", title_justify="left"
     )
-    for col in ("configuration", "seconds", "WER vs reference"):
+    for col in ("configuration", "seconds per pass", "passes", "WER vs reference"):
         table.add_column(col)
     for trial in result.trials:
         mark = " (best)" if trial.config == result.best else ""
-        table.add_row(trial.config.label() + mark, f"{trial.seconds:.2f}", f"{100 * trial.wer:.2f} %")
+        wer = f"{100 * trial.wer:.2f} %"
+        table.add_row(trial.config.label() + mark, f"{trial.seconds:.2f}", str(trial.repeats), wer)
     Console(highlight=False).print(table)
     console.print(f"best: {result.best.label()} ({result.speedup:.2f}x the reference); saved in {path}", markup=False)
     return 0
