@@ -189,6 +189,9 @@ class TranscriptInfo:
     speech: int = 0
     """Samples inside VAD speech regions (all of them without VAD)."""
     timings: dict[str, float] = field(default_factory=dict)
+    """Seconds: ``load``; ``transcribe`` (wall); ``engine`` (engine calls, summed over workers);
+    ``decode_vad`` (the feed thread's busy time); ``engine.features`` / ``.encode`` / ``.language``
+    / ``.decode`` / ``.align`` (the engine's stages, summed over workers)."""
     warnings: list[str] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
     """Why this model, device, compute type and batch size were chosen."""

@@ -22,7 +22,9 @@ FIELDS = {
     "cer",
     "command",
     "ratios",
+    "profile",
 }
+STAGES = {"engine", "decode_vad", "engine.features", "engine.encode", "engine.language", "engine.decode"}
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
@@ -62,6 +64,13 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
         assert 10.5 < r["audio_seconds"] < 11.5 and r["speed"] > 0 and r["peak_rss_mib"] > 100
         assert r["wer"] <= 0.1
     assert set(report["runs"][2]["ratios"]) == {"faster-whisper sequential", "faster-whisper batched"}
+    for r in report["runs"]:
+        profile = r["profile"]
+        assert (set(profile) == STAGES) is r["name"].startswith("longscribe"), profile
+        if profile:  # where the time goes: the stages account for the engine's time
+            assert profile["engine.encode"] > 0 and profile["engine.decode"] > 0
+            inside = sum(v for k, v in profile.items() if k.startswith("engine."))
+            assert 0.6 * profile["engine"] <= inside <= profile["engine"] + 0.01
     assert "| longscribe auto |" in run.stdout
     assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
 

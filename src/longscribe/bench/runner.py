@@ -39,6 +39,9 @@ class RunResult:
     command: str
     ratios: dict[str, float] = field(default_factory=dict)
     """Speed relative to each baseline (longscribe runs only)."""
+    profile: dict[str, float] = field(default_factory=dict)
+    """longscribe runs: seconds per stage (engine stages summed over workers; ``decode_vad`` is
+    the feed thread's busy time, ``engine`` all engine calls), from the run's own JSON."""
 
 
 @dataclass
@@ -132,6 +135,7 @@ def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp
         wer=round(rates.wer, 4),
         cer=round(rates.cer, 4),
         command=shlex.join(cmd),
+        profile={k: v for k, v in info["timings"].items() if k.startswith("engine") or k == "decode_vad"},
     )
 
 

@@ -19,6 +19,7 @@ import numpy.typing as npt
 
 from longscribe.engines.allocator import tune_for_inference
 from longscribe.engines.base import DecodeRequest
+from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
     MAX_INITIAL_TIMESTAMP_INDEX,
     MAX_LENGTH,
@@ -78,6 +79,7 @@ class Ct2Engine:
         self.compute_type = compute_type
         self.multilingual = bool(self._model.is_multilingual)
         self._tokenizers = Tokenizers(self._whisper.hf_tokenizer, self.multilingual)
+        self.stages = StageTimes()
 
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
@@ -92,19 +94,26 @@ class Ct2Engine:
     def _transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
     ) -> list[ChunkTranscript]:
-        features = np.stack([self._features(item.audio) for item in batch])
-        encoded = self._encode(features)
-        language, language_prob = self._language(encoded, request.language)
+        with self.stages.stage("features"):
+            features = np.stack([self._features(item.audio) for item in batch])
+        with self.stages.stage("encode"):
+            encoded = self._encode(features)
+        with self.stages.stage("language"):
+            language, language_prob = self._language(encoded, request.language)
         tokenizer = self._tokenizers.get(options.task, language)
         prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
-        if request.temperature > 0:
-            decodes = [
-                self._sampled(features[i], prompts[i], tokenizer, options, request, item.chunk.index)
-                for i, item in enumerate(batch)
-            ]
-        else:
-            decodes = self._generate(encoded, prompts, tokenizer, options, request)
-        words = self._align(encoded, tokenizer, batch, decodes) if options.needs_alignment else None
+        with self.stages.stage("decode"):
+            if request.temperature > 0:
+                decodes = [
+                    self._sampled(features[i], prompts[i], tokenizer, options, request, item.chunk.index)
+                    for i, item in enumerate(batch)
+                ]
+            else:
+                decodes = self._generate(encoded, prompts, tokenizer, options, request)
+        words = None
+        if options.needs_alignment:
+            with self.stages.stage("align"):
+                words = self._align(encoded, tokenizer, batch, decodes)
         return transcripts(batch, decodes, tokenizer, (language, language_prob), words, request.temperature)
 
     def _sampled(

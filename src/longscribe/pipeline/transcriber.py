@@ -13,6 +13,7 @@ from typing import Any
 
 from longscribe.cluster.engine import ClusterEngine
 from longscribe.engines.base import Engine
+from longscribe.engines.stages import TimedEngine
 from longscribe.errors import OptionsError
 from longscribe.hardware import Hardware, detect
 from longscribe.jobs.fingerprint import input_fingerprint, key_of, options_identity
@@ -97,6 +98,8 @@ class Transcription:
         started = time.perf_counter()
         stitcher = Stitcher()
         info = self.info
+        engine = self._scheduler.engine
+        stages_before = engine.stages.snapshot() if isinstance(engine, TimedEngine) else None
         try:
             for result in self._scheduler.run(self._feed, lambda: stitcher.previous_text):
                 if info.language is None:
@@ -119,6 +122,8 @@ class Transcription:
             info.timings["transcribe"] = time.perf_counter() - started
             info.timings["engine"] = self._scheduler.engine_seconds
             info.timings["decode_vad"] = self._feed.busy_seconds
+            if stages_before is not None and self._scheduler.engine is engine and isinstance(engine, TimedEngine):
+                info.timings.update({f"engine.{k}": v for k, v in engine.stages.since(stages_before).items()})
             info.fallbacks = list(self._scheduler.events)
             if isinstance(self._scheduler.engine, ClusterEngine):
                 info.cluster = self._scheduler.engine.report()

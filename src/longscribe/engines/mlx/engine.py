@@ -21,6 +21,7 @@ from longscribe.engines.mlx import align, decode
 from longscribe.engines.mlx.model import Dims, Whisper
 from longscribe.engines.mlx.runtime import blas, import_mlx
 from longscribe.engines.mlx.weights import decoding_config, mlx_dir_for, tokenizer_file, weights_file
+from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
     MAX_INITIAL_TIMESTAMP_INDEX,
     MAX_LENGTH,
@@ -91,6 +92,7 @@ class MlxEngine:
         self._features = FeatureExtractor(feature_size=self.dims.n_mels)
         self._config = decoding_config(self.directory)
         self._tokenizers = Tokenizers(self._hf_tokenizer, self.multilingual)
+        self.stages = StageTimes()
         log.info("MLX engine on %s (%s), BLAS: %s", device, compute_type, blas())
 
     def transcribe(
@@ -98,9 +100,12 @@ class MlxEngine:
     ) -> list[ChunkTranscript]:
         if not batch:
             return []
-        mels = np.stack([self._features(padded_window(item.audio))[:, :3000] for item in batch]).astype(np.float32)
-        audio = decode.encode(self.model, mels)
-        language, language_prob = self._language(audio, request.language, options.task)
+        with self.stages.stage("features"):
+            mels = np.stack([self._features(padded_window(item.audio))[:, :3000] for item in batch])
+        with self.stages.stage("encode"):
+            audio = decode.encode(self.model, mels.astype(np.float32))
+        with self.stages.stage("language"):
+            language, language_prob = self._language(audio, request.language, options.task)
         tokenizer = self._tokenizers.get(options.task, language)
         prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
         search = decode.Search(
@@ -114,8 +119,12 @@ class MlxEngine:
             max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
             no_repeat_ngram=request.no_repeat_ngram,
         )
-        results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
-        words = self._words(audio, tokenizer, batch, results) if options.needs_alignment else None
+        with self.stages.stage("decode"):
+            results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
+        words = None
+        if options.needs_alignment:
+            with self.stages.stage("align"):
+                words = self._words(audio, tokenizer, batch, results)
         return transcripts(batch, results, tokenizer, (language, language_prob), words, request.temperature)
 
     def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
