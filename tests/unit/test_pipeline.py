@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -76,6 +77,44 @@ def test_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) ->
     assert transcription.info.language == "de"
     assert engine.calls[0] == [0], "the chunk that decides the language goes alone: others wait for it"
     assert [len(c) for c in engine.calls[1:-1]] == [2] * (len(engine.calls) - 2)
+
+
+@dataclass
+class SlowFirstChunk(FakeEngine):
+    """Chunk 0 (it decides the language) finishes only once another batch has started.
+
+    Elsewhere, detection finds ``elsewhere`` (a file that opens in another language) or,
+    when None, the same language.
+    """
+
+    elsewhere: str | None = None
+    started: threading.Event = field(default_factory=threading.Event)
+
+    def transcribe(self, batch, options, request):  # type: ignore[no-untyped-def]
+        detecting = request.language is None
+        if batch[0].chunk.index == 0 and detecting:
+            assert self.started.wait(10), "no batch started while the language was being found"
+            return super().transcribe(batch, options, request)
+        self.started.set()
+        out = super().transcribe(batch, options, request)
+        return [replace(r, language=self.elsewhere) for r in out] if detecting and self.elsewhere else out
+
+
+@pytest.mark.parametrize("elsewhere", [None, "en"])
+def test_with_workers_later_batches_start_on_a_guess_and_keep_the_first_chunks_language(
+    noise_file: Path, elsewhere: str | None
+) -> None:
+    engine = SlowFirstChunk(language="de", elsewhere=elsewhere)
+    options = dict(vad=False, speech_guard=False, batch_size=2)
+    transcription = Transcriber(engine=engine, workers=2, **options).transcribe(noise_file)
+    segments = list(transcription)
+    assert transcription.info.language == "de"
+    assert engine.calls.count([0]) == 1
+    guessed = [c for c, r in zip(engine.calls, engine.requests) if r.language is None and c != [0]]
+    assert guessed, "a batch started before the language was known"
+    redone = [c for c in guessed if engine.calls.count(c) == 2]
+    assert redone == (guessed if elsewhere else []), "only a wrong guess is decoded again"
+    assert segments == list(Transcriber(engine=FakeEngine(language="de"), **options).transcribe(noise_file))
 
 
 def test_a_known_language_needs_no_lone_first_chunk(noise_file: Path) -> None:
@@ -154,4 +193,5 @@ def test_parallel_workers_keep_order_and_decode_every_chunk_once(noise_file: Pat
     assert segments == reference
     assert committed == sorted(committed) == list(range(len(committed)))
     assert sorted(i for call in engine.calls for i in call) == committed
-    assert engine.requests[0].language is None and all(r.language == "en" for r in engine.requests[1:])
+    assert engine.requests[0].language is None and {r.language for r in engine.requests[1:]} <= {None, "en"}
+    assert len(engine.calls) == len(committed), "batches that started on a right guess are not decoded again"

@@ -8,6 +8,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 
 from longscribe.engines.base import DecodeRequest, Engine
 from longscribe.errors import EngineError, JobStateError
@@ -84,15 +85,22 @@ class BatchScheduler:
     def _run_parallel(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript]:
         """``workers`` batches in flight at once, results still handed back (and committed) in order.
 
-        The first batch runs alone when the language is still unknown: the others need it.
+        While the first batch is finding the file's language, the others start on a guess
+        (their own first chunk's language) and are checked against it when it is known:
+        a batch that guessed wrong is decoded again, so the text is what it would have
+        been had every batch waited.
         """
         ahead: deque[tuple[Future[list[ChunkTranscript]], bool]] = deque()
+        first: Future[list[ChunkTranscript]] | None = None
         with ThreadPoolExecutor(self.workers, thread_name_prefix="longscribe-worker") as pool:
             for group in self._groups(chunks):
                 if isinstance(group, ChunkTranscript):
                     ahead.append((_completed([group]), False))
-                elif self._language is None and not any(fresh for _, fresh in ahead):
-                    ahead.append((_completed(self._decode(group, ())), True))
+                elif self._language is None and first is None:
+                    first = pool.submit(self._decode, group, ())
+                    ahead.append((first, True))
+                elif self._language is None and first is not None:
+                    ahead.append((pool.submit(self._decode_on_a_guess, group, first), True))
                 else:
                     ahead.append((pool.submit(self._decode, group, ()), True))
                 while ahead and (ahead[0][0].done() or sum(fresh for _, fresh in ahead) > self.workers):
@@ -134,7 +142,26 @@ class BatchScheduler:
                 self._commit(result)
             yield result
 
-    def _decode(self, batch: list[ChunkAudio], prompts: tuple[str | None, ...]) -> list[ChunkTranscript]:
+    def _decode_on_a_guess(
+        self, batch: list[ChunkAudio], first: Future[list[ChunkTranscript]]
+    ) -> list[ChunkTranscript]:
+        guessed = self._decode(batch, (), decides=False)
+        language = first.result()[0].language
+        if all(r.language == language for r in guessed):
+            return [replace(r, language_probability=1.0) for r in guessed]  # as when given the language
+        log.info(
+            "chunks %d-%d: guessed %s, the file is %s: decoded again",
+            batch[0].chunk.index,
+            batch[-1].chunk.index,
+            guessed[0].language,
+            language,
+        )
+        return self._decode(batch, ())
+
+    def _decode(
+        self, batch: list[ChunkAudio], prompts: tuple[str | None, ...], *, decides: bool = True
+    ) -> list[ChunkTranscript]:
+        """Decode and settle ``batch``; with ``decides``, its language becomes the file's if still unknown."""
         request = DecodeRequest(self._language, prompts)
         started = time.perf_counter()
         try:
@@ -143,16 +170,16 @@ class BatchScheduler:
         except EngineError as exc:
             if not is_out_of_memory(exc):
                 raise
-            return self._after_oom(batch, prompts, exc)
+            return self._after_oom(batch, prompts, exc, decides)
         finally:
             with self._lock:
                 self.engine_seconds += time.perf_counter() - started
-        if self._language is None and results:
+        if decides and self._language is None and results:
             self._language = results[0].language
         return results
 
     def _after_oom(
-        self, batch: list[ChunkAudio], prompts: tuple[str | None, ...], exc: EngineError
+        self, batch: list[ChunkAudio], prompts: tuple[str | None, ...], exc: EngineError, decides: bool
     ) -> list[ChunkTranscript]:
         if len(batch) > 1:
             half = len(batch) // 2
@@ -161,14 +188,14 @@ class BatchScheduler:
                 f"out of GPU memory at batch size {len(batch)}: chunks {batch[0].chunk.index}-"
                 f"{batch[-1].chunk.index} decoded again as {half} + {len(batch) - half}"
             )
-            first = self._decode(batch[:half], prompts[:half])
-            return first + self._decode(batch[half:], prompts[half:])
+            first = self._decode(batch[:half], prompts[:half], decides=decides)
+            return first + self._decode(batch[half:], prompts[half:], decides=decides)
         engine = self._recover() if self._recover else None
         if engine is None:
             raise exc
         self.engine = engine
         self._note(f"out of GPU memory at batch size 1: now on {engine.device}/{engine.compute_type}")
-        return self._decode(batch, prompts)
+        return self._decode(batch, prompts, decides=decides)
 
     def _note(self, event: str) -> None:
         log.warning("%s", event)
