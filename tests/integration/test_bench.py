@@ -22,6 +22,7 @@ FIELDS = {
     "cer",
     "command",
     "ratios",
+    "speeds",
     "profile",
 }
 STAGES = {"engine", "decode_vad", "engine.features", "engine.encode", "engine.language", "engine.decode"}
@@ -45,6 +46,8 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
         "tiny.en",
         "--config",
         "--beam-size 1",
+        "--repeat",
+        "2",
         "--json",
         str(out),
         "--plot",
@@ -62,6 +65,7 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
     for r in report["runs"]:
         assert set(r) == FIELDS
         assert 10.5 < r["audio_seconds"] < 11.5 and r["speed"] > 0 and r["peak_rss_mib"] > 100
+        assert len(r["speeds"]) == 2 and r["speed"] in r["speeds"], "two repeats, the median one reported"
         assert r["wer"] <= 0.1
     assert set(report["runs"][2]["ratios"]) == {"faster-whisper sequential", "faster-whisper batched"}
     for r in report["runs"]:
@@ -78,3 +82,8 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
 def test_limit_needs_a_timed_reference(data_dir: Path, tmp_path: Path) -> None:
     run = bench(str(data_dir / "jfk.flac"), "--reference", str(data_dir / "jfk.txt"), "--limit", "5", "--no-baselines")
     assert run.returncode == 1 and "segments.tsv" in run.stderr
+
+
+def test_unknown_baseline_is_a_one_line_error(data_dir: Path) -> None:
+    run = bench(str(data_dir / "jfk.flac"), "--reference", str(data_dir / "jfk.txt"), "--baselines", "sequental")
+    assert run.returncode == 2 and "unknown baseline 'sequental'" in run.stderr and len(run.stderr.splitlines()) == 1

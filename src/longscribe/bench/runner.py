@@ -5,16 +5,19 @@ Every run is a fresh subprocess on the same audio: faster-whisper sequential
 its VAD), and longscribe (auto, plus any ``--config`` variants). Each reports
 audio, load and transcription seconds, speed, peak RSS (the kernel's own
 count for that process) and WER/CER against the reference, normalised as
-:mod:`longscribe.metrics` documents.
+:mod:`longscribe.metrics` documents. With ``repeats``, every run is made that
+many times, round by round, and the median one is reported with all speeds.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import sys
 import tempfile
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +42,8 @@ class RunResult:
     command: str
     ratios: dict[str, float] = field(default_factory=dict)
     """Speed relative to each baseline (longscribe runs only)."""
+    speeds: list[float] = field(default_factory=list)
+    """× real time of every repeat, in order; the other fields are the median repeat's."""
     profile: dict[str, float] = field(default_factory=dict)
     """longscribe runs: seconds per stage (engine stages summed over workers; ``decode_vad`` is
     the feed thread's busy time, ``engine`` all engine calls), from the run's own JSON."""
@@ -53,7 +58,10 @@ class BenchSetup:
     limit: float | None = None
     """Seconds from the start; cut in the pause before it when the reference is timed."""
     configs: list[str] = field(default_factory=list)
-    baselines: bool = True
+    baselines: tuple[str, ...] = ("sequential", "batched")
+    """faster-whisper pipelines to run (none: only longscribe)."""
+    repeats: int = 1
+    """Runs of each, interleaved round by round; the median (by transcription time) is reported."""
 
 
 def load_reference(path: Path, limit: float | None) -> str:
@@ -78,12 +86,12 @@ def run_bench(setup: BenchSetup) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="longscribe-bench-") as tmp_name:
         tmp = Path(tmp_name)
         audio = write_slice(setup.file, tmp / f"{setup.file.stem}.wav", setup.limit) if setup.limit else setup.file
-        runs: list[RunResult] = []
-        if setup.baselines:
-            runs.append(_baseline("sequential", audio, setup, reference))
-            runs.append(_baseline("batched", audio, setup, reference))
-        for config in ["", *setup.configs]:
-            runs.append(_longscribe(audio, setup, reference, config, tmp))
+        jobs: list[Callable[[], RunResult]] = [
+            functools.partial(_baseline, mode, audio, setup, reference) for mode in setup.baselines
+        ]
+        jobs += [functools.partial(_longscribe, audio, setup, reference, c, tmp) for c in ["", *setup.configs]]
+        rounds = [[job() for job in jobs] for _ in range(max(1, setup.repeats))]
+        runs = [median_run([r[i] for r in rounds]) for i in range(len(jobs))]
     baselines = [r for r in runs if r.name in BASELINES]
     for run in runs:
         if run.name not in BASELINES:
@@ -137,6 +145,12 @@ def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp
         command=shlex.join(cmd),
         profile={k: v for k, v in info["timings"].items() if k.startswith("engine") or k == "decode_vad"},
     )
+
+
+def median_run(repeats: list[RunResult]) -> RunResult:
+    """The repeat with the median transcription time (of an even count, the slower middle one), with every speed."""
+    ranked = sorted(repeats, key=lambda r: r.transcribe_seconds)
+    return replace(ranked[len(ranked) // 2], speeds=[r.speed for r in repeats])
 
 
 def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:

@@ -21,6 +21,12 @@ def add_bench_parser(sub: Any) -> None:
     p.add_argument("--limit", type=float, default=None, help="use only the first SECONDS of the file")
     p.add_argument("--config", action="append", default=[], help='extra longscribe run, e.g. --config "--beam-size 1"')
     p.add_argument("--no-baselines", action="store_true", help="skip the faster-whisper runs")
+    p.add_argument(
+        "--baselines",
+        default="sequential,batched",
+        help="faster-whisper pipelines to run, comma-separated (default: sequential,batched)",
+    )
+    p.add_argument("--repeat", type=int, default=1, help="runs of each, round by round; the median is reported")
     p.add_argument("--json", type=Path, default=None, help="write the report here")
     p.add_argument("--plot", type=Path, default=None, help="speed-vs-WER and peak-RSS chart (PNG)")
     p.set_defaults(run=run)
@@ -30,8 +36,14 @@ def run(args: argparse.Namespace) -> int:
     from longscribe.bench.runner import BenchSetup, plot, run_bench, table
 
     console = Console(stderr=True, highlight=False)
+    baselines = () if args.no_baselines else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
+    unknown = [b for b in baselines if b not in ("sequential", "batched")]
+    if unknown or args.repeat < 1:
+        problem = f"unknown baseline {unknown[0]!r} (sequential, batched)" if unknown else "--repeat must be >= 1"
+        console.print(f"longscribe: error: {problem}", markup=False)
+        return 2
     setup = BenchSetup(
-        args.file, args.reference, args.model, args.language, args.limit, args.config, not args.no_baselines
+        args.file, args.reference, args.model, args.language, args.limit, args.config, baselines, args.repeat
     )
     try:
         report = run_bench(setup)
