@@ -66,6 +66,7 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
         assert set(r) == FIELDS
         assert 10.5 < r["audio_seconds"] < 11.5 and r["speed"] > 0 and r["peak_rss_mib"] > 100
         assert len(r["speeds"]) == 2 and r["speed"] in r["speeds"], "two repeats, the median one reported"
+        assert max(r["speeds"]) < 3 * min(r["speeds"]), "each repeat transcribes anew (none resumes the last)"
         assert r["wer"] <= 0.1
     assert set(report["runs"][2]["ratios"]) == {"faster-whisper sequential", "faster-whisper batched"}
     for r in report["runs"]:

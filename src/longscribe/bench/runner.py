@@ -107,7 +107,7 @@ def run_bench(setup: BenchSetup) -> dict[str, Any]:
 
 
 def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp: Path) -> RunResult:
-    out = tmp / f"out-{abs(hash(config))}"
+    out = Path(tempfile.mkdtemp(prefix="out-", dir=tmp))  # a fresh job store: a repeat must not resume the last
     extra = shlex.split(config)
     cmd = [
         sys.executable,
