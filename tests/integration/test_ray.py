@@ -52,27 +52,18 @@ def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk10.wav", cut)
 
 
-SCORES = ("avg_logprob", "no_speech_prob", "compression_ratio")
-
-
-def assert_same_segments(ours: list[dict], theirs: list[dict], name: str) -> None:  # type: ignore[type-arg]
-    """Equal but for the decoder's scores in the third decimal.
-
-    Ray runs actors with OMP_NUM_THREADS=1; in a plain process some CTranslate2 op uses
-    OpenMP's default thread count even at one intra-op thread, so the sums come out in
-    another order (jfk, tiny.en: average log-probability -0.2823 against -0.2882; a
-    local run with OMP_NUM_THREADS=1 gives -0.2882). Text, times and words are exact.
-    """
-    assert len(ours) == len(theirs), name
-    for a, b in zip(ours, theirs):
-        assert {k: v for k, v in a.items() if k not in SCORES} == {k: v for k, v in b.items() if k not in SCORES}, name
-        for key in SCORES:
-            if key in a:
-                assert a[key] == pytest.approx(b[key], abs=0.02), (name, key)
+ONE_OMP_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
+"""Ray starts actors with OMP_NUM_THREADS=1. In a plain process some CTranslate2 op uses
+OpenMP's default thread count even at one intra-op thread, so float sums come out in
+another order and a score or a timestamp can differ (jfk, tiny.en: average
+log-probability -0.2823 against -0.2882). The local runs compared with the cluster run
+under the same setting."""
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "longscribe", *args], capture_output=True, text=True)
+    return subprocess.run(
+        [sys.executable, "-m", "longscribe", *args], capture_output=True, text=True, env=ONE_OMP_THREAD
+    )
 
 
 def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
@@ -90,7 +81,7 @@ def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
         ours, theirs = (tmp_path / "ray" / name), (tmp_path / "local" / name)
         if name.endswith(".json"):
             doc = json.loads(ours.read_text())
-            assert_same_segments(doc["segments"], json.loads(theirs.read_text())["segments"], name)
+            assert doc["segments"] == json.loads(theirs.read_text())["segments"], name
             assert doc["info"]["cluster"]["workers"] == 2 and doc["info"]["cluster"]["audio"] == "path"
             assert doc["info"]["cluster"]["retries"] == []
         else:
@@ -98,11 +89,13 @@ def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
 
 
 def test_a_killed_actor_costs_a_retry_and_nothing_else(
-    cluster: str, ten_minutes: Path, monkeypatch: pytest.MonkeyPatch
+    cluster: str, ten_minutes: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Chunk samples sent as arrays here (the other tests let the actors read the file)."""
     monkeypatch.setenv("LONGSCRIBE_CLUSTER_AUDIO", "arrays")
-    local = [(s.start, s.text) for s in Transcriber(model="tiny.en").transcribe(ten_minutes)]
+    reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "local"), "-f", "json", *ARGS)
+    assert reference.returncode == 0, reference.stderr
+    local = [(s["start"], s["text"]) for s in json.loads((tmp_path / "local" / "talk10.json").read_text())["segments"]]
     transcriber = Transcriber(model="tiny.en", ray=cluster)
     engine: object | None = None
     killed: list[str] = []
@@ -119,7 +112,7 @@ def test_a_killed_actor_costs_a_retry_and_nothing_else(
     transcriber.load()
     engine = transcriber.engine
     transcription = transcriber.transcribe(ten_minutes, kill_a_busy_actor)
-    segments = [(s.start, s.text) for s in transcription]
+    segments = [(round(s.start / 16_000, 3), s.text) for s in transcription]
     assert killed, "no actor was busy at any progress report"
     assert segments == local
     report = transcription.info.cluster
