@@ -52,9 +52,9 @@ def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk10.wav", cut)
 
 
-ONE_OMP_THREAD = {**os.environ, "OMP_NUM_THREADS": "1"}
-"""Ray starts actors with OMP_NUM_THREADS=1. In a plain process some CTranslate2 op uses
-OpenMP's default thread count even at one intra-op thread, so float sums come out in
+ONE_OMP_THREAD = {"OMP_NUM_THREADS": "1"}
+"""Added to the environment of every CLI run here. Ray starts actors with
+OMP_NUM_THREADS=1. In a plain process some CTranslate2 op uses OpenMP's default thread count even at one intra-op thread, so float sums come out in
 another order and a score or a timestamp can differ (jfk, tiny.en: average
 log-probability -0.2823 against -0.2882). The local runs compared with the cluster run
 under the same setting."""
@@ -62,7 +62,10 @@ under the same setting."""
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "longscribe", *args], capture_output=True, text=True, env=ONE_OMP_THREAD
+        [sys.executable, "-m", "longscribe", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ONE_OMP_THREAD},  # now: the cluster fixture adds Ray's token to os.environ
     )
 
 
