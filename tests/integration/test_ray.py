@@ -53,11 +53,12 @@ def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
 
 
 ONE_OMP_THREAD = {"OMP_NUM_THREADS": "1"}
-"""Added to the environment of every CLI run here. Ray starts actors with
-OMP_NUM_THREADS=1. In a plain process some CTranslate2 op uses OpenMP's default thread count even at one intra-op thread, so float sums come out in
-another order and a score or a timestamp can differ (jfk, tiny.en: average
-log-probability -0.2823 against -0.2882). The local runs compared with the cluster run
-under the same setting."""
+"""Added to the environment of every CLI run here, as Ray starts its actors with it.
+
+In a plain process some CTranslate2 op uses OpenMP's default thread count even at
+one intra-op thread, so float sums come out in another order and a score or a
+timestamp can differ (jfk, tiny.en: average log-probability -0.2823 against -0.2882).
+"""
 
 
 def cli(*args: str) -> subprocess.CompletedProcess[str]:
