@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
+from longscribe.engines import allocator
 from longscribe.errors import OptionsError, UnsupportedDeviceError
 from longscribe.hardware import CudaDevice, Hardware
 
@@ -24,7 +25,7 @@ FAST_FP16_CAPABILITY = (7, 0)  # tensor cores: Volta and newer
 GPU_MEMORY_USE = 0.8  # leave room for the CUDA context and fragmentation
 MAX_GPU_BATCH = 32
 CPU_WORKERS = 2
-CPU_BATCH = 4  # base, 2 cores, 2 workers, glibc malloc as it is: peak 10 min 915 MiB, 2 h 974 MiB (1.06x)
+CPU_BATCH = 4  # base, 2 cores, 2 workers, glibc tunables of engines.allocator: fastest of 2, 4, 6
 METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
 MLX_CPU_BATCH = 4
 MLX_TYPES = ("float16", "float32", "bfloat16")
@@ -111,6 +112,8 @@ def place(
     reasons.append(why)
     count, per_worker, why = _workers(hw, kind, workers, threads)
     reasons.append(why)
+    if kind == "cpu":
+        reasons.append(allocator.describe(env))
     engine = "mlx" if kind in ("metal", "mlx-cpu") else "ct2"
     return Placement(engine, kind, index or 0, ctype, batch, tuple(reasons), count, per_worker)
 

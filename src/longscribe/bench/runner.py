@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import shlex
 import sys
 import tempfile
@@ -23,6 +24,7 @@ from typing import Any
 
 from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.bench.measure import run_measured
+from longscribe.engines.allocator import untuned_environ
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
 
@@ -155,7 +157,7 @@ def median_run(repeats: list[RunResult]) -> RunResult:
 
 def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:
     cmd = [sys.executable, "-m", "longscribe.bench.baselines", mode, str(audio), "--model", setup.model]
-    run = run_measured(cmd)
+    run = run_measured(cmd, env=untuned_environ(os.environ))  # faster-whisper as its users run it
     if run.returncode:
         raise LongscribeError(f"faster-whisper {mode} failed: {run.stderr.strip().splitlines()[-1:]}")
     doc = json.loads(run.stdout)

@@ -13,6 +13,7 @@ from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.export import add_export_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
+from longscribe.engines.allocator import restart_tuned
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,6 +36,8 @@ def configure_logging(debug: bool, verbose: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the command itself, not a call from Python: restart with glibc's tunables set
+        restart_tuned()
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(getattr(args, "debug", False), getattr(args, "verbose", False))

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longscribe.engines.allocator import tune_for_inference
 from longscribe.engines.base import DecodeRequest
 from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
@@ -61,8 +60,6 @@ class Ct2Engine:
 
         if is_mlx_dir(Path(model_dir)):
             raise EngineError(f"{model_dir} holds MLX weights: run it with --device metal or mlx-cpu")
-        if device == "cpu":
-            tune_for_inference()  # before CTranslate2's worker threads pick their malloc arenas
         try:
             self._whisper = WhisperModel(
                 model_dir,
