@@ -10,11 +10,12 @@ and 7 s of kernel time for 10 minutes of audio (base, int8, 2 workers x 1 thread
 The tunables below put blocks of 4 MiB and more on transparent huge pages
 (``hugetlb=1``: ``madvise(MADV_HUGEPAGE)``, 512x fewer faults) and keep the
 smaller ones in the arenas (trimmed only above 1 GiB). Measured on the same
-file: 0.38 million faults, 2.3 s of kernel time, the run 1.25x faster; the
-peak stays flat with duration (811 MiB for 10 minutes, 843 MiB for 2 hours),
-because the big blocks still go back to the kernel when freed. (One shared
-arena with no mmap at all, set at run time with ``mallopt``, was as fast but
-its peak grew with duration, 1.18x from 10 minutes to 2 hours.)
+file: 0.36 million faults and 2.3-3.3 s of kernel time; on the 31-minute file
+40.8x -> 46-47.7x real time. The peak stays flat with duration (779-811 MiB for
+10 minutes, 839-843 MiB for 2 hours) because the big blocks still go back to the
+kernel when freed. Settings that keep every freed block for reuse (one arena, no
+mmap; or mimalloc) were 6-9 % faster still, but the heap fragments and the peak
+grew 1.14-1.24x from 10 minutes to 2 hours (docs/benchmarks.md).
 
 glibc reads ``GLIBC_TUNABLES`` only when a process starts, so the ``longscribe``
 command restarts itself once with them (:func:`restart_tuned`) before it loads
