@@ -88,3 +88,21 @@ def test_limit_needs_a_timed_reference(data_dir: Path, tmp_path: Path) -> None:
 def test_unknown_baseline_is_a_one_line_error(data_dir: Path) -> None:
     run = bench(str(data_dir / "jfk.flac"), "--reference", str(data_dir / "jfk.txt"), "--baselines", "sequental")
     assert run.returncode == 2 and "unknown baseline 'sequental'" in run.stderr and len(run.stderr.splitlines()) == 1
+
+
+def test_batched_with_longscribes_malloc_tunables_is_a_baseline_of_its_own(data_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    clip, reference = str(data_dir / "jfk.flac"), str(data_dir / "jfk.txt")
+    run = bench(
+        clip, "--reference", reference, "--model", "tiny.en", "--baselines", "batched,batched-tuned", "--json", str(out)
+    )
+    assert run.returncode == 0, run.stderr
+    plain, tuned, ours = json.loads(out.read_text())["runs"]
+    assert (plain["name"], tuned["name"]) == (
+        "faster-whisper batched",
+        "faster-whisper batched, longscribe's malloc tunables",
+    )
+    assert not plain["command"].startswith("GLIBC_TUNABLES=")
+    assert tuned["command"].startswith("GLIBC_TUNABLES=glibc.malloc.") or sys.platform != "linux"
+    assert set(ours["ratios"]) == {plain["name"], tuned["name"]}
+    assert tuned["wer"] == plain["wer"], "the allocator changes the speed, not the text"

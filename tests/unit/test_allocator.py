@@ -41,6 +41,7 @@ def test_nothing_to_do_when_set_or_switched_off() -> None:
     assert tuned_environ({allocator.ENV: "0"}) is None
     assert "LONGSCRIBE_MALLOC_TUNING=0" in allocator.describe({allocator.ENV: "0"})
     assert "huge pages" in allocator.describe({GLIBC_ENV: ALL})
+    assert allocator.with_tunables({allocator.ENV: "0"})[GLIBC_ENV] == ALL, "a comparison run gets them anyway"
 
 
 PROBE = """

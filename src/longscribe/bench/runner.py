@@ -24,11 +24,18 @@ from typing import Any
 
 from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.bench.measure import run_measured
-from longscribe.engines.allocator import untuned_environ
+from longscribe.engines.allocator import GLIBC_ENV, untuned_environ, with_tunables
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
 
-BASELINES = ("faster-whisper sequential", "faster-whisper batched")
+BASELINES = {
+    "sequential": "faster-whisper sequential",
+    "batched": "faster-whisper batched",
+    "batched-tuned": "faster-whisper batched, longscribe's malloc tunables",
+}
+"""``--baselines`` names -> run names. ``batched-tuned`` runs the batched pipeline with the
+``GLIBC_TUNABLES`` longscribe sets for itself (not what its users run; for a like-for-like
+comparison), the others without them."""
 
 
 @dataclass
@@ -94,9 +101,10 @@ def run_bench(setup: BenchSetup) -> dict[str, Any]:
         jobs += [functools.partial(_longscribe, audio, setup, reference, c, tmp) for c in ["", *setup.configs]]
         rounds = [[job() for job in jobs] for _ in range(max(1, setup.repeats))]
         runs = [median_run([r[i] for r in rounds]) for i in range(len(jobs))]
-    baselines = [r for r in runs if r.name in BASELINES]
+    names = set(BASELINES.values())
+    baselines = [r for r in runs if r.name in names]
     for run in runs:
-        if run.name not in BASELINES:
+        if run.name not in names:
             run.ratios = {b.name: round(run.speed / b.speed, 2) for b in baselines if b.speed}
     return {
         "file": str(setup.file),
@@ -156,14 +164,20 @@ def median_run(repeats: list[RunResult]) -> RunResult:
 
 
 def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:
-    cmd = [sys.executable, "-m", "longscribe.bench.baselines", mode, str(audio), "--model", setup.model]
-    run = run_measured(cmd, env=untuned_environ(os.environ))  # faster-whisper as its users run it
+    pipeline = mode.removesuffix("-tuned")
+    cmd = [sys.executable, "-m", "longscribe.bench.baselines", pipeline, str(audio), "--model", setup.model]
+    env = untuned_environ(os.environ)  # faster-whisper as its users run it
+    shown = cmd
+    if pipeline != mode:
+        env = with_tunables(env)
+        shown = [f"{GLIBC_ENV}={env[GLIBC_ENV]}", *cmd]
+    run = run_measured(cmd, env=env)
     if run.returncode:
         raise LongscribeError(f"faster-whisper {mode} failed: {run.stderr.strip().splitlines()[-1:]}")
     doc = json.loads(run.stdout)
     rates = error_rates(reference, doc["text"], setup.language)
     return RunResult(
-        name=f"faster-whisper {mode}",
+        name=BASELINES[mode],
         audio_seconds=round(doc["audio_seconds"], 2),
         load_seconds=round(doc["load_seconds"], 2),
         transcribe_seconds=round(doc["transcribe_seconds"], 2),
@@ -171,7 +185,7 @@ def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunR
         peak_rss_mib=round(run.peak_rss_bytes / 2**20),
         wer=round(rates.wer, 4),
         cer=round(rates.cer, 4),
-        command=shlex.join(cmd),
+        command=shlex.join(shown),
     )
 
 

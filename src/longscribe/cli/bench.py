@@ -24,7 +24,8 @@ def add_bench_parser(sub: Any) -> None:
     p.add_argument(
         "--baselines",
         default="sequential,batched",
-        help="faster-whisper pipelines to run, comma-separated (default: sequential,batched)",
+        help="faster-whisper pipelines to run, comma-separated: sequential, batched, batched-tuned"
+        " (batched with longscribe's malloc tunables); default: sequential,batched",
     )
     p.add_argument("--repeat", type=int, default=1, help="runs of each, round by round; the median is reported")
     p.add_argument("--json", type=Path, default=None, help="write the report here")
@@ -33,14 +34,15 @@ def add_bench_parser(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from longscribe.bench.runner import BenchSetup, plot, run_bench, table
+    from longscribe.bench.runner import BASELINES, BenchSetup, plot, run_bench, table
 
     console = Console(stderr=True, highlight=False)
     baselines = () if args.no_baselines else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
-    unknown = [b for b in baselines if b not in ("sequential", "batched")]
+    unknown = [b for b in baselines if b not in BASELINES]
     if unknown or args.repeat < 1:
-        problem = f"unknown baseline {unknown[0]!r} (sequential, batched)" if unknown else "--repeat must be >= 1"
-        console.print(f"longscribe: error: {problem}", markup=False)
+        known = ", ".join(BASELINES)
+        problem = f"unknown baseline {unknown[0]!r} ({known})" if unknown else "--repeat must be >= 1"
+        console.print(f"longscribe: error: {problem}", markup=False, soft_wrap=True)
         return 2
     setup = BenchSetup(
         args.file, args.reference, args.model, args.language, args.limit, args.config, baselines, args.repeat

@@ -106,6 +106,13 @@ def untuned_environ(environ: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
+def with_tunables(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` with the tunables set whatever ``LONGSCRIBE_MALLOC_TUNING`` says (for a comparison run)."""
+    env = dict(environ)
+    env.pop(ENV, None)
+    return tuned_environ(env) or env
+
+
 def restart_tuned() -> None:
     """Restart this Python process with the tunables in its environment, if they are wanted and missing.
 
