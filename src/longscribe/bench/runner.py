@@ -169,8 +169,9 @@ def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunR
     env = untuned_environ(os.environ)  # faster-whisper as its users run it
     shown = cmd
     if pipeline != mode:
-        env = with_tunables(env)
-        shown = [f"{GLIBC_ENV}={env[GLIBC_ENV]}", *cmd]
+        env = with_tunables(env)  # unchanged where glibc has no such tunables
+        if GLIBC_ENV in env:
+            shown = [f"{GLIBC_ENV}={env[GLIBC_ENV]}", *cmd]
     run = run_measured(cmd, env=env)
     if run.returncode:
         raise LongscribeError(f"faster-whisper {mode} failed: {run.stderr.strip().splitlines()[-1:]}")
