@@ -26,10 +26,12 @@ COMPUTE_TYPES = (
     "bfloat16",
     "float32",
 )
+TIMESTAMPS = ("aligned", "decoded")
 MAX_CHUNK_SECONDS = 30.0
-DEFAULT_CHUNK_SECONDS = 24.0
-"""Whisper drops the last phrase of a window filled to 30 s; 6 s of headroom stops that
-(measured on the long-form English file: WER 9.2 % at 30 s, 7.7 % at 24 s)."""
+DECODED_CHUNK_SECONDS = 24.0
+"""With decoded timestamps Whisper drops the last phrase of a window filled to 30 s; 6 s of
+headroom stops that (base, long-form English file: WER 9.6 % at 30 s, 4.8 % at 24 s, before
+tails are decoded again). Decoding text only, it does not: chunks fill the whole window."""
 
 
 @dataclass(frozen=True)
@@ -80,11 +82,17 @@ class TranscribeOptions:
     condition_on_previous_text: bool = False
     initial_prompt: str | None = None
     word_timestamps: bool = False
+    timestamps: str = "aligned"
+    """How segments get their times. "aligned": Whisper decodes text only (no timestamp
+    tokens), chunks fill its 30 s window, and words are timed by cross-attention alignment,
+    then grouped into sentences; "decoded": Whisper's own timestamp tokens cut the segments
+    (chunks stop at 24 s). Fixed windows (``vad=False``) always use decoded timestamps."""
     vad: bool = True
     vad_options: VadOptions = field(default_factory=VadOptions)
     speech_guard: bool = True
     """Drop text the model puts where VAD heard no speech (Whisper invents "Thank you." in silence)."""
-    chunk_seconds: float = DEFAULT_CHUNK_SECONDS
+    chunk_seconds: float | None = None
+    """Longest VAD chunk; None: 30 s with aligned timestamps, 24 s with decoded ones."""
     overlap_seconds: float = 6.0
     """Only without VAD: overlap between neighbouring 30 s windows; it must be longer
     than the tail Whisper may drop at a window's end."""
@@ -126,7 +134,9 @@ class TranscribeOptions:
             raise OptionsError("temperatures must be a non-empty list of values >= 0")
         if list(self.temperatures) != sorted(self.temperatures):
             raise OptionsError("temperatures must be increasing")
-        if not 1.0 <= self.chunk_seconds <= MAX_CHUNK_SECONDS:
+        if self.timestamps not in TIMESTAMPS:
+            raise OptionsError(f"timestamps must be aligned or decoded, got {self.timestamps!r}")
+        if self.chunk_seconds is not None and not 1.0 <= self.chunk_seconds <= MAX_CHUNK_SECONDS:
             raise OptionsError(f"chunk length must be within 1..{MAX_CHUNK_SECONDS:g} s")
         if not 1.0 <= self.overlap_seconds <= MAX_CHUNK_SECONDS / 3:
             raise OptionsError(f"window overlap must be within 1..{MAX_CHUNK_SECONDS / 3:g} s")
@@ -138,6 +148,18 @@ class TranscribeOptions:
         return asdict(self)
 
     @property
+    def aligned(self) -> bool:
+        """Text-only decoding timed by alignment (VAD chunks only: fixed windows stitch on decoded times)."""
+        return self.timestamps == "aligned" and self.vad
+
+    @property
+    def chunk_limit(self) -> float:
+        """The longest VAD chunk, in seconds."""
+        if self.chunk_seconds is not None:
+            return self.chunk_seconds
+        return MAX_CHUNK_SECONDS if self.aligned else DECODED_CHUNK_SECONDS
+
+    @property
     def needs_alignment(self) -> bool:
-        """Word timings are needed to stitch overlapping windows even when not output."""
-        return self.word_timestamps or not self.vad
+        """Word timings are needed for aligned segments, and to stitch overlapping windows."""
+        return self.word_timestamps or self.aligned or not self.vad

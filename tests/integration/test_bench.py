@@ -27,7 +27,15 @@ FIELDS = {
     "speeds",
     "profile",
 }
-STAGES = {"engine", "decode_vad", "engine.features", "engine.encode", "engine.language", "engine.decode"}
+STAGES = {
+    "engine",
+    "decode_vad",
+    "engine.features",
+    "engine.encode",
+    "engine.language",
+    "engine.decode",
+    "engine.align",
+}
 
 
 def bench(*args: str) -> subprocess.CompletedProcess[str]:

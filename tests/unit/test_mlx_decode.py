@@ -66,3 +66,19 @@ def test_median_filter_removes_a_spike_and_keeps_the_shape() -> None:
     y = median_filter(x, 7)
     assert y.shape == x.shape and y[0].max() == 0.0
     assert y[1, :7].max() == 0.0 and y[1, 13:].min() == 1.0
+
+
+def test_text_only_decoding_allows_no_timestamp_token_and_keeps_the_other_rules() -> None:
+    from longscribe.engines.mlx.decode import NEG, Search, Vocab, _apply_rules
+
+    vocab = Vocab(
+        eot=10, sot=11, no_speech=12, no_timestamps=13, timestamp_begin=20, suppress=(3,), suppress_at_begin=(10,)
+    )
+    logits = np.zeros((1, 30), dtype=np.float32)
+    text_only = Search(timestamps=False, no_repeat_ngram=2)
+    first = _apply_rules(logits, [[]], vocab, text_only, 0)
+    assert (first[0, 20:] == NEG).all() and first[0, 10] == NEG and first[0, 3] == NEG and first[0, 5] == 0
+    later = _apply_rules(logits, [[5, 6, 5]], vocab, text_only, 3)
+    assert (later[0, 20:] == NEG).all() and later[0, 6] == NEG and later[0, 10] == 0, "end allowed, repeat banned"
+    timed = _apply_rules(logits, [[]], vocab, Search(), 0)
+    assert (timed[0, :20] == NEG).all() and timed[0, 20] == 0, "with timestamps a decode starts with one"

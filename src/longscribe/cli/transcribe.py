@@ -18,7 +18,7 @@ from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
 from longscribe.errors import LongscribeError, OptionsError
 from longscribe.jobs import JobStore, open_store
-from longscribe.options import COMPUTE_TYPES, QUALITIES, TranscribeOptions, VadOptions
+from longscribe.options import COMPUTE_TYPES, QUALITIES, TIMESTAMPS, TranscribeOptions, VadOptions
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.types import SAMPLE_RATE
 from longscribe.writers import WRITERS, OutputSet, check_output_dir, parse_formats
@@ -83,6 +83,21 @@ def add_transcribe_parser(sub: Any) -> None:
     )
     p.add_argument("--vad-threshold", type=float, default=VadOptions.threshold)
     p.add_argument(
+        "--chunk-size",
+        "--chunk_size",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="longest chunk VAD may build, 1..30 s (default: 30 with aligned timestamps, 24 with decoded)",
+    )
+    p.add_argument(
+        "--timestamps",
+        default=TranscribeOptions.timestamps,
+        choices=TIMESTAMPS,
+        help="aligned (default): decode text only, time words by alignment, cut sentences; "
+        "decoded: Whisper's own timestamp tokens cut the segments",
+    )
+    p.add_argument(
         "--speech-guard",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -145,6 +160,8 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         initial_prompt=args.initial_prompt,
         vad=args.vad,
         vad_options=VadOptions(threshold=args.vad_threshold),
+        chunk_seconds=args.chunk_size,
+        timestamps=args.timestamps,
         speech_guard=args.speech_guard,
         ray=args.ray,
     )

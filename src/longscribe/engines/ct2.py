@@ -2,7 +2,9 @@
 
 Unlike faster-whisper's pipelines it decodes a batch of independent chunks:
 features are computed per chunk (never for the whole file) and the batch is
-encoded once and decoded with beam search. Sampled decodes (the fallback
+encoded once and decoded with beam search — as text only when segments are to
+be timed by alignment (the default), then the words of each chunk are aligned
+to its audio. Sampled decodes (the fallback
 policy's retries at higher temperatures) run one chunk at a time, seeded by
 chunk, so reruns and resumed jobs get the same text.
 """
@@ -111,7 +113,9 @@ class Ct2Engine:
         if options.needs_alignment:
             with self.stages.stage("align"):
                 words = self._align(encoded, tokenizer, batch, decodes)
-        return transcripts(batch, decodes, tokenizer, (language, language_prob), words, request.temperature)
+        return transcripts(
+            batch, decodes, tokenizer, (language, language_prob), words, request.temperature, options.aligned
+        )
 
     def _sampled(
         self,
@@ -202,11 +206,19 @@ class Ct2Engine:
         out: list[list[dict[str, Any]]] = [[] for _ in batch]
         if not wanted:
             return out
-        alignments = self._whisper.find_alignment(tokenizer, text_tokens, encoded, frames)
+        if self.device == "cpu":  # one chunk at a time: 61 ms per chunk against 96 in batches of 4 (base)
+            import ctranslate2
+
+            rows = np.asarray(encoded)
+            for i in wanted:
+                one = ctranslate2.StorageView.from_array(np.ascontiguousarray(rows[i : i + 1]))
+                out[i] = self._whisper.find_alignment(tokenizer, [text_tokens[i]], one, [frames[i]])[0]
+        else:
+            alignments = self._whisper.find_alignment(tokenizer, text_tokens, encoded, frames)
+            for i in wanted:
+                out[i] = alignments[i]
         for i in wanted:
-            words = alignments[i]
-            merge_punctuations(words, PUNCT_BEFORE, PUNCT_AFTER)
-            out[i] = words
+            merge_punctuations(out[i], PUNCT_BEFORE, PUNCT_AFTER)
         return out
 
 

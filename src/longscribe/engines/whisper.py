@@ -10,10 +10,11 @@ import numpy as np
 import numpy.typing as npt
 
 from longscribe.engines.quality import compression_ratio
+from longscribe.engines.sentences import sentence_pieces
 from longscribe.engines.tokens import split_by_timestamps
 from longscribe.errors import OptionsError
 from longscribe.options import TranscribeOptions
-from longscribe.types import SAMPLE_RATE, AudioArray, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+from longscribe.types import SAMPLE_RATE, AudioArray, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Word
 
 WINDOW_SAMPLES = 30 * SAMPLE_RATE
 MEL_FRAMES = 3000
@@ -77,7 +78,8 @@ class Tokenizers:
 
 
 def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:
-    """``<|startofprev|> previous text <|startoftranscript|> <|lang|> <|task|>`` (timestamps on)."""
+    """``<|startofprev|> previous text <|startoftranscript|> <|lang|> <|task|>``, then
+    ``<|notimestamps|>`` when segments are timed by alignment."""
     text = previous if previous is not None else options.initial_prompt
     previous_tokens = tokenizer.encode(" " + text.strip()) if text else []
     prompt: list[int] = []
@@ -85,6 +87,8 @@ def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | No
         prompt.append(tokenizer.sot_prev)
         prompt.extend(previous_tokens[-(MAX_LENGTH // 2 - 1) :])
     prompt.extend(tokenizer.sot_sequence)
+    if options.aligned:
+        prompt.append(tokenizer.no_timestamps)
     return prompt
 
 
@@ -99,15 +103,20 @@ def transcripts(
     language: tuple[str, float],
     words: list[list[dict[str, Any]]] | None,
     temperature: float,
+    aligned: bool = False,
 ) -> list[ChunkTranscript]:
-    """Per chunk: tokens cut at timestamps into chunk-local segments, words attached, scores recorded."""
+    """Per chunk: tokens cut into chunk-local segments (at timestamps, or into aligned sentences),
+    words attached, scores recorded."""
     out: list[ChunkTranscript] = []
     for i, (item, decoded) in enumerate(zip(batch, decodes)):
         num_samples = item.audio.shape[0]
         tokens = decoded.tokens
-        pieces = split_by_timestamps(
-            tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
-        )
+        if aligned and words is not None:
+            pieces = sentence_pieces(words[i], num_samples, _pauses(item.chunk))
+        else:
+            pieces = split_by_timestamps(
+                tokens, timestamp_begin=tokenizer.timestamp_begin, eot=tokenizer.eot, num_samples=num_samples
+            )
         out.append(
             ChunkTranscript(
                 chunk=item.chunk,
@@ -122,6 +131,13 @@ def transcripts(
             )
         )
     return out
+
+
+def _pauses(chunk: Chunk) -> list[int]:
+    """Chunk-local middles of the silences VAD found between the chunk's speech regions."""
+    if not chunk.speech or len(chunk.spans) != 1:
+        return []
+    return [(a.end + b.start) // 2 - chunk.start for a, b in zip(chunk.speech, chunk.speech[1:]) if b.start > a.end]
 
 
 def _attach_words(

@@ -52,6 +52,7 @@ TEXT_OPTIONS = (
     "condition_on_previous_text",
     "initial_prompt",
     "word_timestamps",
+    "timestamps",
     "vad",
     "vad_options",
     "speech_guard",

@@ -135,9 +135,13 @@ def complete_tails(
 
     Whisper sometimes ends a window early (EOT) with seconds of speech still to come; its
     own sequential loop would seek there and go on. This does the same for a batch, for a
-    few rounds, as long as each round gets further.
+    few rounds, as long as each round gets further. Decoding text only, Whisper does not end
+    early this way, and aligned words say nothing about it (alignment stretches them over the
+    whole chunk), so aligned segments are left as they are.
     """
     out = list(results)
+    if options.aligned:
+        return out
     tails = {i: t for i, r in enumerate(out) if (t := _unheard_tail(r)) is not None}
     for _ in range(MAX_TAIL_ROUNDS):
         if not tails:

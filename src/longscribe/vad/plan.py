@@ -12,13 +12,19 @@ from longscribe.vad.regions import RegionTracker
 from longscribe.vad.silero import FRAME, SileroStream
 
 PLAN_WINDOW = 30 * SAMPLE_RATE
+REGION_SHARE = 2
+"""Speech regions longer than 1/REGION_SHARE of a chunk are cut at their quietest point, so a
+long stretch of speech can be split between two chunks where it pauses and chunks pack
+fuller (base, 31-minute files, decoded timestamps: WER 4.97 -> 4.42 % English, 15.54 ->
+15.22 % Spanish, same speed; aligned timestamps, 30 s chunks: 72 -> 70 chunks)."""
 
 
 def speech_spans(stream: AudioStream, options: TranscribeOptions, limit: int) -> Iterator[Span]:
     """Padded speech regions in time order, each no longer than ``limit``; one decode pass."""
     pad = options.vad_options.speech_pad_ms * SAMPLE_RATE // 1000
     silero = SileroStream()
-    tracker = RegionTracker(options.vad_options, max_frames=(limit - 2 * pad) // FRAME)
+    longest = min(limit, max(limit // REGION_SHARE, 4 * pad))  # very short chunks: as long as the chunk
+    tracker = RegionTracker(options.vad_options, max_frames=max(1, (longest - 2 * pad) // FRAME))
     padder = Padder(pad)
     for window in stream.windows(PLAN_WINDOW):
         for region in tracker.push_many(silero.feed(window)):
@@ -30,7 +36,7 @@ def speech_spans(stream: AudioStream, options: TranscribeOptions, limit: int) ->
 
 def plan_chunks(stream: AudioStream, options: TranscribeOptions) -> Iterator[Chunk]:
     """Chunks in time order, each yielded as soon as it is final (fixed windows: at the end)."""
-    limit = int(options.chunk_seconds * SAMPLE_RATE)
+    limit = int(options.chunk_limit * SAMPLE_RATE)
     if options.vad:
         packer = Packer(limit)
         for span in speech_spans(stream, options, limit):

@@ -55,6 +55,8 @@ class Search:
     max_initial_timestamp_index: int = 50
     no_repeat_ngram: int = 0
     """Above 0: a token that would repeat an n-gram of the decode is not allowed."""
+    timestamps: bool = True
+    """False: text only (the prompt ends with ``<|notimestamps|>``), no timestamp token allowed."""
 
 
 @dataclass
@@ -170,6 +172,13 @@ def _apply_rules(logits: Floats, history: list[list[int]], vocab: Vocab, search:
     out[:, list(vocab.suppress)] = NEG
     out[:, vocab.no_timestamps] = NEG
     tb = vocab.timestamp_begin
+    if not search.timestamps:
+        out[:, tb:] = NEG
+        if step == 0:
+            out[:, list(vocab.suppress_at_begin)] = NEG
+        for r, seq in enumerate(history):
+            out[r, repeats(seq, search.no_repeat_ngram)] = NEG
+        return out
     if step == 0:
         out[:, list(vocab.suppress_at_begin)] = NEG
         out[:, :tb] = NEG  # start with a timestamp

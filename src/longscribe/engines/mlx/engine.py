@@ -118,6 +118,7 @@ class MlxEngine:
             max_length=MAX_LENGTH,
             max_initial_timestamp_index=MAX_INITIAL_TIMESTAMP_INDEX,
             no_repeat_ngram=request.no_repeat_ngram,
+            timestamps=not options.aligned,
         )
         with self.stages.stage("decode"):
             results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
@@ -125,7 +126,9 @@ class MlxEngine:
         if options.needs_alignment:
             with self.stages.stage("align"):
                 words = self._words(audio, tokenizer, batch, results)
-        return transcripts(batch, results, tokenizer, (language, language_prob), words, request.temperature)
+        return transcripts(
+            batch, results, tokenizer, (language, language_prob), words, request.temperature, options.aligned
+        )
 
     def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
         fixed = self._tokenizers.fixed_language(language)
