@@ -25,10 +25,10 @@ FAST_FP16_CAPABILITY = (7, 0)  # tensor cores: Volta and newer
 GPU_MEMORY_USE = 0.8  # leave room for the CUDA context and fragmentation
 MAX_GPU_BATCH = 32
 CPU_WORKERS = 2
-CPU_BATCH = 2
-"""base, 2 cores, 2 workers, aligned timestamps (30 s chunks): batch 2 / 3 / 4 ran the 31-minute file at
-~52-55 / 54 / 55-57x, but the peak grows faster with duration at 3 and 4 (10 min -> 2 h: 588 -> 632 MiB
-at 2, 673 -> 756 at 3, 782 -> 912 at 4)."""
+CPU_BATCH = 4
+"""base, 2 cores, 2 workers, glibc tunables of engines.allocator: fastest of 2, 4, 6 (decoded timestamps).
+With aligned timestamps batch 2 / 3 / 4 ran the 31-minute file at ~52-55 / 54 / 55-57x, and the peak
+grows with duration at every size (10 min -> 2 h: 588 -> 632..685 MiB at 2, 673 -> 756 at 3, 782 -> 912 at 4)."""
 METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
 MLX_CPU_BATCH = 4
 MLX_TYPES = ("float16", "float32", "bfloat16")
@@ -236,7 +236,7 @@ def _batch_size(
     if kind == "mlx-cpu":
         return MLX_CPU_BATCH, f"batch size {MLX_CPU_BATCH}: decoder steps shared by the chunks of a batch"
     if kind != "cuda":
-        return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU: 4 is ~10 % faster, its peak grows with time)"
+        return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU: measured fastest, smaller and larger ones slower)"
     gpu = _gpu(hw, index)
     if not gpu.memory_free:
         return 8, "batch size 8 (GPU memory unknown)"

@@ -34,7 +34,6 @@ STAGES = {
     "engine.encode",
     "engine.language",
     "engine.decode",
-    "engine.align",
 }
 
 

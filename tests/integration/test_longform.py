@@ -47,3 +47,20 @@ def test_the_whole_long_form_file_is_covered_to_its_end(tiny_transcriber: Transc
     assert [s.start for s in segments] == sorted(s.start for s in segments)
     wer = error_rates(reference_text(segments_ref), " ".join(s.text for s in segments)).wer
     assert wer <= 0.08
+
+
+def test_aligned_timestamps_on_ten_minutes_keep_the_words_and_time_the_sentences(
+    data_dir: Path, ten_minutes: tuple[Path, str]
+) -> None:
+    """Text decoded without timestamp tokens in 30 s chunks, words aligned, sentences cut."""
+    path, reference = ten_minutes
+    transcription = Transcriber(model="base", timestamps="aligned").transcribe(path)
+    segments = list(transcription)
+    assert error_rates(reference, " ".join(s.text for s in segments)).wer <= 0.03
+    assert transcription.info.chunks <= 24, "chunks fill the 30 s window (≤ 24 s chunks: ~30 here)"
+    assert all(s.end_s - s.start_s <= 10.5 for s in segments)
+    # Each reference segment starts near one of ours (they are cut at sentence ends and pauses).
+    ref = [r for r in read_segments(data_dir / f"{LONGFORM}.segments.tsv") if r.end <= segments[-1].end_s]
+    starts = sorted(s.start_s for s in segments)
+    misses = sorted(min(abs(r.start - t) for t in starts) for r in ref)
+    assert misses[len(misses) // 2] <= 0.4 and misses[int(0.9 * len(misses))] <= 1.5, misses

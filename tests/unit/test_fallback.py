@@ -169,4 +169,4 @@ def test_speech_left_after_an_early_stop_is_decoded_again(tmp_path: Path) -> Non
     assert numbers == list(range(numbers[0], numbers[-1] + 1)) and numbers[-1] >= 36, "the tails follow on"
     assert any("tail from" in d for d in done.decisions)
     # Aligned segments (text decoded without timestamps) are left as they are.
-    assert complete_tails(engine, batch, first, OPTS, DecodeRequest()) == first
+    assert complete_tails(engine, batch, first, replace(OPTS, timestamps="aligned"), DecodeRequest()) == first

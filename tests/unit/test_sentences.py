@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from hypothesis import given, settings
@@ -113,7 +114,8 @@ def test_the_prompt_asks_for_text_only_when_segments_are_aligned() -> None:
     from longscribe.options import TranscribeOptions
 
     tok = _Tokenizer()
-    assert prompt_tokens(tok, TranscribeOptions(), None) == [2, 3, 4, 5]
-    assert prompt_tokens(tok, TranscribeOptions(timestamps="decoded"), None) == [2, 3, 4]
-    assert prompt_tokens(tok, TranscribeOptions(vad=False), None) == [2, 3, 4], "fixed windows: decoded"
-    assert prompt_tokens(tok, TranscribeOptions(), "hi there") == [1, 102, 105, 2, 3, 4, 5]
+    aligned = TranscribeOptions(timestamps="aligned")
+    assert prompt_tokens(tok, aligned, None) == [2, 3, 4, 5]
+    assert prompt_tokens(tok, TranscribeOptions(), None) == [2, 3, 4]
+    assert prompt_tokens(tok, replace(aligned, vad=False), None) == [2, 3, 4], "fixed windows: decoded"
+    assert prompt_tokens(tok, aligned, "hi there") == [1, 102, 105, 2, 3, 4, 5]

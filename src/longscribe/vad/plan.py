@@ -13,17 +13,20 @@ from longscribe.vad.silero import FRAME, SileroStream
 
 PLAN_WINDOW = 30 * SAMPLE_RATE
 REGION_SHARE = 2
-"""Speech regions longer than 1/REGION_SHARE of a chunk are cut at their quietest point, so a
-long stretch of speech can be split between two chunks where it pauses and chunks pack
-fuller (base, 31-minute files, decoded timestamps: WER 4.97 -> 4.42 % English, 15.54 ->
-15.22 % Spanish, same speed; aligned timestamps, 30 s chunks: 72 -> 70 chunks)."""
+"""With aligned timestamps, speech regions longer than 1/REGION_SHARE of a chunk are cut at
+their quietest point, so a long stretch of speech can be split between two chunks where it
+pauses and chunks pack fuller (base, 31-minute file, 30 s chunks: 72 -> 70 chunks). With
+decoded timestamps it also lowered WER (4.97 -> 4.42 % English, 15.54 -> 15.22 % Spanish)
+but raised the 2-hour peak past the memory check once (1.108x), so there regions may
+still fill a chunk."""
 
 
 def speech_spans(stream: AudioStream, options: TranscribeOptions, limit: int) -> Iterator[Span]:
     """Padded speech regions in time order, each no longer than ``limit``; one decode pass."""
     pad = options.vad_options.speech_pad_ms * SAMPLE_RATE // 1000
     silero = SileroStream()
-    longest = min(limit, max(limit // REGION_SHARE, 4 * pad))  # very short chunks: as long as the chunk
+    share = REGION_SHARE if options.aligned else 1
+    longest = min(limit, max(limit // share, 4 * pad))  # very short chunks: as long as the chunk
     tracker = RegionTracker(options.vad_options, max_frames=max(1, (longest - 2 * pad) // FRAME))
     padder = Padder(pad)
     for window in stream.windows(PLAN_WINDOW):
