@@ -3,7 +3,7 @@
 Unlike faster-whisper's pipelines it decodes a batch of independent chunks:
 features are computed per chunk (never for the whole file) and the batch is
 encoded once and decoded with beam search — as text only when segments are to
-be timed by alignment (the default), then the words of each chunk are aligned
+be timed by alignment (``--timestamps aligned``), then the words of each chunk are aligned
 to its audio. Sampled decodes (the fallback policy's retries at higher
 temperatures) run one chunk at a time, seeded by chunk, so reruns and resumed
 jobs get the same text.

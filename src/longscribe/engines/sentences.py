@@ -48,8 +48,7 @@ def sentence_pieces(
         paused = any(middle < b <= after for b in pauses) and w["end"] - groups[-1][0]["start"] >= MIN_PAUSED_SECONDS
         if paused or _ends_sentence(w["word"], following["word"]):
             groups.append([])
-    limit = MAX_SEGMENT_SECONDS
-    pieces = [piece for group in groups for piece in _shorter(group, limit)]
+    pieces = [piece for group in groups for piece in _shorter(group, MAX_SEGMENT_SECONDS)]
     return [_piece(group, num_samples) for group in pieces]
 
 
@@ -75,7 +74,8 @@ def _best_cut(group: list[dict[str, Any]]) -> int:
     middle = [i for i in range(1, len(group)) if low <= group[i]["start"] <= high] or list(range(1, len(group)))
 
     def score(i: int) -> tuple[bool, float, float]:
-        clause = group[i - 1]["word"].strip().rstrip(CLOSERS)[-1:] in CLAUSE_END
+        last = group[i - 1]["word"].strip().rstrip(CLOSERS)[-1:]
+        clause = bool(last) and last in CLAUSE_END  # "" is in every string
         gap = group[i]["start"] - group[i - 1]["end"]
         centred = -abs(group[i]["start"] - (start + end) / 2)
         return clause, gap, centred
