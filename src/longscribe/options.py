@@ -82,12 +82,12 @@ class TranscribeOptions:
     condition_on_previous_text: bool = False
     initial_prompt: str | None = None
     word_timestamps: bool = False
-    timestamps: str = "decoded"
-    """How segments get their times. "decoded": Whisper's own timestamp tokens cut the
-    segments (chunks stop at 24 s); "aligned": Whisper decodes text only (no timestamp
+    timestamps: str = "aligned"
+    """How segments get their times. "aligned": Whisper decodes text only (no timestamp
     tokens), chunks fill its 30 s window, and words are timed by cross-attention alignment,
-    then grouped into sentences — faster and more accurate on the long-form files, but its
-    peak memory grows more with duration, so not yet the default. Fixed windows
+    then grouped into sentences; "decoded": Whisper's own timestamp tokens cut the segments
+    (chunks stop at 24 s, where Whisper still finishes its last phrase). Aligned is faster
+    and more accurate on the long-form files (docs/benchmarks.md). Fixed windows
     (``vad=False``) always use decoded timestamps."""
     vad: bool = True
     vad_options: VadOptions = field(default_factory=VadOptions)

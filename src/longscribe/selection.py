@@ -26,9 +26,10 @@ GPU_MEMORY_USE = 0.8  # leave room for the CUDA context and fragmentation
 MAX_GPU_BATCH = 32
 CPU_WORKERS = 2
 CPU_BATCH = 4
-"""base, 2 cores, 2 workers, glibc tunables of engines.allocator: fastest of 2, 4, 6 (decoded timestamps).
-With aligned timestamps batch 2 / 3 / 4 ran the 31-minute file at ~52-55 / 54 / 55-57x, and the peak
-grows with duration at every size (10 min -> 2 h: 588 -> 632..685 MiB at 2, 673 -> 756 at 3, 782 -> 912 at 4)."""
+"""base, 2 cores, 2 workers, glibc tunables of engines.allocator: with aligned timestamps batch 2 / 3 / 4
+ran the 31-minute file at ~52-55 / 54 / 55-57x (decoded timestamps: 4 fastest of 2, 4, 6). The peak at 4
+stays flat only with the workers sharing one malloc arena (10 min -> 2 h: 727-733 -> 789 MiB; 758 -> 884-912
+with an arena each)."""
 METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
 MLX_CPU_BATCH = 4
 MLX_TYPES = ("float16", "float32", "bfloat16")

@@ -34,6 +34,7 @@ STAGES = {
     "engine.encode",
     "engine.language",
     "engine.decode",
+    "engine.align",
 }
 
 

@@ -50,11 +50,11 @@ def test_the_whole_long_form_file_is_covered_to_its_end(tiny_transcriber: Transc
 
 
 def test_aligned_timestamps_on_ten_minutes_keep_the_words_and_time_the_sentences(
-    data_dir: Path, ten_minutes: tuple[Path, str]
+    base_transcriber: Transcriber, data_dir: Path, ten_minutes: tuple[Path, str]
 ) -> None:
-    """Text decoded without timestamp tokens in 30 s chunks, words aligned, sentences cut."""
+    """The default: text decoded without timestamp tokens in 30 s chunks, words aligned, sentences cut."""
     path, reference = ten_minutes
-    transcription = Transcriber(model="base", timestamps="aligned").transcribe(path)
+    transcription = base_transcriber.transcribe(path)
     segments = list(transcription)
     assert error_rates(reference, " ".join(s.text for s in segments)).wer <= 0.03
     assert transcription.info.chunks <= 24, "chunks fill the 30 s window (≤ 24 s chunks: ~30 here)"
@@ -64,3 +64,14 @@ def test_aligned_timestamps_on_ten_minutes_keep_the_words_and_time_the_sentences
     starts = sorted(s.start_s for s in segments)
     misses = sorted(min(abs(r.start - t) for t in starts) for r in ref)
     assert misses[len(misses) // 2] <= 0.4 and misses[int(0.9 * len(misses))] <= 1.5, misses
+
+
+def test_decoded_timestamps_on_ten_minutes_keep_the_words(ten_minutes: tuple[Path, str]) -> None:
+    """Whisper's own timestamp tokens in chunks of at most 24 s, tails re-decoded."""
+    path, reference = ten_minutes
+    transcription = Transcriber(model="base", timestamps="decoded").transcribe(path)
+    segments = list(transcription)
+    assert error_rates(reference, " ".join(s.text for s in segments)).wer <= 0.03
+    assert transcription.info.chunks >= 25, "chunks stop at 24 s"
+    assert [s.start for s in segments] == sorted(s.start for s in segments)
+    assert all(s.end > s.start for s in segments)

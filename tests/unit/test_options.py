@@ -48,16 +48,15 @@ def test_transcriber_refuses_unknown_option_names() -> None:
 
 
 def test_word_timings_are_needed_for_aligned_segments_and_to_stitch_fixed_windows() -> None:
-    assert not TranscribeOptions().needs_alignment
-    assert TranscribeOptions(timestamps="aligned").needs_alignment
+    assert TranscribeOptions().needs_alignment
     assert TranscribeOptions(vad=False).needs_alignment
-    assert TranscribeOptions(word_timestamps=True).needs_alignment
+    assert not TranscribeOptions(timestamps="decoded").needs_alignment
+    assert TranscribeOptions(timestamps="decoded", word_timestamps=True).needs_alignment
 
 
 def test_chunk_limit_follows_the_timestamp_mode_unless_given() -> None:
-    assert TranscribeOptions().chunk_limit == 24.0
-    assert TranscribeOptions(timestamps="aligned").aligned
-    assert TranscribeOptions(timestamps="aligned").chunk_limit == 30.0
+    assert TranscribeOptions().aligned and TranscribeOptions().chunk_limit == 30.0
+    assert TranscribeOptions(timestamps="decoded").chunk_limit == 24.0
     assert TranscribeOptions(chunk_seconds=20.0).chunk_limit == 20.0
-    fixed = TranscribeOptions(vad=False, timestamps="aligned")
+    fixed = TranscribeOptions(vad=False)
     assert not fixed.aligned, "fixed windows stitch on decoded timestamps"

@@ -116,6 +116,6 @@ def test_the_prompt_asks_for_text_only_when_segments_are_aligned() -> None:
     tok = _Tokenizer()
     aligned = TranscribeOptions(timestamps="aligned")
     assert prompt_tokens(tok, aligned, None) == [2, 3, 4, 5]
-    assert prompt_tokens(tok, TranscribeOptions(), None) == [2, 3, 4]
+    assert prompt_tokens(tok, TranscribeOptions(timestamps="decoded"), None) == [2, 3, 4]
     assert prompt_tokens(tok, replace(aligned, vad=False), None) == [2, 3, 4], "fixed windows: decoded"
     assert prompt_tokens(tok, aligned, "hi there") == [1, 102, 105, 2, 3, 4, 5]

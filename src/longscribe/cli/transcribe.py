@@ -94,8 +94,8 @@ def add_transcribe_parser(sub: Any) -> None:
         "--timestamps",
         default=TranscribeOptions.timestamps,
         choices=TIMESTAMPS,
-        help="decoded (default): Whisper's own timestamp tokens cut the segments; aligned: decode text "
-        "only in 30 s chunks, time words by alignment, cut sentences (faster; peak memory grows more)",
+        help="aligned (default): decode text only in 30 s chunks, time words by alignment, cut sentences; "
+        "decoded: Whisper's own timestamp tokens cut the segments (24 s chunks)",
     )
     p.add_argument(
         "--speech-guard",

@@ -11,11 +11,18 @@ The tunables below put blocks of 4 MiB and more on transparent huge pages
 (``hugetlb=1``: ``madvise(MADV_HUGEPAGE)``, 512x fewer faults) and keep the
 smaller ones in the arenas (trimmed only above 1 GiB). Measured on the same
 file: 0.36 million faults and 2.3-3.3 s of kernel time; on the 31-minute file
-40.8x -> 46-47.7x real time. The peak stays flat with duration (779-811 MiB for
-10 minutes, 839-843 MiB for 2 hours) because the big blocks still go back to the
-kernel when freed. Settings that keep every freed block for reuse (one arena, no
-mmap; or mimalloc) were 6-9 % faster still, but the heap fragments and the peak
-grew 1.14-1.24x from 10 minutes to 2 hours (docs/benchmarks.md).
+40.8x -> 46-47.7x real time. Settings that keep every freed block for reuse (one
+arena, no mmap; or mimalloc) were 6-9 % faster still, but the heap fragments and
+the peak grew 1.14-1.24x from 10 minutes to 2 hours (docs/benchmarks.md).
+
+The blocks under 4 MiB (the decoder's per-step buffers and growing caches) stay
+in the arena of the thread that freed them, and glibc gives every thread its own
+arena: each engine worker's arena keeps the highest it ever reached, and the
+process holds the sum of those highs, which grows with the number of batches seen
+(base, aligned timestamps, batch 4, 2 workers: worker arenas at most 95 + 81 MiB
+after 10 minutes, 138 + 144 after 2 hours; peak 758 -> 884-912 MiB). Two arenas
+for the whole process (``arena_max=2``) let the workers share one, so the highs
+no longer add up: 727-733 -> 789 MiB, the same speed.
 
 glibc reads ``GLIBC_TUNABLES`` only when a process starts, so the ``longscribe``
 command restarts itself once with them (:func:`restart_tuned`) before it loads
@@ -42,6 +49,7 @@ TUNABLES = {
     "glibc.malloc.hugetlb": "1",
     "glibc.malloc.mmap_threshold": str(4 << 20),
     "glibc.malloc.trim_threshold": str(1 << 30),
+    "glibc.malloc.arena_max": "2",
 }
 MIN_GLIBC = (2, 35)
 
@@ -134,7 +142,7 @@ def restart_tuned() -> None:
 def describe(environ: Mapping[str, str]) -> str:
     """One line for ``devices`` and a transcript's choices: which malloc settings a CPU run gets."""
     if in_effect(environ):
-        return "glibc malloc: blocks of 4 MiB and more on huge pages, smaller ones kept (GLIBC_TUNABLES)"
+        return "glibc malloc: blocks of 4 MiB and more on huge pages, smaller ones kept, 2 arenas (GLIBC_TUNABLES)"
     if not supported():
         return "malloc as it is (the huge-page tunables need Linux with glibc 2.35 or newer)"
     if not wanted(environ):
