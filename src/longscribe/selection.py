@@ -27,9 +27,9 @@ MAX_GPU_BATCH = 32
 CPU_WORKERS = 2
 CPU_BATCH = 4
 """base, 2 cores, 2 workers, glibc tunables of engines.allocator: with aligned timestamps batch 2 / 3 / 4
-ran the 31-minute file at ~52-55 / 54 / 55-57x (decoded timestamps: 4 fastest of 2, 4, 6). The peak at 4
-stays flat only with the workers sharing one malloc arena (10 min -> 2 h: 727-733 -> 789 MiB; 758 -> 884-912
-with an arena each)."""
+ran the 31-minute file at ~52-55 / 54 / 55-57x (decoded timestamps: 4 fastest of 2, 4, 6). At 4 the peak
+grew with duration while each worker had its own malloc arena (10 min -> 2 h: 758 -> 884-912 MiB); with one
+arena shared and the workers taking turns (engines.ct2) 646 -> 753 MiB."""
 METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
 MLX_CPU_BATCH = 4
 MLX_TYPES = ("float16", "float32", "bfloat16")

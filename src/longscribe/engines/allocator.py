@@ -22,7 +22,7 @@ process holds the sum of those highs, which grows with the number of batches see
 (base, aligned timestamps, batch 4, 2 workers: worker arenas at most 95 + 81 MiB
 after 10 minutes, 138 + 144 after 2 hours; peak 758 -> 884-912 MiB). Two arenas
 for the whole process (``arena_max=2``) let the workers share one, so the highs
-no longer add up: 727-733 -> 789 MiB, the same speed.
+no longer add up: 720-735 -> 789-833 MiB, at the same speed.
 
 glibc reads ``GLIBC_TUNABLES`` only when a process starts, so the ``longscribe``
 command restarts itself once with them (:func:`restart_tuned`) before it loads

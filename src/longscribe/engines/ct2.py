@@ -13,9 +13,9 @@ encoders or two decoders at once. Each stage holds its big buffers only while it
 runs (base, batch 4: ~70 MB of attention scores for a chunk's encoding, ~150 MB of
 cross-attention keys and values for a batch's decoding), so the peak is one of
 each rather than whatever the workers happen to overlap: base, aligned timestamps,
-2 workers, 31-minute file 777 -> 719 MiB, 2 hours 833 -> 753 MiB, at the same
-speed (58.1 -> 59.4x real time; encoding and decoding take about as long, so the
-turns interleave).
+2 workers, batch 4, 31-minute file 779-783 -> 701-736 MiB at the same speed
+(56.9-57.2x against 56.6-57.2x; encoding and decoding take about as long, so the
+turns interleave), 2 hours 789-833 -> 753 MiB.
 """
 
 from __future__ import annotations
