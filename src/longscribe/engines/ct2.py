@@ -145,7 +145,9 @@ class Ct2Engine:
 
         step = int(round(request.temperature * 100))
         ctranslate2.set_random_seed((options.seed * 1_000_003 + chunk_index) * 101 + step)
-        return self._generate(self._whisper.encode(features), [prompt], tokenizer, options, request)[0]
+        with self._encoding:  # called in the decoder's turn: nobody waits for that one holding this
+            encoded = self._whisper.encode(features)
+        return self._generate(encoded, [prompt], tokenizer, options, request)[0]
 
     # -- steps ------------------------------------------------------------
 
