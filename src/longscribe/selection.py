@@ -15,7 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from longscribe.engines import allocator
+from longscribe.engines import allocator, pageheap
 from longscribe.errors import OptionsError, UnsupportedDeviceError
 from longscribe.hardware import CudaDevice, Hardware
 
@@ -119,6 +119,8 @@ def place(
     if kind == "cpu":
         reasons.append(allocator.describe(env))
     engine = "mlx" if kind in ("metal", "mlx-cpu") else "ct2"
+    if engine == "ct2" and kind == "cpu":
+        reasons.append(pageheap.describe(env))
     return Placement(engine, kind, index or 0, ctype, batch, tuple(reasons), count, per_worker)
 
 

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from longscribe.engines import pageheap
 from longscribe.engines.base import DecodeRequest
 from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
@@ -73,6 +74,8 @@ class Ct2Engine:
 
         if is_mlx_dir(Path(model_dir)):
             raise EngineError(f"{model_dir} holds MLX weights: run it with --device metal or mlx-cpu")
+        if device == "cpu":
+            pageheap.install()  # before the weights are loaded, so that they come from it too
         try:
             self._whisper = WhisperModel(
                 model_dir,

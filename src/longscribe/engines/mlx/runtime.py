@@ -10,12 +10,13 @@ Nothing of this happens on macOS, where MLX uses Accelerate and Metal.
 from __future__ import annotations
 
 import ctypes
-import glob
 import logging
 import os
 import sys
 from importlib import util
 from types import ModuleType
+
+from longscribe.engines.native import ctranslate2_libraries
 
 log = logging.getLogger(__name__)
 
@@ -51,11 +52,7 @@ def import_mlx() -> ModuleType:
 def _preload_fast_blas() -> str | None:
     if os.environ.get("LONGSCRIBE_MLX_BLAS") == "bundled":
         return None
-    spec = util.find_spec("ctranslate2")
-    if spec is None or not spec.submodule_search_locations:
-        return None
-    root = os.path.dirname(next(iter(spec.submodule_search_locations)))
-    for path in sorted(glob.glob(os.path.join(root, "ctranslate2.libs", "libctranslate2*.so*"))):
+    for path in ctranslate2_libraries():
         try:
             lib = ctypes.CDLL(path, mode=os.RTLD_GLOBAL)
         except OSError as exc:
