@@ -22,7 +22,7 @@ long the run. Everything not allocated by CTranslate2 stays with the C library
 
 Measured (base, 2 workers, single CLI runs, peak RSS): 10 minutes -> the same said
 six times (1 h) -> 266 minutes 678 -> 708 -> 731 MiB (1.08x), against 623 -> 724 ->
-751 (1.21x) with glibc alone, at the same speed; the heap's part stayed at 455-463
+751 (1.21x) with glibc alone, at the same speed; the heap's part stayed at 456-463
 MiB, and what still grows is glibc's heap under numpy and Python (79 -> 125 MiB).
 A cache of 96 MiB instead of 128 gave back three times as many pages and ran 10 %
 slower. docs/benchmarks.md has the runs.
