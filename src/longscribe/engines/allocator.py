@@ -48,7 +48,8 @@ from longscribe.engines import pageheap
 
 log = logging.getLogger(__name__)
 
-ENV = "LONGSCRIBE_MALLOC_TUNING"
+ENV = pageheap.SWITCH_ENV
+"""``LONGSCRIBE_MALLOC_TUNING``: one switch for the tunables and the page heap."""
 GLIBC_ENV = "GLIBC_TUNABLES"
 ADDED_ENV = "LONGSCRIBE_ADDED_TUNABLES"
 """The tunable names this package added to ``GLIBC_TUNABLES`` (comma-separated), so they can be taken out again."""
@@ -88,8 +89,7 @@ def _join(tunables: Mapping[str, str]) -> str:
 
 def wanted(environ: Mapping[str, str]) -> bool:
     """Whether the tunables are to be used (not switched off, and the platform has them)."""
-    switch = environ.get(ENV, "1").strip().lower()
-    return switch not in ("0", "false", "no", "off") and supported()
+    return pageheap.wanted(environ) and supported()
 
 
 def in_effect(environ: Mapping[str, str] = os.environ) -> bool:

@@ -80,19 +80,25 @@ class HeapStats:
     given_back: int
 
 
-@functools.cache
-def native() -> ctypes.CDLL | None:
-    """The compiled allocator, or None where it was not built."""
+def _origin() -> str | None:
+    """Where the compiled allocator lies (found without loading it), or None where it was not built."""
     try:
         spec = util.find_spec(EXTENSION)
     except (ImportError, ValueError):
         return None
-    if spec is None or not spec.origin:
+    return spec.origin if spec is not None else None
+
+
+@functools.cache
+def native() -> ctypes.CDLL | None:
+    """The compiled allocator, loaded, or None where it was not built."""
+    origin = _origin()
+    if origin is None:
         return None
     try:
-        lib = ctypes.CDLL(spec.origin)
+        lib = ctypes.CDLL(origin)
     except OSError as exc:
-        log.debug("cannot load %s: %s", spec.origin, exc)
+        log.debug("cannot load %s: %s", origin, exc)
         return None
     size, ptr = ctypes.c_size_t, ctypes.c_void_p
     lib.ls_heap_new.restype = ptr
@@ -115,10 +121,7 @@ def native() -> ctypes.CDLL | None:
 
 def built() -> bool:
     """The compiled allocator is installed with the package (found without loading it)."""
-    try:
-        return util.find_spec(EXTENSION) is not None
-    except (ImportError, ValueError):
-        return False
+    return _origin() is not None
 
 
 class PageHeap:
@@ -182,6 +185,7 @@ def cache_bytes(environ: Mapping[str, str] = os.environ) -> int:
     return max(mib, 0) << 20
 
 
+@functools.cache
 def _hooks() -> tuple[ctypes.c_void_p, ...] | None:
     """MKL's four allocation hooks in the CTranslate2 library, or None where it has none."""
     for path in ctranslate2_libraries():
