@@ -146,3 +146,38 @@ def test_a_folder_of_recordings_is_one_batch_and_skip_existing_skips_done_ones(t
     assert first.stderr.index("b.flac") < first.stderr.index("a.wav"), "sorted by path"
     second = longscribe("transcribe", str(talks), "--model", "tiny.en", "-o", str(out), "-f", "txt", "--skip-existing")
     assert second.returncode == 0 and second.stderr.count("outputs exist, skipped") == 2
+
+
+def _samples(path: Path) -> np.ndarray:
+    from longscribe.audio import AudioStream
+
+    with AudioStream(path) as stream:
+        return np.concatenate(list(stream.windows(30 * 16000)))
+
+
+def test_inputs_with_the_same_name_never_overwrite_each_other(tmp_path: Path, data_dir: Path) -> None:
+    jfk, lj = _samples(data_dir / "jfk.flac"), _samples(data_dir / "ljspeech" / "LJ001-0005.wav")
+    talks = tmp_path / "talks"
+    talks.mkdir()
+    encode(talks / "talk.m4a", jfk, "aac")
+    at_48k = np.interp(np.arange(3 * lj.shape[0]) / 3, np.arange(lj.shape[0]), lj).astype(np.float32)
+    encode(talks / "talk.webm", at_48k, "libopus", rate=48000)  # Opus runs at 48 kHz
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    write_wav(tmp_path / "a" / "talk.wav", lj)
+    write_wav(tmp_path / "b" / "talk.wav", jfk)
+    out = tmp_path / "out"
+    run = longscribe(
+        "transcribe", str(talks), str(tmp_path / "a" / "talk.wav"), str(tmp_path / "b" / "talk.wav"),
+        "--model", "tiny.en", "-o", str(out), "-f", "txt",
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    written = sorted(str(p.relative_to(out)) for p in out.rglob("*.txt"))
+    assert written == ["a/talk.wav.txt", "b/talk.wav.txt", "talk.m4a.txt", "talk.webm.txt"]
+
+    def said(name: str) -> str:
+        return " ".join((out / name).read_text().lower().split())
+
+    assert "ask not what your country" in said("talk.m4a.txt") and "movable metal letters" in said("talk.webm.txt")
+    assert "ask not what your country" in said("b/talk.wav.txt") and "movable metal letters" in said("a/talk.wav.txt")
+    assert "written as" in run.stderr and "another input has the same name; writing talk.m4a.*" in run.stderr

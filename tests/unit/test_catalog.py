@@ -42,3 +42,10 @@ def test_a_deadline_asks_for_the_speed_the_audio_needs() -> None:
 def test_unknown_quality_is_refused() -> None:
     with pytest.raises(OptionsError):
         pick_model(HERE, device="cpu", physical_cores=2, quality="perfect")
+
+
+def test_a_deadline_under_a_minute_is_explained_in_seconds() -> None:
+    pick = pick_model(HERE, device="cpu", physical_cores=2, deadline_seconds=10, audio_seconds=51)
+    assert "51 s of audio within 10 s needs 5.1x" in pick.reason
+    long = pick_model(HERE, device="cpu", physical_cores=2, deadline_seconds=5400, audio_seconds=4 * 3600 + 300)
+    assert "4 h 05 min of audio within 1 h 30 min needs 2.7x" in long.reason

@@ -57,7 +57,7 @@ class AudioStream:
         self.path = str(path)
         check_input(path)
         try:
-            self._container = av.open(self.path, metadata_errors="ignore")
+            self._container = _open(self.path)
         except (av.FFmpegError, UnicodeDecodeError) as exc:
             raise AudioDecodeError(self.path, f"not a readable audio/video file ({_reason(exc)})") from exc
         streams = self._container.streams.audio
@@ -142,6 +142,18 @@ class AudioStream:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _open(path: str) -> av.container.InputContainer:
+    """Open for reading without failing on tags that are not UTF-8 (no transcript needs them).
+
+    PyAV before 19 raises on such tags unless told to ignore them; PyAV 19 dropped the
+    keyword and decodes them with surrogate escapes.
+    """
+    try:
+        return av.open(path, metadata_errors="ignore")
+    except TypeError:
+        return av.open(path)
 
 
 def _expected_samples(container: av.container.InputContainer, stream: av.AudioStream) -> int | None:

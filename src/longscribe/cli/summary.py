@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -21,15 +22,24 @@ class FileResult:
     duration: int = 0
     seconds: float = 0.0
     detail: str = ""
+    output: str = ""
+    """The name the outputs were given (``DIR/<output>.<format>``); "" when none was chosen."""
+
+    @property
+    def renamed(self) -> bool:
+        """The outputs are not named after the input's stem (another input has the same one)."""
+        return bool(self.output) and self.output != Path(self.path).stem
 
 
 def print_summary(console: Console, results: list[FileResult]) -> None:
     table = Table(title="longscribe summary", title_justify="left")
-    for col in ("file", "duration", "status", "speed"):
+    renamed = any(r.renamed for r in results)
+    for col in ("file", "duration", "status", "speed", *(["written as"] if renamed else [])):
         table.add_column(col, overflow="fold")
     for r in results:
         speed = f"{r.duration / SAMPLE_RATE / r.seconds:.1f}x" if r.seconds and r.duration else "-"
-        table.add_row(r.path, format_clock(r.duration) if r.duration else "-", r.status, speed)
+        row = [r.path, format_clock(r.duration) if r.duration else "-", r.status, speed]
+        table.add_row(*row, *([f"{r.output}.*" if r.output else "-"] if renamed else []))
     console.print(table)
     failed = [r.path for r in results if r.status not in OK_STATUSES]
     if failed:

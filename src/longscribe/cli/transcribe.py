@@ -13,7 +13,7 @@ from rich.console import Console
 from longscribe.audio import check_input
 from longscribe.audio.decode import format_clock
 from longscribe.cli.export import FINISHED
-from longscribe.cli.inputs import expand
+from longscribe.cli.inputs import expand, output_names
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
 from longscribe.errors import LongscribeError, OptionsError
@@ -195,10 +195,14 @@ def run(args: argparse.Namespace) -> int:
             return 1
         if not args.quiet:
             console.print(f"model auto: {transcriber.model_reason}", markup=False)
+    names = output_names(inputs.files)
+    for path, name in names.items():
+        if name != Path(path).stem:
+            console.print(f"longscribe: {path}: another input has the same name; writing {name}.*", markup=False)
     run = FileRun(transcriber, store, out_dir, formats, console, args)
     with ProgressBar(console, enabled=not args.quiet) as bar:
         for index, path in enumerate(inputs.files):
-            result = run.one(path, bar)
+            result = run.one(path, names[path], bar)
             results.append(result)
             if result.status in ("model-error", "interrupted"):
                 results.extend(FileResult(p, "not run") for p in inputs.files[index + 1 :])
@@ -231,18 +235,19 @@ class FileRun:
     def say(self, text: str) -> None:
         self.console.print(text, markup=False)
 
-    def one(self, path: str, bar: ProgressBar) -> FileResult:
-        if self.args.skip_existing and all((self.out_dir / f"{Path(path).stem}.{f}").is_file() for f in self.formats):
+    def one(self, path: str, name: str, bar: ProgressBar) -> FileResult:
+        """Transcribe ``path`` into ``OUTPUT_DIR/<name>.<format>``."""
+        if self.args.skip_existing and all((self.out_dir / f"{name}.{f}").is_file() for f in self.formats):
             if not self.args.quiet:
                 self.say(f"{path}: outputs exist, skipped")
-            return FileResult(path, "skipped")
+            return FileResult(path, "skipped", output=name)
         started = time.perf_counter()
         transcription: Transcription | None = None
         try:
             check_input(path)
             with self.store.lock(str(Path(path).resolve()), wait=self.args.wait):
                 words = self.transcriber.options.word_timestamps
-                with OutputSet(self.out_dir, Path(path).stem, self.formats, words=words) as out:
+                with OutputSet(self.out_dir, name, self.formats, words=words) as out:
                     transcription = self.transcriber.transcribe(
                         path, on_progress=bar.update, store=self.store, restart=self.args.restart
                     )
@@ -258,7 +263,8 @@ class FileRun:
                 self.console.print_exception()
             message = str(exc)
             self.say(f"longscribe: error: {message if path in message else f'{path}: {message}'}")
-            return FileResult(path, "model-error" if _is_setup_error(exc) else "failed", detail=message)
+            status = "model-error" if _is_setup_error(exc) else "failed"
+            return FileResult(path, status, detail=message, output=name)
         except KeyboardInterrupt:
             bar.finish(path)
             saved = self.store.count(transcription.job.job.id) if transcription and transcription.job else 0
@@ -266,7 +272,7 @@ class FileRun:
                 f"longscribe: interrupted: {saved} chunk(s) of {path} are saved in {self.store.path};"
                 " run the same command again to resume"
             )
-            return FileResult(path, "interrupted")
+            return FileResult(path, "interrupted", output=name)
         bar.finish(path)
         wall = time.perf_counter() - started
         for warning in info.warnings:
@@ -277,7 +283,8 @@ class FileRun:
                 f"{path}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
                 f"language {info.language or '-'} -> {', '.join(str(p) for p in written.values())}"
             )
-        return FileResult(path, "ok" if info.complete else "incomplete", info.duration, wall, "; ".join(info.warnings))
+        status = "ok" if info.complete else "incomplete"
+        return FileResult(path, status, info.duration, wall, "; ".join(info.warnings), output=name)
 
     def _announce(self, path: str, transcription: Transcription) -> None:
         job = transcription.job

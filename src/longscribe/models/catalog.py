@@ -95,6 +95,16 @@ def available_models(*, check_hub: bool = True) -> dict[str, str]:
     return found
 
 
+def span(seconds: float) -> str:
+    """A duration as people say it: ``51 s``, ``1.5 min``, ``2 h 05 min``."""
+    if seconds < 59.5:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.3g} min"
+    hours, rest = divmod(round(seconds / 60), 60)
+    return f"{hours} h {rest:02d} min"
+
+
 @dataclass(frozen=True)
 class ModelPick:
     name: str
@@ -116,7 +126,7 @@ def pick_model(
         raise OptionsError(f"quality must be one of {', '.join(QUALITY_SPEED)}")
     if deadline_seconds is not None and audio_seconds:
         needed = audio_seconds / deadline_seconds
-        goal = f"{audio_seconds / 60:.0f} min of audio within {deadline_seconds / 60:.0f} min needs {needed:.1f}x"
+        goal = f"{span(audio_seconds)} of audio within {span(deadline_seconds)} needs {needed:.1f}x"
     else:
         needed = QUALITY_SPEED[quality]
         goal = f"--quality {quality} needs >= {needed:g}x real time"

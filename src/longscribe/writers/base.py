@@ -88,19 +88,22 @@ def _alive(pid: int) -> bool:
 
 
 class OutputSet:
-    """All requested formats for one input, written together and committed atomically."""
+    """All requested formats for one input, written together and committed atomically.
+
+    ``name`` may hold folders (``a/talk``): they are made under ``directory``.
+    """
 
     def __init__(
         self,
         directory: str | Path,
-        stem: str,
+        name: str,
         formats: Iterable[str],
         *,
         words: bool = False,
         opener: Callable[[Path], IO[str]] | None = None,
     ) -> None:
         self.directory = Path(directory)
-        self.paths = {fmt: self.directory / f"{stem}.{fmt}" for fmt in formats}
+        self.paths = {fmt: self.directory / f"{name}.{fmt}" for fmt in formats}
         self._tmp = {fmt: p.with_name(f".{p.name}.{os.getpid()}.tmp") for fmt, p in self.paths.items()}
         self._opener = opener or (lambda p: open(p, "w", encoding="utf-8", newline="\n"))
         self._words = words
@@ -110,7 +113,8 @@ class OutputSet:
 
     def __enter__(self) -> OutputSet:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
+            for final in self.paths.values():
+                final.parent.mkdir(parents=True, exist_ok=True)
             self._remove_stale_temps()
             for fmt, tmp in self._tmp.items():
                 f = self._opener(tmp)
@@ -126,7 +130,7 @@ class OutputSet:
     def _remove_stale_temps(self) -> None:
         """Temp files left by a killed run (its pid is gone) for these outputs."""
         for final in self.paths.values():
-            for stale in self.directory.glob(f".{final.name}.*.tmp"):
+            for stale in final.parent.glob(f".{final.name}.*.tmp"):
                 pid = stale.name[len(final.name) + 2 : -4]
                 if pid.isdigit() and not _alive(int(pid)):
                     stale.unlink(missing_ok=True)
