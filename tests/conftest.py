@@ -20,8 +20,9 @@ DATA = (ROOT / ".." / "shared" / "data").resolve()
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
+    """The real speech the tests run on; without it they fail (a skipped test would pass unseen)."""
     if not (DATA / "manifest.tsv").is_file():
-        pytest.skip(f"real speech data not found at {DATA} (../shared/data from the project root)")
+        pytest.fail(f"real speech data not found at {DATA}: the tests need ../shared/data next to the project")
     return DATA
 
 

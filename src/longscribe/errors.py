@@ -14,9 +14,13 @@ class LongscribeError(Exception):
 
 
 class OptionsError(LongscribeError, ValueError):
-    """An option value, or a combination of options, is invalid."""
+    """An option value, or a combination of options, is invalid. ``field`` names the option, when one is to blame."""
 
     exit_code = 2
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class InputError(LongscribeError):

@@ -1,12 +1,16 @@
 """TranscribeOptions: every knob in one frozen dataclass, validated once.
 
-Variants are made with :func:`dataclasses.replace`, which validates again.
+Variants are made with :func:`dataclasses.replace`, which validates again. An
+invalid value raises :class:`~longscribe.errors.OptionsError` naming the field.
+Limits that depend on the machine (cores, memory) are applied when a run is
+planned (:mod:`longscribe.placement`), not here.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
 from longscribe.errors import OptionsError
@@ -27,11 +31,17 @@ COMPUTE_TYPES = (
     "float32",
 )
 TIMESTAMPS = ("aligned", "decoded")
+RAY_AUDIO = ("auto", "arrays")
 MAX_CHUNK_SECONDS = 30.0
 DECODED_CHUNK_SECONDS = 24.0
 """With decoded timestamps Whisper drops the last phrase of a window filled to 30 s; 6 s of
-headroom stops that (base, long-form English file: WER 9.6 % at 30 s, 4.8 % at 24 s, before
-tails are decoded again). Decoding text only, it does not: chunks fill the whole window."""
+headroom stops that (docs/benchmarks.md). Decoding text only, it does not: chunks fill the window."""
+DEFAULT_BEAM_SIZE = 5
+MAX_BEAM = 64
+MAX_BATCH = 1024
+MAX_WORKERS = 1024
+MAX_THREADS = 4096
+MAX_TEMPERATURE = 2.0
 
 
 @dataclass(frozen=True)
@@ -43,12 +53,13 @@ class VadOptions:
     min_silence_ms: int = 1000
     speech_pad_ms: int = 400
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> None:
-        if not 0.0 < self.threshold < 1.0:
-            raise OptionsError(f"VAD threshold must be in (0, 1), got {self.threshold}")
+        _number(self, "threshold", low=0.0, high=1.0, open_low=True, open_high=True)
         for name in ("min_speech_ms", "min_silence_ms", "speech_pad_ms"):
-            if getattr(self, name) < 0:
-                raise OptionsError(f"VAD {name} must be >= 0")
+            _integer(self, name, low=0, high=3_600_000)
 
 
 @dataclass(frozen=True)
@@ -58,9 +69,9 @@ class TranscribeOptions:
     model: str = "base"
     """A name (tiny.en, base, ...), a model dir, a hub id, or "auto" (see quality, deadline)."""
     device: str | None = None
-    """auto, cpu, cuda, cuda:N, metal or mlx-cpu (MLX's CPU backend); None: $LONGSCRIBE_DEVICE, else auto."""
+    """auto, cpu, cuda, cuda:N, metal or mlx-cpu (MLX's CPU backend); None: auto."""
     compute_type: str | None = None
-    """None: $LONGSCRIBE_COMPUTE_TYPE, else the best for the device."""
+    """None: the best for the device."""
     quality: str = "balanced"
     """With model="auto": fast, balanced or best (speed the model must reach)."""
     deadline_seconds: float | None = None
@@ -70,12 +81,16 @@ class TranscribeOptions:
     workers: int | None = None
     """Concurrent engine calls (CTranslate2 inter-op workers); None = chosen for the device."""
     language: str | None = None
+    """A language code (``en``); None: detected."""
     task: Task = "transcribe"
-    beam_size: int = 5
+    beam_size: int | None = None
+    """None: 5 (or the tuned beam size, with ``use_tuning``). A value given is never overridden."""
     best_of: int = 5
+    """Sampled candidates per chunk in a temperature fallback."""
     patience: float = 1.0
     length_penalty: float = 1.0
     temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    """The first for every chunk; the others, in order, for the chunks the fallback policy retries."""
     compression_ratio_threshold: float | None = 2.4
     log_prob_threshold: float | None = -1.0
     no_speech_threshold: float | None = 0.6
@@ -86,8 +101,7 @@ class TranscribeOptions:
     """How segments get their times. "aligned": Whisper decodes text only (no timestamp
     tokens), chunks fill its 30 s window, and words are timed by cross-attention alignment,
     then grouped into sentences; "decoded": Whisper's own timestamp tokens cut the segments
-    (chunks stop at 24 s, where Whisper still finishes its last phrase). Aligned is faster
-    and more accurate on the long-form files (docs/benchmarks.md). Fixed windows
+    (chunks stop at 24 s, where Whisper still finishes its last phrase). Fixed windows
     (``vad=False``) always use decoded timestamps."""
     vad: bool = True
     vad_options: VadOptions = field(default_factory=VadOptions)
@@ -100,54 +114,71 @@ class TranscribeOptions:
     than the tail Whisper may drop at a window's end."""
     batch_size: int | None = None
     """Chunks per engine call; None: chosen for the device (GPU: from free memory)."""
-    use_tuning: bool = True
-    """Apply this machine's ``longscribe tune`` result (for knobs not set explicitly; beam only when 5)."""
+    use_tuning: bool = False
+    """Let this machine's ``longscribe tune`` result also set beam size and compute type (they can
+    change the text). Its workers, threads and batch size are used whenever not given."""
     seed: int = 0
     """Seeds temperature-fallback sampling, so reruns give the same text."""
     ray: str | None = None
     """Run on Ray: "local" (start one here), "auto" (the running cluster) or a cluster address."""
+    ray_audio: str = "auto"
+    """On Ray: "auto" lets actors that can read the input themselves get chunk spans only; "arrays"
+    always sends the samples."""
+    cache_dir: str | None = None
+    """Where assembled models and tuning results live; None: the user cache (platformdirs)."""
 
     def __post_init__(self) -> None:
         self.validate()
 
     def validate(self) -> None:
-        if not self.model:
-            raise OptionsError("model must not be empty")
+        """Raise OptionsError, naming the field, for any value that cannot be right on any machine."""
+        _types(self)
+        if not self.model.strip():
+            raise OptionsError("model must not be empty", "model")
         if self.device is not None and not re.fullmatch(r"(auto|cpu|metal|mlx-cpu|cuda(:\d+)?)", self.device):
-            raise OptionsError(f"device must be auto, cpu, cuda, cuda:N, metal or mlx-cpu, got {self.device!r}")
-        if self.quality not in QUALITIES:
-            raise OptionsError(f"quality must be one of {', '.join(QUALITIES)}, got {self.quality!r}")
-        if self.deadline_seconds is not None and self.deadline_seconds <= 0:
-            raise OptionsError("deadline must be positive")
-        if self.compute_type is not None and self.compute_type not in COMPUTE_TYPES:
-            raise OptionsError(f"compute type must be one of {', '.join(COMPUTE_TYPES)}, got {self.compute_type!r}")
-        if self.task not in ("transcribe", "translate"):
-            raise OptionsError(f"task must be transcribe or translate, got {self.task!r}")
+            devices = "auto, cpu, cuda, cuda:N, metal or mlx-cpu"
+            raise OptionsError(f"device must be {devices}, got {self.device!r}", "device")
+        _choice(self, "quality", QUALITIES)
+        _choice(self, "compute_type", COMPUTE_TYPES)
+        _choice(self, "task", ("transcribe", "translate"))
+        _choice(self, "timestamps", TIMESTAMPS)
+        _choice(self, "ray_audio", RAY_AUDIO)
         if self.language is not None and not (2 <= len(self.language) <= 3 and self.language.isalpha()):
-            raise OptionsError(f"language must be a language code such as 'en', got {self.language!r}")
-        for name in ("beam_size", "best_of", "batch_size", "workers"):
-            if getattr(self, name) is not None and getattr(self, name) < 1:
-                raise OptionsError(f"{name.replace('_', ' ')} must be >= 1")
-        if self.cpu_threads < 0:
-            raise OptionsError("cpu threads must be >= 0")
-        if self.patience <= 0:
-            raise OptionsError("patience must be > 0")
-        if not self.temperatures or any(t < 0 for t in self.temperatures):
-            raise OptionsError("temperatures must be a non-empty list of values >= 0")
-        if list(self.temperatures) != sorted(self.temperatures):
-            raise OptionsError("temperatures must be increasing")
-        if self.timestamps not in TIMESTAMPS:
-            raise OptionsError(f"timestamps must be aligned or decoded, got {self.timestamps!r}")
-        if self.chunk_seconds is not None and not 1.0 <= self.chunk_seconds <= MAX_CHUNK_SECONDS:
-            raise OptionsError(f"chunk length must be within 1..{MAX_CHUNK_SECONDS:g} s")
-        if not 1.0 <= self.overlap_seconds <= MAX_CHUNK_SECONDS / 3:
-            raise OptionsError(f"window overlap must be within 1..{MAX_CHUNK_SECONDS / 3:g} s")
+            raise OptionsError(f"language must be a language code such as 'en', got {self.language!r}", "language")
+        _number(self, "deadline_seconds", low=0.0, open_low=True)
+        _integer(self, "cpu_threads", low=0, high=MAX_THREADS)
+        _integer(self, "workers", low=1, high=MAX_WORKERS)
+        _integer(self, "beam_size", low=1, high=MAX_BEAM)
+        _integer(self, "best_of", low=1, high=MAX_BEAM)
+        _integer(self, "batch_size", low=1, high=MAX_BATCH)
+        _integer(self, "seed", low=0, high=2**31 - 1)
+        _number(self, "patience", low=0.0, high=100.0, open_low=True)
+        _number(self, "length_penalty", low=0.0, high=100.0)
+        _number(self, "compression_ratio_threshold", low=0.0, open_low=True)
+        _number(self, "log_prob_threshold", high=0.0)
+        _number(self, "no_speech_threshold", low=0.0, high=1.0)
+        _number(self, "chunk_seconds", low=1.0, high=MAX_CHUNK_SECONDS)
+        _number(self, "overlap_seconds", low=1.0, high=MAX_CHUNK_SECONDS / 3)
+        temperatures = self.temperatures
+        if not temperatures or any(not _finite(t) or not 0 <= t <= MAX_TEMPERATURE for t in temperatures):
+            raise OptionsError(
+                f"temperatures must be values within 0..{MAX_TEMPERATURE:g}, got {temperatures!r}", "temperatures"
+            )
+        if list(temperatures) != sorted(temperatures):
+            raise OptionsError(f"temperatures must be increasing, got {temperatures!r}", "temperatures")
         self.vad_options.validate()
-        if self.ray is not None and not self.ray.strip():
-            raise OptionsError("ray: give auto, local or a cluster address")
+        for name in ("ray", "cache_dir"):
+            value = getattr(self, name)
+            if value is not None and not value.strip():
+                raise OptionsError(f"{name} must not be empty", name)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def beam(self) -> int:
+        """The beam size to decode with: the one given, else the default."""
+        return self.beam_size or DEFAULT_BEAM_SIZE
 
     @property
     def aligned(self) -> bool:
@@ -165,3 +196,76 @@ class TranscribeOptions:
     def needs_alignment(self) -> bool:
         """Word timings are needed for aligned segments, and to stitch overlapping windows."""
         return self.word_timestamps or self.aligned or not self.vad
+
+
+_BOOLS = ("condition_on_previous_text", "word_timestamps", "vad", "speech_guard", "use_tuning")
+_STRINGS = ("model", "quality", "task", "timestamps", "ray_audio")
+_OPTIONAL_STRINGS = ("device", "compute_type", "language", "initial_prompt", "ray", "cache_dir")
+
+
+def _types(options: TranscribeOptions) -> None:
+    """Wrong types give the same one-line error as wrong values (not an AttributeError later)."""
+    for name in _BOOLS:
+        if not isinstance(getattr(options, name), bool):
+            raise OptionsError(f"{name} must be True or False, got {getattr(options, name)!r}", name)
+    for name in (*_STRINGS, *_OPTIONAL_STRINGS):
+        value = getattr(options, name)
+        if not isinstance(value, str) and not (value is None and name in _OPTIONAL_STRINGS):
+            raise OptionsError(f"{name} must be a string, got {value!r}", name)
+    if not isinstance(options.temperatures, tuple) or not all(_is_number(t) for t in options.temperatures):
+        raise OptionsError(f"temperatures must be a tuple of numbers, got {options.temperatures!r}", "temperatures")
+    if not isinstance(options.vad_options, VadOptions):
+        raise OptionsError(f"vad_options must be VadOptions, got {options.vad_options!r}", "vad_options")
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _finite(value: float) -> bool:
+    return math.isfinite(value)
+
+
+def _choice(obj: object, name: str, allowed: tuple[str, ...]) -> None:
+    value = getattr(obj, name)
+    if value is not None and value not in allowed:
+        raise OptionsError(f"{name} must be one of {', '.join(allowed)}, got {value!r}", name)
+
+
+def _integer(obj: object, name: str, *, low: int, high: int) -> None:
+    value = getattr(obj, name)
+    if value is None and _optional(obj, name):
+        return
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise OptionsError(f"{name} must be a whole number, got {value!r}", name)
+    if not low <= value <= high:
+        raise OptionsError(f"{name} must be within {low}..{high}, got {value}", name)
+
+
+def _number(
+    obj: object,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    open_low: bool = False,
+    open_high: bool = False,
+) -> None:
+    value = getattr(obj, name)
+    if value is None and _optional(obj, name):
+        return
+    if not _is_number(value) or not _finite(value):
+        raise OptionsError(f"{name} must be a finite number, got {value!r}", name)
+    too_low = low is not None and (value <= low if open_low else value < low)
+    too_high = high is not None and (value >= high if open_high else value > high)
+    if too_low or too_high:
+        bounds = f"{'above' if open_low else 'at least'} {low:g}" if low is not None else ""
+        if high is not None:
+            bounds += (" and " if bounds else "") + f"{'below' if open_high else 'at most'} {high:g}"
+        raise OptionsError(f"{name} must be {bounds}, got {value!r}", name)
+
+
+def _optional(obj: object, name: str) -> bool:
+    """The field's default is None (so None means "choose for me")."""
+    default = next(f.default for f in fields(obj) if f.name == name)  # type: ignore[arg-type]
+    return default is None

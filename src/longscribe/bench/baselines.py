@@ -13,8 +13,6 @@ import sys
 import time
 from typing import Any
 
-os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="longscribe.bench.baselines")
@@ -25,7 +23,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--beam-size", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--tuned-malloc", action="store_true", help="longscribe's malloc settings (longscribe.memory)")
     args = parser.parse_args(argv)
+    if args.tuned_malloc:
+        from longscribe import memory
+
+        memory.configure()
 
     from faster_whisper import BatchedInferencePipeline, WhisperModel
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import shlex
 import sys
 import tempfile
@@ -24,18 +23,9 @@ from typing import Any
 
 from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.bench.measure import run_measured
-from longscribe.engines.allocator import GLIBC_ENV, untuned_environ, with_tunables
+from longscribe.bench.plan import BASELINES, BenchSetup
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
-
-BASELINES = {
-    "sequential": "faster-whisper sequential",
-    "batched": "faster-whisper batched",
-    "batched-tuned": "faster-whisper batched, longscribe's malloc tunables",
-}
-"""``--baselines`` names -> run names. ``batched-tuned`` runs the batched pipeline with the
-``GLIBC_TUNABLES`` longscribe sets for itself (not what its users run; for a like-for-like
-comparison), the others without them."""
 
 
 @dataclass
@@ -56,21 +46,6 @@ class RunResult:
     profile: dict[str, float] = field(default_factory=dict)
     """longscribe runs: seconds per stage (engine stages summed over workers; ``decode_vad`` is
     the feed thread's busy time, ``engine`` all engine calls), from the run's own JSON."""
-
-
-@dataclass
-class BenchSetup:
-    file: Path
-    reference: Path
-    model: str = "base"
-    language: str = "en"
-    limit: float | None = None
-    """Seconds from the start; cut in the pause before it when the reference is timed."""
-    configs: list[str] = field(default_factory=list)
-    baselines: tuple[str, ...] = ("sequential", "batched")
-    """faster-whisper pipelines to run (none: only longscribe)."""
-    repeats: int = 1
-    """Runs of each, interleaved round by round; the median (by transcription time) is reported."""
 
 
 def load_reference(path: Path, limit: float | None) -> str:
@@ -166,13 +141,9 @@ def median_run(repeats: list[RunResult]) -> RunResult:
 def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:
     pipeline = mode.removesuffix("-tuned")
     cmd = [sys.executable, "-m", "longscribe.bench.baselines", pipeline, str(audio), "--model", setup.model]
-    env = untuned_environ(os.environ)  # faster-whisper as its users run it
-    shown = cmd
     if pipeline != mode:
-        env = with_tunables(env)  # unchanged where glibc has no such tunables
-        if GLIBC_ENV in env:
-            shown = [f"{GLIBC_ENV}={env[GLIBC_ENV]}", *cmd]
-    run = run_measured(cmd, env=env)
+        cmd.append("--tuned-malloc")
+    run = run_measured(cmd)
     if run.returncode:
         raise LongscribeError(f"faster-whisper {mode} failed: {run.stderr.strip().splitlines()[-1:]}")
     doc = json.loads(run.stdout)
@@ -186,7 +157,7 @@ def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunR
         peak_rss_mib=round(run.peak_rss_bytes / 2**20),
         wer=round(rates.wer, 4),
         cer=round(rates.cer, 4),
-        command=shlex.join(shown),
+        command=shlex.join(cmd),
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from longscribe.cli import output
+from longscribe.errors import OptionsError, OutputError
 
-from longscribe.errors import LongscribeError
+if TYPE_CHECKING:
+    from longscribe.bench.plan import BenchSetup
 
 
 def add_bench_parser(sub: Any) -> None:
@@ -25,37 +28,71 @@ def add_bench_parser(sub: Any) -> None:
         "--baselines",
         default="sequential,batched",
         help="faster-whisper pipelines to run, comma-separated: sequential, batched, batched-tuned"
-        " (batched with longscribe's malloc tunables); default: sequential,batched",
+        " (batched with longscribe's malloc settings); default: sequential,batched",
     )
     p.add_argument("--repeat", type=int, default=1, help="runs of each, round by round; the median is reported")
     p.add_argument("--json", type=Path, default=None, help="write the report here")
     p.add_argument("--plot", type=Path, default=None, help="speed-vs-WER and peak-RSS chart (PNG)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from longscribe.bench.runner import BASELINES, BenchSetup, plot, run_bench, table
+    from longscribe.bench.plan import check_memory, estimate
+    from longscribe.bench.runner import plot, run_bench, table
+    from longscribe.placement import detect
 
-    console = Console(stderr=True, highlight=False)
-    baselines = () if args.no_baselines else tuple(b.strip() for b in args.baselines.split(",") if b.strip())
-    unknown = [b for b in baselines if b not in BASELINES]
-    if unknown or args.repeat < 1:
-        known = ", ".join(BASELINES)
-        problem = f"unknown baseline {unknown[0]!r} ({known})" if unknown else "--repeat must be >= 1"
-        console.print(f"longscribe: error: {problem}", markup=False, soft_wrap=True)
-        return 2
-    setup = BenchSetup(
-        args.file, args.reference, args.model, args.language, args.limit, args.config, baselines, args.repeat
+    console = output.stderr()
+    setup = setup_from_args(args)
+    setup.validate()
+    _check_outputs(args)
+    hw = detect()
+    seconds = setup.audio_seconds()
+    estimates = estimate(setup, seconds, hw.cpu.physical_cores)
+    check_memory(estimates, hw.cpu.ram_available, seconds)
+    total = sum(e.minutes for e in estimates) * setup.repeats
+    console.print(
+        f"bench: {seconds / 60:.1f} min of audio, {setup.repeats} round(s), ~{total:.0f} min in all", markup=False
     )
-    try:
-        report = run_bench(setup)
-        if args.plot:
-            plot(report, args.plot)
-    except LongscribeError as exc:
-        console.print(f"longscribe: error: {exc}", markup=False)
-        return 1
+    for e in estimates:
+        console.print(f"bench:   {e.name}: ~{e.minutes:.1f} min a run, ~{e.peak_mib:.0f} MiB peak", markup=False)
+    report = run_bench(setup)
+    if args.plot:
+        plot(report, args.plot)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=1) + "\n")
     print(table(report))
     return 0
+
+
+def setup_from_args(args: argparse.Namespace) -> BenchSetup:
+    """The bench as asked, every ``--config`` checked as the transcribe command would check it."""
+    from longscribe.bench.plan import BenchSetup
+    from longscribe.cli.main import build_parser
+    from longscribe.cli.transcribe import options_from_args
+
+    named = tuple(b.strip() for b in args.baselines.split(",") if b.strip())
+    BenchSetup(args.file, args.reference, baselines=named).check_baselines()
+    baselines = () if args.no_baselines else named
+    for config in args.config:
+        try:
+            extra = build_parser().parse_args(["transcribe", "bench-input.wav", *shlex.split(config)])
+        except ValueError as exc:  # shlex: an unclosed quote
+            raise OptionsError(f"--config {config!r}: {exc}", "config") from exc
+        extra.env = args.env
+        options_from_args(extra)
+    return BenchSetup(
+        args.file, args.reference, args.model, args.language, args.limit, list(args.config), baselines, args.repeat
+    )
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    for flag, path in (("--json", args.json), ("--plot", args.plot)):
+        if path is not None and (path.is_dir() or (path.parent.exists() and not path.parent.is_dir())):
+            raise OutputError(str(path), f"{flag} needs a file path")
+    if args.plot is not None:
+        try:
+            import matplotlib  # noqa: F401
+        except ImportError as exc:
+            raise OptionsError("--plot needs matplotlib: pip install 'longscribe[bench]'", "plot") from exc

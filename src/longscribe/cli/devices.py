@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from dataclasses import asdict
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from longscribe import memory
+from longscribe.cli import output
 from longscribe.errors import LongscribeError
-from longscribe.hardware import Hardware, detect
-from longscribe.models import resolve_model
-from longscribe.models.catalog import available_models, pick_model
-from longscribe.selection import available_devices, place
-from longscribe.tuning import with_tuning
+from longscribe.models.catalog import available_models
+from longscribe.options import TranscribeOptions
+from longscribe.placement import Hardware, available_devices, detect, plan
 
 SCHEMA = "longscribe.devices/1"
 GIB = 2**30
@@ -30,55 +29,31 @@ def add_devices_parser(sub: Any) -> None:
     p.add_argument("--batch-size", type=int, default=None)
     p.add_argument("--workers", type=int, default=None)
     p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--tuned", action="store_true", help="as transcribe --tuned")
     p.add_argument("--json", action="store_true", help="machine-readable output (schema: docs/devices.md)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
 
 
-def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
-    """The documented JSON document (docs/devices.md)."""
-    models = available_models()
+def report(hw: Hardware, options: TranscribeOptions) -> dict[str, Any]:
+    """The documented JSON document (docs/devices.md): the hardware, and the plan ``transcribe`` would run."""
     doc: dict[str, Any] = {
         "schema": SCHEMA,
         "hardware": _hardware_dict(hw),
         "available_devices": available_devices(hw),
-        "models_available": models,
+        "models_available": available_models(),
         "would_use": None,
         "tuned": None,
         "error": None,
     }
     try:
-        model, model_reason = args.model, "--model" if args.model != "base" else "default model"
-        if model == "auto":
-            device = place(hw, device=args.device, compute_type=args.compute_type, env=os.environ).device
-            pick = pick_model(models, device=device, physical_cores=hw.cpu.physical_cores)
-            model, model_reason = pick.name, pick.reason
-        resolved = resolve_model(model)
-        model_bytes = resolved.model_bytes
-        placement = place(
-            hw,
-            device=args.device,
-            compute_type=args.compute_type,
-            batch_size=args.batch_size,
-            workers=args.workers,
-            threads=args.threads,
-            model_bytes=model_bytes,
-            env=os.environ,
-        )
+        run = plan(options, hw)
     except LongscribeError as exc:
         doc["error"] = str(exc)
         return doc
-    placement, _, tuned = with_tuning(
-        hw,
-        placement,
-        resolved.path,
-        compute_type=args.compute_type,
-        workers=args.workers,
-        batch_size=args.batch_size,
-        beam_size_set=False,
-        env=os.environ,
-    )
-    if tuned is not None:
-        doc["tuned"] = tuned["best"] | {"speedup": tuned.get("speedup"), "date": tuned.get("date")}
+    if run.tuned is not None:
+        doc["tuned"] = run.tuned["best"] | {"speedup": run.tuned.get("speedup"), "date": run.tuned.get("date")}
+    placement = run.placement
     doc["would_use"] = {
         "engine": placement.engine,
         "device": placement.device,
@@ -87,13 +62,27 @@ def report(hw: Hardware, args: argparse.Namespace) -> dict[str, Any]:
         "batch_size": placement.batch_size,
         "workers": placement.workers,
         "threads": placement.threads,
-        "model": resolved.name,
-        "model_source": resolved.source,
-        "model_path": resolved.path,
-        "model_bytes": model_bytes,
-        "reasons": [f"model {resolved.name}: {model_reason}", *placement.reasons],
+        "beam_size": run.beam_size,
+        "model": run.model.name,
+        "model_source": run.model.source,
+        "model_path": run.model.path,
+        "model_bytes": run.model.model_bytes,
+        "reasons": [*run.reasons, memory.describe()],
+        "warnings": list(run.warnings),
     }
     return doc
+
+
+def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
+    from longscribe.cli.transcribe import placement_from_args
+
+    return TranscribeOptions(
+        **placement_from_args(args),
+        batch_size=args.batch_size,
+        workers=args.workers,
+        cpu_threads=args.threads,
+        use_tuning=args.tuned,
+    )
 
 
 def _hardware_dict(hw: Hardware) -> dict[str, Any]:
@@ -115,14 +104,21 @@ def _hardware_dict(hw: Hardware) -> dict[str, Any]:
 
 
 def run(args: argparse.Namespace) -> int:
-    doc = report(detect(), args)
+    try:
+        options = options_from_args(args)
+    except LongscribeError as exc:
+        output.error(exc)
+        return 2
+    doc = report(detect(), options)
+    if doc["error"]:
+        doc["error"] += args.env.sources(args.device, args.compute_type)
     if args.json:
         print(json.dumps(doc, indent=2))
         return 1 if doc["error"] else 0
     console = Console(highlight=False)
     _print(console, doc)
     if doc["error"]:
-        Console(stderr=True).print(f"longscribe: error: {doc['error']}", markup=False)
+        output.error(doc["error"])
         return 1
     return 0
 
@@ -169,7 +165,10 @@ def _print(console: Console, doc: dict[str, Any]) -> None:
     table.add_row("compute type", use["compute_type"])
     table.add_row("batch size", str(use["batch_size"]))
     table.add_row("workers x threads", f"{use['workers']} x {use['threads'] or 'auto'}")
+    table.add_row("beam size", str(use["beam_size"]))
     table.add_row("model", f"{use['model']} ({use['model_source']})")
     for reason in use["reasons"]:
         table.add_row("why", reason)
+    for warning in use["warnings"]:
+        table.add_row("warning", warning)
     console.print(table)

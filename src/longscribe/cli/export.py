@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rich.console import Console
-
+from longscribe.cli import output
 from longscribe.errors import JobStateError, LongscribeError
 from longscribe.jobs import JobStore
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
@@ -25,18 +24,18 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("-f", "--output-format", "--output_format", default="all", help=f"{', '.join(WRITERS)} or all")
     p.add_argument("--job-dir", default=None, help="the job store (default: OUTPUT_DIR/.longscribe)")
     p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="words in json output")
-    p.add_argument("--debug", action="store_true")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = output.stderr()
     try:
         written = export(args)
     except LongscribeError as exc:
         if args.debug:
             console.print_exception()
-        console.print(f"longscribe: error: {exc}", markup=False)
+        output.error(exc, console)
         return 1
     console.print(f"{args.target} -> {', '.join(str(p) for p in written)}", markup=False)
     return 0

@@ -29,6 +29,9 @@ def expand(arguments: list[str]) -> Inputs:
     files: list[str] = []
     errors: list[tuple[str, str]] = []
     for arg in arguments:
+        if not arg.strip():  # Path("") is the current directory: never walk it by accident
+            errors.append((repr(arg), "empty file name"))
+            continue
         path = Path(arg)
         if not path.is_dir():
             files.append(arg)

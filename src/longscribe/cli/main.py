@@ -5,21 +5,33 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import NoReturn
 
 from longscribe import __version__
+from longscribe.cli import output
 from longscribe.cli.bench import add_bench_parser
 from longscribe.cli.devices import add_devices_parser
+from longscribe.cli.environment import Environment
 from longscribe.cli.export import add_export_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
-from longscribe.engines.allocator import restart_tuned
+from longscribe.errors import LongscribeError, OptionsError
+
+
+class UsageError(OptionsError):
+    """The command line does not parse (exit code 2, as argparse's own)."""
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error raised as one line (the usage itself is one ``--help`` away)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="longscribe", description="Transcribe long recordings with Whisper, fast and in flat memory."
-    )
+    parser = Parser(prog="longscribe", description="Transcribe long recordings with Whisper, fast and in flat memory.")
     parser.add_argument("--version", action="version", version=f"longscribe {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_transcribe_parser(sub)
@@ -35,13 +47,36 @@ def configure_logging(debug: bool, verbose: bool) -> None:
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    if argv is None:  # the command itself, not a call from Python: restart with glibc's tunables set
-        restart_tuned()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    configure_logging(getattr(args, "debug", False), getattr(args, "verbose", False))
-    code: int = args.run(args)
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; ``environ`` (default: the process's) is read once, here."""
+    env = Environment.read(environ)
+    if argv is None and env.malloc_tuning:  # the command owns its process; a call from Python does not
+        from longscribe import memory
+
+        memory.configure()
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as exc:
+        output.error(exc)
+        return exc.exit_code
+    args.env = env
+    debug = getattr(args, "debug", False)
+    configure_logging(debug, getattr(args, "verbose", False))
+    try:
+        code: int = args.run(args)
+    except LongscribeError as exc:
+        if debug:
+            raise
+        output.error(exc)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        output.error("interrupted")
+        return 130
+    except Exception as exc:  # a bug: one line, and how to see more
+        if debug:
+            raise
+        output.error(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+        return 1
     return code
 
 

@@ -10,13 +10,15 @@ from typing import Any
 
 from rich.console import Console
 
-from longscribe.audio import check_input
+from longscribe.audio import AudioStream, check_input
 from longscribe.audio.decode import format_clock
+from longscribe.cli import output
+from longscribe.cli.environment import Environment
 from longscribe.cli.export import FINISHED
 from longscribe.cli.inputs import expand, output_names
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
-from longscribe.errors import LongscribeError, OptionsError
+from longscribe.errors import LongscribeError, OptionsError, OutputError, UnsupportedDeviceError
 from longscribe.jobs import JobStore, open_store
 from longscribe.options import COMPUTE_TYPES, QUALITIES, TIMESTAMPS, TranscribeOptions, VadOptions
 from longscribe.pipeline import Transcriber, Transcription
@@ -54,6 +56,12 @@ def add_transcribe_parser(sub: Any) -> None:
     p.add_argument(
         "--job-dir", default=None, help="where the resumable job store lives (default: OUTPUT_DIR/.longscribe)"
     )
+    p.add_argument(
+        "--ray-audio",
+        default="auto",
+        choices=("auto", "arrays"),
+        help="on Ray: auto (actors that can read the input get chunk spans) or arrays (always send samples)",
+    )
     p.add_argument("--restart", action="store_true", help="discard saved progress and start again")
     p.add_argument("--wait", action="store_true", help="wait for another process transcribing the same input")
     p.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
@@ -61,13 +69,22 @@ def add_transcribe_parser(sub: Any) -> None:
     p.add_argument("--workers", type=int, default=None, help="concurrent engine workers (default: chosen)")
     p.add_argument("--language", default=None, help="language code (e.g. en); detected when not given")
     p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
-    p.add_argument("--beam-size", "--beam_size", type=int, default=TranscribeOptions.beam_size)
+    p.add_argument("--beam-size", "--beam_size", type=int, default=None, help="beam width (default: 5)")
     p.add_argument("--best-of", "--best_of", type=int, default=TranscribeOptions.best_of)
     p.add_argument(
         "--batch-size", "--batch_size", type=int, default=None, help="chunks per engine call (default: chosen)"
     )
     p.add_argument(
-        "--temperature-increment-on-fallback", "--temperature_increment_on_fallback", type=float, default=0.2
+        "--temperature-increment-on-fallback",
+        "--temperature_increment_on_fallback",
+        type=float,
+        default=0.2,
+        help="temperature step of the fallback's retries, 0..1 (0: no sampled retries)",
+    )
+    p.add_argument(
+        "--tuned",
+        action="store_true",
+        help="let this machine's `longscribe tune` result set beam size and compute type too (can change the text)",
     )
     p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="time each word (json: words)")
     p.add_argument(
@@ -129,6 +146,18 @@ def add_placement_arguments(p: argparse.ArgumentParser) -> None:
     )
 
 
+def placement_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """The options every planning command shares: ``--model``, ``--device`` and ``--compute-type``
+    (their defaults from the environment, read once by the command), and the cache."""
+    env: Environment = args.env
+    return {
+        "model": args.model,
+        "device": env.device if args.device is None else args.device,
+        "compute_type": env.compute_type if args.compute_type is None else args.compute_type,
+        "cache_dir": env.cache_dir,
+    }
+
+
 def parse_duration(text: str) -> float:
     """``90``, ``90s``, ``10m``, ``1h30m`` -> seconds."""
     m = re.fullmatch(r"(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s?)?", text.strip())
@@ -138,13 +167,26 @@ def parse_duration(text: str) -> float:
     return h * 3600 + mnt * 60 + s
 
 
+MIN_TEMPERATURE_STEP = 0.05  # at most 20 sampled retries of a chunk
+
+
+def temperatures_from_increment(step: float) -> tuple[float, ...]:
+    """openai-whisper's ``--temperature_increment_on_fallback``: 0, step, 2 step ... up to 1 (0: no retries)."""
+    if step == 0:
+        return (0.0,)
+    if not MIN_TEMPERATURE_STEP <= step <= 1:  # also refuses nan
+        raise OptionsError(
+            f"--temperature-increment-on-fallback must be 0 (no sampled retries) or within"
+            f" {MIN_TEMPERATURE_STEP:g}..1, got {step:g}",
+            "temperature_increment_on_fallback",
+        )
+    return tuple(round(t * step, 3) for t in range(int(round(1 / step, 6)) + 1))
+
+
 def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
-    step = args.temperature_increment_on_fallback
-    temperatures = tuple(round(t * step, 3) for t in range(int(1 / step) + 1)) if step > 0 else (0.0,)
+    """The command line (and the environment, read once by the command) as options."""
     return TranscribeOptions(
-        model=args.model,
-        device=args.device,
-        compute_type=args.compute_type,
+        **placement_from_args(args),
         quality=args.quality,
         deadline_seconds=args.deadline,
         cpu_threads=args.threads,
@@ -154,7 +196,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         beam_size=args.beam_size,
         best_of=args.best_of,
         batch_size=args.batch_size,
-        temperatures=temperatures,
+        temperatures=temperatures_from_increment(args.temperature_increment_on_fallback),
         word_timestamps=args.word_timestamps,
         condition_on_previous_text=args.condition_on_previous_text,
         initial_prompt=args.initial_prompt,
@@ -163,43 +205,52 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         chunk_seconds=args.chunk_size,
         timestamps=args.timestamps,
         speech_guard=args.speech_guard,
+        use_tuning=args.tuned,
         ray=args.ray,
+        ray_audio=args.ray_audio,
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    console = Console(stderr=True, highlight=False, soft_wrap=True)
+    console = output.stderr()
     try:
         options = options_from_args(args)
         formats = parse_formats(args.output_format)
     except (LongscribeError, ValueError) as exc:
-        console.print(f"longscribe: error: {exc}", markup=False)
+        output.error(exc, console)
         return 2
     inputs = expand(args.files)
     results = [FileResult(path, "failed", detail=problem) for path, problem in inputs.errors]
     for path, problem in inputs.errors:
-        console.print(f"longscribe: error: {path}: {problem}", markup=False)
+        output.error(f"{path}: {problem}", console)
     out_dir = Path(args.output_dir)
+    job_dir = Path(args.job_dir) if args.job_dir else out_dir / JOB_DIR
     try:
         check_output_dir(out_dir)
-        store = open_store(Path(args.job_dir) if args.job_dir else out_dir / JOB_DIR, restart=args.restart)
+        check_job_dir(job_dir)
     except LongscribeError as exc:
-        console.print(f"longscribe: error: {exc}", markup=False)
+        output.error(exc, console)
         return 1
     transcriber = Transcriber(options)
-    if options.model == "auto":
+    if any(_usable(path) for path in inputs.files):  # load once, before any job is touched
         try:
-            transcriber.load(audio_seconds=_total_seconds(inputs.files))
+            transcriber.load(audio_seconds=_total_seconds(inputs.files) if options.model == "auto" else None)
         except LongscribeError as exc:
-            console.print(f"longscribe: error: {exc}", markup=False)
-            return 1
-        if not args.quiet:
-            console.print(f"model auto: {transcriber.model_reason}", markup=False)
+            sources = (
+                args.env.sources(args.device, args.compute_type) if isinstance(exc, UnsupportedDeviceError) else ""
+            )
+            output.error(f"{exc}{sources}", console)
+            return exc.exit_code
+        assert transcriber.plan is not None
+        if options.model == "auto" and not args.quiet:
+            console.print(f"model auto: {transcriber.plan.model_reason}", markup=False)
+        for warning in transcriber.plan.warnings:
+            output.warning(warning, console)
     names = output_names(inputs.files)
     for path, name in names.items():
         if name != Path(path).stem:
             console.print(f"longscribe: {path}: another input has the same name; writing {name}.*", markup=False)
-    run = FileRun(transcriber, store, out_dir, formats, console, args)
+    run = FileRun(transcriber, job_dir, out_dir, formats, console, args)
     with ProgressBar(console, enabled=not args.quiet) as bar:
         for index, path in enumerate(inputs.files):
             result = run.one(path, names[path], bar)
@@ -209,7 +260,7 @@ def run(args: argparse.Namespace) -> int:
                 break
             if args.unload:
                 transcriber.unload()
-    store.close()
+    run.close()
     if len(results) > 1 and not args.quiet:
         print_summary(console, results)
     if any(r.status == "interrupted" for r in results):
@@ -217,20 +268,40 @@ def run(args: argparse.Namespace) -> int:
     return 0 if results and all(r.status in OK_STATUSES for r in results) else 1
 
 
+def check_job_dir(directory: Path) -> None:
+    """Refuse, before any work, a job store path that cannot become a directory (nothing is created yet)."""
+    existing = directory
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputError(str(directory), f"cannot hold the job store ({existing} is not a directory)")
+
+
 class FileRun:
-    """Transcribes one input into its outputs, through the job store."""
+    """Transcribes one input into its outputs, through the job store (opened for the first input that needs it)."""
 
     def __init__(
         self,
         transcriber: Transcriber,
-        store: JobStore,
+        job_dir: Path,
         out_dir: Path,
         formats: tuple[str, ...],
         console: Console,
         args: argparse.Namespace,
     ) -> None:
-        self.transcriber, self.store, self.out_dir, self.formats = transcriber, store, out_dir, formats
+        self.transcriber, self.job_dir, self.out_dir, self.formats = transcriber, job_dir, out_dir, formats
         self.console, self.args = console, args
+        self._store: JobStore | None = None
+
+    @property
+    def store(self) -> JobStore:
+        if self._store is None:
+            self._store = open_store(self.job_dir, restart=self.args.restart)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
 
     def say(self, text: str) -> None:
         self.console.print(text, markup=False)
@@ -245,6 +316,7 @@ class FileRun:
         transcription: Transcription | None = None
         try:
             check_input(path)
+            AudioStream(path).close()  # not audio: said before the job store is touched
             with self.store.lock(str(Path(path).resolve()), wait=self.args.wait):
                 words = self.transcriber.options.word_timestamps
                 with OutputSet(self.out_dir, name, self.formats, words=words) as out:
@@ -262,7 +334,7 @@ class FileRun:
             if self.args.debug:
                 self.console.print_exception()
             message = str(exc)
-            self.say(f"longscribe: error: {message if path in message else f'{path}: {message}'}")
+            output.error(message if path in message else f"{path}: {message}", self.console)
             status = "model-error" if _is_setup_error(exc) else "failed"
             return FileResult(path, status, detail=message, output=name)
         except KeyboardInterrupt:
@@ -276,7 +348,7 @@ class FileRun:
         bar.finish(path)
         wall = time.perf_counter() - started
         for warning in info.warnings:
-            self.say(f"longscribe: warning: {path}: {warning}")
+            output.warning(f"{path}: {warning}", self.console)
         if not self.args.quiet:
             speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
             self.say(
@@ -300,10 +372,16 @@ class FileRun:
                 self.say(f"{path}: resuming job {job.job.id}: {done} chunk(s) already done")
 
 
+def _usable(path: str) -> bool:
+    try:
+        check_input(path)
+    except LongscribeError:
+        return False
+    return True
+
+
 def _total_seconds(files: list[str]) -> float | None:
     """What the containers announce, for --deadline; unreadable files count as nothing."""
-    from longscribe.audio import AudioStream
-
     total = 0
     for path in files:
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from longscribe.cli import output
 from longscribe.errors import LongscribeError
 
 
@@ -22,37 +22,40 @@ def add_tune_parser(sub: Any) -> None:
     add_placement_arguments(p)
     p.add_argument("--sample", type=Path, default=None, help="a 60-120 s speech recording (default: bundled sample)")
     p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from longscribe.hardware import detect
+    from longscribe.audio import AudioStream, check_input
+    from longscribe.cli.transcribe import placement_from_args
     from longscribe.metrics import error_rates
-    from longscribe.models import resolve_model
+    from longscribe.options import TranscribeOptions
     from longscribe.pipeline import Transcriber
-    from longscribe.selection import place
-    from longscribe.tuning import SAMPLE, Config, Run, SamplePasses, save_tuned, tune
+    from longscribe.placement import detect, plan
+    from longscribe.placement.tuning import SAMPLE, Config, Run, SamplePasses, save_tuned, tune
 
-    console = Console(stderr=True, highlight=False)
+    console = output.stderr()
     sample = args.sample or SAMPLE
     try:
+        check_input(sample)
+        AudioStream(sample).close()  # a sample that is not audio: said before anything is timed
         hw = detect()
-        resolved = resolve_model(args.model)
-        model_bytes = resolved.model_bytes
-        placement = place(
-            hw, device=args.device, compute_type=args.compute_type, model_bytes=model_bytes, env=os.environ
-        )
+        options = TranscribeOptions(**placement_from_args(args))
+        start = plan(options, hw)
+        resolved, placement = start.model, start.placement
+        device = placement.device if placement.device != "cuda" else f"cuda:{placement.device_index}"
 
         def run_config(config: Config, repeats: int) -> Run:
             transcriber = Transcriber(
+                options,
                 model=resolved.path,
-                device=placement.device if placement.device != "cuda" else f"cuda:{placement.device_index}",
+                device=device,
                 compute_type=config.compute_type,
                 workers=config.workers,
                 cpu_threads=config.threads,
                 batch_size=config.batch_size,
                 beam_size=config.beam_size,
-                use_tuning=False,
             )
             transcriber.load()
             started = time.perf_counter()
@@ -62,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
         with SamplePasses(sample) as passes:
             result = tune(hw, placement, run_config, lambda ref, hyp: error_rates(ref, hyp).wer)
-        path = save_tuned(hw, resolved.path, placement.engine, result)
+        path = save_tuned(hw, resolved.path, placement.engine, result, start.cache)
     except LongscribeError as exc:
-        console.print(f"longscribe: error: {exc}", markup=False)
+        output.error(exc, console)
         return 1
     if args.json:
         print(json.dumps(result.as_dict(), indent=1))

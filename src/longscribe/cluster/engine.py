@@ -18,23 +18,31 @@ from typing import Any
 
 from longscribe.cluster.dispatch import Retry, WorkerSet
 from longscribe.cluster.worker import empty_audio
-from longscribe.engines.base import DecodeRequest
+from longscribe.engines.base import DecodeRequest, EngineBase
 from longscribe.options import TranscribeOptions
 from longscribe.types import ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
 
-ENV_AUDIO = "LONGSCRIBE_CLUSTER_AUDIO"
-"""``arrays``: always send chunk samples, even to workers that could read the path themselves."""
-
 Call = Callable[..., Any]
 
 
-class ClusterEngine:
-    """Looks like one engine to the pipeline; is ``size`` workers (see :class:`~.worker.EngineWorker`)."""
+class ClusterEngine(EngineBase):
+    """Looks like one engine to the pipeline; is ``size`` workers (see :class:`~.worker.EngineWorker`).
 
-    def __init__(self, handles: Sequence[Any], lost: tuple[type[BaseException], ...], call: Call) -> None:
+    ``send_audio``: always send chunk samples, even to workers that could read the input themselves.
+    """
+
+    def __init__(
+        self,
+        handles: Sequence[Any],
+        lost: tuple[type[BaseException], ...],
+        call: Call,
+        *,
+        send_audio: bool = False,
+    ) -> None:
         self._call = call
+        self._send_audio = send_audio
         self.described: list[dict[str, Any]] = [call(h, "describe") for h in handles]
         first = self.described[0]
         self.name, self.device, self.compute_type = first["engine"], first["device"], first["compute_type"]
@@ -53,15 +61,14 @@ class ClusterEngine:
     def retries(self) -> list[Retry]:
         return self.workers.retries
 
-    def use_input(self, path: str) -> bool:
+    def open_input(self, path: str) -> bool:
         """Start an input: send chunk spans instead of samples when every worker can read ``path`` itself."""
         self._file_start = len(self.retries)
         stat = os.stat(path)
         answers = [
             self._call(h, "can_read", path, stat.st_size, stat.st_mtime_ns) for h in self.workers.alive_handles()
         ]
-        forced = os.environ.get(ENV_AUDIO) == "arrays"
-        self.path, self.shared = path, bool(answers) and all(answers) and not forced
+        self.path, self.shared = path, bool(answers) and all(answers) and not self._send_audio
         log.info("cluster: %s reaches the workers as %s", path, "a shared path" if self.shared else "chunk arrays")
         return self.shared
 
@@ -80,7 +87,7 @@ class ClusterEngine:
         return self.workers.run(call, tuple(item.chunk.index for item in batch))
 
     def report(self) -> dict[str, Any]:
-        """The cluster as the current input saw it (retries since :meth:`use_input`)."""
+        """The cluster as the current input saw it (retries since :meth:`open_input`)."""
         return {
             "workers": self.size,
             "alive": self.workers.alive,
@@ -91,3 +98,4 @@ class ClusterEngine:
 
     def close(self) -> None:
         """Nothing to release for direct workers; Ray's subclass stops its actors."""
+        return None

@@ -15,6 +15,7 @@ from typing import Any
 from longscribe.cluster.engine import ClusterEngine
 from longscribe.cluster.worker import EngineWorker, WorkerSpec
 from longscribe.errors import LongscribeError, OptionsError
+from longscribe.models import ResolvedModel
 from longscribe.options import TranscribeOptions
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,11 @@ def import_ray() -> Any:
 
 
 def connect(address: str) -> Any:
-    """``local``: start a Ray on this machine; ``auto``: the running cluster ($RAY_ADDRESS); else its address."""
+    """``local``: start a Ray on this machine; ``auto``: the running cluster ($RAY_ADDRESS); else its address.
+
+    Ray reports usage statistics unless its ``RAY_USAGE_STATS_ENABLED`` says otherwise, and
+    has no other switch for it: unless the caller has set it, this sets it to 0 first.
+    """
     ray = import_ray()
     if ray.is_initialized():
         return ray
@@ -83,15 +88,13 @@ def plan_actors(nodes: Sequence[dict[str, Any]], options: TranscribeOptions) -> 
 class RayEngine(ClusterEngine):
     """One actor per plan, each holding a loaded engine; closed actors are killed."""
 
-    def __init__(
-        self, ray: Any, model: tuple[str, str], options: TranscribeOptions, plans: Sequence[ActorPlan]
-    ) -> None:
-        """``model``: (resolved path on the driver, the name it was resolved from)."""
+    def __init__(self, ray: Any, model: ResolvedModel, options: TranscribeOptions, plans: Sequence[ActorPlan]) -> None:
+        """``model``: as the driver resolved it (a node without its path resolves the name itself)."""
         from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
         self._ray = ray
         remote = ray.remote(EngineWorker)
-        spec = WorkerSpec(model[0], model[1], options.device, options.compute_type, 0, False)
+        spec = WorkerSpec(model.path, model.name, options, 0, False)
         handles = [
             remote.options(
                 num_cpus=p.num_cpus,
@@ -101,7 +104,7 @@ class RayEngine(ClusterEngine):
             ).remote(replace(spec, threads=p.threads, gpu=bool(p.num_gpus)))
             for p in plans
         ]
-        super().__init__(handles, _lost_errors(ray), self._remote_call)
+        super().__init__(handles, _lost_errors(ray), self._remote_call, send_audio=options.ray_audio == "arrays")
         log.info("Ray: %d actor(s) with %s on %s/%s", self.size, self.name, self.device, self.compute_type)
 
     def _remote_call(self, handle: Any, method: str, *args: Any) -> Any:

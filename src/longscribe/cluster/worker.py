@@ -14,7 +14,7 @@ import os
 import platform
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -31,11 +31,12 @@ CACHED_CHUNKS = 8  # recent chunks kept: the guard's retries and tail re-decodes
 
 @dataclass(frozen=True)
 class WorkerSpec:
+    """What one actor loads: the driver's options for one worker of ``threads`` threads."""
+
     model_path: str
     """The driver's resolved model dir; a node without it resolves ``model_name`` itself."""
     model_name: str
-    device: str | None
-    compute_type: str | None
+    options: TranscribeOptions
     threads: int
     gpu: bool
 
@@ -76,7 +77,6 @@ class EngineWorker:
     """Loads its engine once; decodes the batches the driver hands it."""
 
     def __init__(self, spec: WorkerSpec, engine: Engine | None = None) -> None:
-        os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
         self.spec = spec
         self.batch_size = 1
         if engine is None:
@@ -121,26 +121,17 @@ class EngineWorker:
 
 
 def _load(spec: WorkerSpec) -> tuple[Engine, int]:
-    """The engine this node would use for the spec, and its batch size."""
+    """The engine this node's own plan gives for the spec, and its batch size."""
     from pathlib import Path
 
-    from longscribe.hardware import detect
-    from longscribe.models import resolve_model
-    from longscribe.pipeline.transcriber import build_engine
-    from longscribe.selection import place
+    from longscribe.engines.factory import build_engine
+    from longscribe.placement import detect, plan
 
-    resolved = resolve_model(spec.model_path if Path(spec.model_path).is_dir() else spec.model_name)
-    placement = place(
-        detect(),
-        device=spec.device,
-        compute_type=spec.compute_type,
-        workers=1,
-        threads=spec.threads,
-        model_bytes=resolved.model_bytes,
-        env=os.environ,
-    )
-    log.info("worker on %s: %s", platform.node(), placement.label)
-    return build_engine(resolved.path, placement), placement.batch_size
+    model = spec.model_path if Path(spec.model_path).is_dir() else spec.model_name
+    options = replace(spec.options, model=model, workers=1, cpu_threads=spec.threads, ray=None)
+    run = plan(options, detect())
+    log.info("worker on %s: %s", platform.node(), run.placement.label)
+    return build_engine(run), run.placement.batch_size
 
 
 def empty_audio() -> AudioArray:

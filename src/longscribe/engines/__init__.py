@@ -1,6 +1,6 @@
-"""Inference engines behind one protocol: CTranslate2 (faster-whisper) and a fake for tests."""
+"""Inference engines behind one protocol: CTranslate2 (faster-whisper), MLX, and a fake for tests."""
 
-from longscribe.engines.base import DecodeRequest, Engine
+from longscribe.engines.base import DecodeRequest, Engine, EngineBase
 from longscribe.engines.fake import FakeEngine
 
-__all__ = ["DecodeRequest", "Engine", "FakeEngine"]
+__all__ = ["DecodeRequest", "Engine", "EngineBase", "FakeEngine"]

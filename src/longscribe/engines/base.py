@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol
 
 from longscribe.options import TranscribeOptions
 from longscribe.types import ChunkAudio, ChunkTranscript
@@ -24,9 +24,12 @@ class DecodeRequest:
     """Above 0: no n-gram of this many tokens may occur twice in a decode (a retry of a loop)."""
 
 
-@runtime_checkable
 class Engine(Protocol):
-    """What the pipeline needs from an inference backend."""
+    """What the pipeline needs from an inference backend.
+
+    Engines that have nothing to say for an optional capability inherit
+    :class:`EngineBase`'s answers.
+    """
 
     name: str
     device: str
@@ -38,6 +41,39 @@ class Engine(Protocol):
         """Decode every chunk of ``batch`` once; results in the same order, positions chunk-local.
 
         Judging a decode (loops, silence) and retrying it is the pipeline's
-        fallback policy, not the engine's.
+        fallback policy, not the engine's. May be called from several threads at once.
         """
         ...
+
+    def stage_seconds(self) -> dict[str, float]:
+        """Seconds spent so far per stage (features, encode, language, decode, align), summed over threads."""
+        ...
+
+    def open_input(self, path: str) -> bool:
+        """An input is about to be transcribed. True: the engine reads its audio itself (by chunk
+        spans), so chunks may come without samples."""
+        ...
+
+    def report(self) -> dict[str, Any]:
+        """What the current input's run should record about the engine (a cluster's workers, retries)."""
+        ...
+
+    def close(self) -> None:
+        """Release what the engine holds beyond memory (remote workers); it is not used afterwards."""
+        ...
+
+
+class EngineBase:
+    """Defaults for an engine that runs in this process, reads nothing itself and keeps no timings."""
+
+    def stage_seconds(self) -> dict[str, float]:
+        return {}
+
+    def open_input(self, path: str) -> bool:
+        return False
+
+    def report(self) -> dict[str, Any]:
+        return {}
+
+    def close(self) -> None:
+        return None

@@ -9,13 +9,11 @@ temperatures) run one chunk at a time, seeded by chunk, so reruns and resumed
 jobs get the same text.
 
 On the CPU the workers take turns: one encodes while another decodes, never two
-encoders or two decoders at once. Each stage holds its big buffers only while it
-runs (base, batch 4: ~70 MB of attention scores for a chunk's encoding, ~150 MB of
-cross-attention keys and values for a batch's decoding), so the peak is one of
-each rather than whatever the workers happen to overlap: base, aligned timestamps,
-2 workers, batch 4, 31-minute file 779-783 -> 701-736 MiB at the same speed
-(56.9-57.2x against 56.6-57.2x; encoding and decoding take about as long, so the
-turns interleave), 2 hours 789-833 -> 753 MiB.
+encoders or two decoders at once. Each stage holds its big buffers (the
+encoder's attention scores, the decoder's cross-attention keys and values) only
+while it runs, so the peak holds one of each, whatever the workers overlap, at
+no cost in speed: encoding and decoding take about as long, so the turns
+interleave (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -30,8 +28,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longscribe.engines import pageheap
-from longscribe.engines.base import DecodeRequest
+from longscribe.engines.base import DecodeRequest, EngineBase
 from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
     MAX_INITIAL_TIMESTAMP_INDEX,
@@ -53,7 +50,7 @@ from longscribe.types import AudioArray, ChunkAudio, ChunkTranscript
 log = logging.getLogger(__name__)
 
 
-class Ct2Engine:
+class Ct2Engine(EngineBase):
     """faster-whisper's CTranslate2 Whisper, driven chunk batch by chunk batch."""
 
     name = "ct2"
@@ -74,8 +71,6 @@ class Ct2Engine:
 
         if is_mlx_dir(Path(model_dir)):
             raise EngineError(f"{model_dir} holds MLX weights: run it with --device metal or mlx-cpu")
-        if device == "cpu":
-            pageheap.install()  # before the weights are loaded, so that they come from it too
         try:
             self._whisper = WhisperModel(
                 model_dir,
@@ -96,6 +91,9 @@ class Ct2Engine:
         turns = device == "cpu" and workers > 1
         self._encoding = threading.Lock() if turns else contextlib.nullcontext()
         self._decoding = threading.Lock() if turns else contextlib.nullcontext()
+
+    def stage_seconds(self) -> dict[str, float]:
+        return self.stages.snapshot()
 
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
@@ -161,10 +159,8 @@ class Ct2Engine:
     def _encode(self, features: npt.NDArray[np.float32]) -> Any:
         """On a GPU the batch together; on the CPU one chunk at a time, then stacked.
 
-        Encoding a batch at once holds every chunk's attention scores together (base:
-        ~140 MB per chunk and worker) and is no faster on a CPU; the decoder is where a
-        batch pays (base, 2 workers, batch 4, 578 s: peak 1262 MiB batched, 540 MiB
-        with one chunk per call).
+        Encoding a batch at once holds every chunk's attention scores together and is
+        no faster on a CPU; the decoder is where a batch pays (docs/benchmarks.md).
         """
         if self.device != "cpu" or features.shape[0] == 1:
             return self._whisper.encode(features)
@@ -198,7 +194,7 @@ class Ct2Engine:
                 beam_size=1, num_hypotheses=options.best_of, sampling_topk=0, sampling_temperature=temperature
             )
         else:
-            sampling = dict(beam_size=options.beam_size, patience=options.patience)
+            sampling = dict(beam_size=options.beam, patience=options.patience)
         results = self._model.generate(
             encoded,
             prompts,
@@ -225,7 +221,7 @@ class Ct2Engine:
         out: list[list[dict[str, Any]]] = [[] for _ in batch]
         if not wanted:
             return out
-        if self.device == "cpu":  # one chunk at a time: 61 ms per chunk against 96 in batches of 4 (base)
+        if self.device == "cpu":  # one chunk at a time: faster than a batch on a CPU (docs/benchmarks.md)
             import ctranslate2
 
             rows = np.asarray(encoded)

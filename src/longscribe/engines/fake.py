@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from longscribe.engines.base import DecodeRequest
+from longscribe.engines.base import DecodeRequest, EngineBase
 from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
 from longscribe.types import SAMPLE_RATE, ChunkAudio, ChunkTranscript, DecodedSegment, Word
 
 
 @dataclass
-class FakeEngine:
+class FakeEngine(EngineBase):
     word_every: int = SAMPLE_RATE // 2
     word_length: int = SAMPLE_RATE // 4
     words_per_segment: int = 4

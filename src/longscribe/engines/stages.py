@@ -6,7 +6,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Protocol, runtime_checkable
 
 STAGES = ("features", "encode", "language", "decode", "align")
 
@@ -32,13 +31,7 @@ class StageTimes:
         with self._lock:
             return dict(self._seconds)
 
-    def since(self, earlier: dict[str, float]) -> dict[str, float]:
-        """Seconds per stage spent after ``earlier`` (a snapshot) was taken."""
-        return {k: v - earlier.get(k, 0.0) for k, v in self.snapshot().items()}
 
-
-@runtime_checkable
-class TimedEngine(Protocol):
-    """An engine that keeps :class:`StageTimes` (the CTranslate2 and MLX engines do)."""
-
-    stages: StageTimes
+def since(now: dict[str, float], earlier: dict[str, float]) -> dict[str, float]:
+    """Seconds per stage between two snapshots."""
+    return {k: v - earlier.get(k, 0.0) for k, v in now.items()}

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longscribe.engines.quality import compression_ratio
-from longscribe.engines.sentences import sentence_pieces
-from longscribe.engines.tokens import split_by_timestamps
 from longscribe.errors import OptionsError
 from longscribe.options import TranscribeOptions
+from longscribe.text.quality import compression_ratio
+from longscribe.text.sentences import sentence_pieces
+from longscribe.text.tokens import split_by_timestamps
 from longscribe.types import SAMPLE_RATE, AudioArray, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Word
 
 WINDOW_SAMPLES = 30 * SAMPLE_RATE

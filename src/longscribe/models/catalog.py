@@ -10,7 +10,6 @@ them with this machine's own measurements.
 
 from __future__ import annotations
 
-import os
 import socket
 from dataclasses import dataclass
 
@@ -57,7 +56,10 @@ def expected_speed(spec: ModelSpec, device: str, physical_cores: int) -> float:
 
 
 def hub_reachable(timeout: float = 1.5) -> bool:
-    if os.environ.get("HF_HUB_OFFLINE") not in (None, "", "0"):
+    """The Hugging Face hub answers, and huggingface_hub is not told to stay offline (``HF_HUB_OFFLINE``)."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
         return False
     try:
         with socket.create_connection(("huggingface.co", 443), timeout=timeout):

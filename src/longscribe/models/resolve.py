@@ -58,11 +58,10 @@ def is_mlx_dir(directory: Path) -> bool:
     )
 
 
-def cache_dir() -> Path:
-    """Where longscribe keeps assembled models (``LONGSCRIBE_CACHE_DIR`` overrides)."""
-    override = os.environ.get("LONGSCRIBE_CACHE_DIR")
+def cache_dir(override: str | Path | None = None) -> Path:
+    """Where longscribe keeps assembled models and tuning results: ``override``, else the user cache."""
     if override:
-        return Path(override)
+        return Path(override).expanduser()
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("longscribe"))
@@ -75,8 +74,11 @@ def missing_files(directory: Path) -> list[str]:
     return missing
 
 
-def resolve_model(spec: str) -> ResolvedModel:
-    """Find a complete model dir for ``spec``, or raise ModelNotFoundError saying what was tried."""
+def resolve_model(spec: str, cache: str | Path | None = None) -> ResolvedModel:
+    """Find a complete model dir for ``spec``, or raise ModelNotFoundError saying what was tried.
+
+    Models bundled in parts are assembled once under ``cache`` (default: :func:`cache_dir`).
+    """
     tried: list[str] = []
     path = Path(spec).expanduser()
     if path.is_dir():
@@ -89,7 +91,7 @@ def resolve_model(spec: str) -> ResolvedModel:
     if os.sep in spec and not _looks_like_hub_id(spec):
         raise ModelNotFoundError(spec, [f"no directory {path}"])
     for bundle in BUNDLES.get(spec, ()):
-        found = _from_bundle(bundle, tried)
+        found = _from_bundle(bundle, tried, cache_dir(cache))
         if found:
             return found
     if not BUNDLES.get(spec):
@@ -100,7 +102,7 @@ def resolve_model(spec: str) -> ResolvedModel:
     raise ModelNotFoundError(spec, tried)
 
 
-def _from_bundle(bundle: Bundle, tried: list[str]) -> ResolvedModel | None:
+def _from_bundle(bundle: Bundle, tried: list[str], cache: Path) -> ResolvedModel | None:
     dirs = [package_dir(p) for p in bundle.packages]
     absent = [p for p, d in zip(bundle.packages, dirs) if d is None]
     if absent:
@@ -115,7 +117,7 @@ def _from_bundle(bundle: Bundle, tried: list[str]) -> ResolvedModel | None:
             tried.append(f"bundle {bundle.packages[0]}: incomplete (missing {', '.join(missing)})")
             return None
         return ResolvedModel(bundle.name, str(directory), f"bundle:{bundle.packages[0]}")
-    target = cache_dir() / "models" / bundle.cache_key()
+    target = cache / "models" / bundle.cache_key()
     if not _is_assembled(target, bundle):
         try:
             _assemble(bundle, target)

@@ -1,5 +1,6 @@
-"""Scheduler, stitching and the Transcriber that drives them."""
+"""Scheduler, fallback policy, stitching and the Transcriber that drives them."""
 
-from longscribe.pipeline.transcriber import Progress, Transcriber, Transcription
+from longscribe.pipeline.transcriber import Transcriber
+from longscribe.pipeline.transcription import Progress, Transcription
 
 __all__ = ["Progress", "Transcriber", "Transcription"]

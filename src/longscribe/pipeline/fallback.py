@@ -29,8 +29,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from longscribe.engines.base import DecodeRequest, Engine
-from longscribe.engines.quality import repetition_loop, words_of
 from longscribe.options import TranscribeOptions
+from longscribe.text.quality import repetition_loop, words_of
 from longscribe.types import Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
 
 EXTREME_RATIO_FACTOR = 1.25

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
+from typing import Protocol
 
 from longscribe.engines.base import DecodeRequest, Engine
 from longscribe.errors import EngineError, JobStateError
@@ -19,6 +20,15 @@ from longscribe.types import ChunkAudio, ChunkTranscript
 log = logging.getLogger(__name__)
 
 OOM_MARKERS = ("out of memory", "CUBLAS_STATUS_ALLOC_FAILED", "CUDNN_STATUS_ALLOC_FAILED")
+
+
+class Recovery(Protocol):
+    """Gives the scheduler a smaller engine after the one it used ran out of GPU memory at one chunk."""
+
+    def after_oom(self, failed: Engine) -> Engine | None:
+        """An engine to use instead of ``failed`` (the same one again if ``failed`` was already
+        replaced); None when there is nothing smaller left."""
+        ...
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -39,9 +49,10 @@ class BatchScheduler:
     are committed, in chunk order.
 
     Out of GPU memory, the same chunks are decoded again in two halves (and
-    later batches stay at the smaller size); at one chunk, ``recover`` gives a
-    smaller engine (compute type, then CPU). Results are only kept from calls
-    that succeeded, so no chunk is lost or decoded into the output twice.
+    later batches stay at the smaller size); at one chunk, ``recovery`` gives a
+    smaller engine (compute type, then CPU), which every later batch uses.
+    Results are only kept from calls that succeeded, so no chunk is lost or
+    decoded into the output twice.
     """
 
     def __init__(
@@ -50,7 +61,7 @@ class BatchScheduler:
         options: TranscribeOptions,
         batch_size: int,
         *,
-        recover: Callable[[], Engine | None] | None = None,
+        recovery: Recovery | None = None,
         done: Mapping[int, ChunkTranscript] | None = None,
         commit: Callable[[ChunkTranscript], None] | None = None,
         workers: int = 1,
@@ -60,7 +71,7 @@ class BatchScheduler:
         self.batch_size = 1 if options.condition_on_previous_text else batch_size
         self.engine_seconds = 0.0
         self.events: list[str] = []
-        self._recover = recover
+        self._recovery = recovery
         self._done = dict(done or {})
         self._commit = commit
         self._language = options.language
@@ -163,14 +174,16 @@ class BatchScheduler:
     ) -> list[ChunkTranscript]:
         """Decode and settle ``batch``; with ``decides``, its language becomes the file's if still unknown."""
         request = DecodeRequest(self._language, prompts)
+        with self._lock:
+            engine = self.engine
         started = time.perf_counter()
         try:
-            results = decode_with_fallback(self.engine, batch, self.options, request)
-            results = complete_tails(self.engine, batch, results, self.options, request)
+            results = decode_with_fallback(engine, batch, self.options, request)
+            results = complete_tails(engine, batch, results, self.options, request)
         except EngineError as exc:
             if not is_out_of_memory(exc):
                 raise
-            return self._after_oom(batch, prompts, exc, decides)
+            return self._after_oom(engine, batch, prompts, exc, decides)
         finally:
             with self._lock:
                 self.engine_seconds += time.perf_counter() - started
@@ -179,7 +192,7 @@ class BatchScheduler:
         return results
 
     def _after_oom(
-        self, batch: list[ChunkAudio], prompts: tuple[str | None, ...], exc: EngineError, decides: bool
+        self, engine: Engine, batch: list[ChunkAudio], prompts: tuple[str | None, ...], exc: EngineError, decides: bool
     ) -> list[ChunkTranscript]:
         if len(batch) > 1:
             half = len(batch) // 2
@@ -190,11 +203,14 @@ class BatchScheduler:
             )
             first = self._decode(batch[:half], prompts[:half], decides=decides)
             return first + self._decode(batch[half:], prompts[half:], decides=decides)
-        engine = self._recover() if self._recover else None
-        if engine is None:
+        smaller = self._recovery.after_oom(engine) if self._recovery else None
+        if smaller is None:
             raise exc
-        self.engine = engine
-        self._note(f"out of GPU memory at batch size 1: now on {engine.device}/{engine.compute_type}")
+        with self._lock:
+            replaced = self.engine is engine and smaller is not engine
+            self.engine = smaller
+        if replaced:
+            self._note(f"out of GPU memory at batch size 1: now on {smaller.device}/{smaller.compute_type}")
         return self._decode(batch, prompts, decides=decides)
 
     def _note(self, event: str) -> None:

@@ -15,10 +15,8 @@ PLAN_WINDOW = 30 * SAMPLE_RATE
 REGION_SHARE = 2
 """With aligned timestamps, speech regions longer than 1/REGION_SHARE of a chunk are cut at
 their quietest point, so a long stretch of speech can be split between two chunks where it
-pauses and chunks pack fuller (base, 31-minute file, 30 s chunks: 72 -> 70 chunks). With
-decoded timestamps it also lowered WER (4.97 -> 4.42 % English, 15.54 -> 15.22 % Spanish)
-but raised the 2-hour peak past the memory check once (1.108x), so there regions may
-still fill a chunk."""
+pauses and chunks pack fuller. With decoded timestamps regions may still fill a chunk
+(docs/benchmarks.md has both measured)."""
 
 
 def speech_spans(stream: AudioStream, options: TranscribeOptions, limit: int) -> Iterator[Span]:

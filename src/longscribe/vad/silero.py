@@ -23,8 +23,7 @@ CONTEXT = 64
 
 @lru_cache(maxsize=1)
 def _session() -> Any:
-    os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
-    import onnxruntime
+    import onnxruntime  # with telemetry off: longscribe/__init__.py sets ORT_DISABLE_TELEMETRY first
     from faster_whisper.utils import get_assets_path
 
     opts = onnxruntime.SessionOptions()

@@ -13,7 +13,6 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, ClassVar
 
-from longscribe import failpoints
 from longscribe.errors import OptionsError, OutputError
 from longscribe.types import Segment, TranscriptInfo
 
@@ -152,7 +151,6 @@ class OutputSet:
                 os.fsync(f.fileno())
                 f.close()
             for fmt, tmp in self._tmp.items():
-                failpoints.hit("outputs-rename")
                 os.replace(tmp, self.paths[fmt])
 
         self._guard(finish)

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from longscribe.engines.base import DecodeRequest
+from longscribe.engines.base import DecodeRequest, EngineBase
 from longscribe.engines.mlx import align, decode
 from longscribe.engines.mlx.model import Dims, Whisper
 from longscribe.engines.mlx.runtime import blas, import_mlx
@@ -48,10 +48,12 @@ OPTIONAL_WEIGHT = "encoder.positional_embedding"  # mlx-community leaves it out:
 DTYPES = {"float16": mx.float16, "float32": mx.float32, "bfloat16": mx.bfloat16}
 
 
-class MlxEngine:
+class MlxEngine(EngineBase):
     name = "mlx"
 
-    def __init__(self, model_dir: str, *, device: str = "mlx-cpu", compute_type: str = "float32") -> None:
+    def __init__(
+        self, model_dir: str, *, device: str = "mlx-cpu", compute_type: str = "float32", cache: str | None = None
+    ) -> None:
         if device not in DEVICES:
             raise OptionsError(f"the MLX engine runs on {' or '.join(DEVICES)}, not {device}")
         if compute_type not in DTYPES:
@@ -59,7 +61,7 @@ class MlxEngine:
         mx.set_default_device(mx.gpu if DEVICES[device] == "gpu" else mx.cpu)
         self.device = device
         self.compute_type = compute_type
-        self.directory = mlx_dir_for(model_dir)
+        self.directory = mlx_dir_for(model_dir, cache)
         config = json.loads((self.directory / "config.json").read_text())
         if config.get("quantization"):
             raise EngineError(f"{self.directory}: quantized MLX weights are not supported yet; use a float16 model")
@@ -109,7 +111,7 @@ class MlxEngine:
         tokenizer = self._tokenizers.get(options.task, language)
         prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
         search = decode.Search(
-            beam_size=options.beam_size,
+            beam_size=options.beam,
             patience=options.patience,
             length_penalty=options.length_penalty,
             temperature=request.temperature,
@@ -129,6 +131,9 @@ class MlxEngine:
         return transcripts(
             batch, results, tokenizer, (language, language_prob), words, request.temperature, options.aligned
         )
+
+    def stage_seconds(self) -> dict[str, float]:
+        return self.stages.snapshot()
 
     def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
         fixed = self._tokenizers.fixed_language(language)

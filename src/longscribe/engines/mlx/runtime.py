@@ -1,22 +1,21 @@
 """Import MLX once, with a fast BLAS under its Linux CPU backend.
 
-The ``mlx[cpu]`` wheel for Linux links the reference (netlib) BLAS: a
-1500x512 by 512x2048 product takes 0.53 s there. CTranslate2's wheel, which
-longscribe always has, exports MKL's ``cblas_sgemm``; loaded into the global
-symbol scope before MLX, it serves MLX's matrix products (0.027 s, 20x).
-Nothing of this happens on macOS, where MLX uses Accelerate and Metal.
+The ``mlx[cpu]`` wheel for Linux links the reference (netlib) BLAS, an order of
+magnitude slower than an optimised one (docs/apple.md). CTranslate2's wheel,
+which longscribe always has, exports MKL's ``cblas_sgemm``; loaded into the
+global symbol scope before MLX, it serves MLX's matrix products. Nothing of this
+happens on macOS, where MLX uses Accelerate and Metal.
 """
 
 from __future__ import annotations
 
 import ctypes
+import glob
 import logging
 import os
 import sys
 from importlib import util
 from types import ModuleType
-
-from longscribe.engines.native import ctranslate2_libraries
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +48,19 @@ def import_mlx() -> ModuleType:
     return mx
 
 
+def ctranslate2_libraries() -> list[str]:
+    """Paths of ``libctranslate2*.so*`` in the installed ctranslate2 wheel (without importing it); [] if none."""
+    try:
+        spec = util.find_spec("ctranslate2")
+    except (ImportError, ValueError):
+        return []
+    if spec is None or not spec.submodule_search_locations:
+        return []
+    root = os.path.dirname(next(iter(spec.submodule_search_locations)))
+    return sorted(glob.glob(os.path.join(root, "ctranslate2.libs", "libctranslate2*.so*")))
+
+
 def _preload_fast_blas() -> str | None:
-    if os.environ.get("LONGSCRIBE_MLX_BLAS") == "bundled":
-        return None
     for path in ctranslate2_libraries():
         try:
             lib = ctypes.CDLL(path, mode=os.RTLD_GLOBAL)

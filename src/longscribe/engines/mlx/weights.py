@@ -32,8 +32,9 @@ def weights_file(directory: Path) -> Path:
     return next(directory / f for f in MLX_WEIGHTS if (directory / f).is_file())
 
 
-def mlx_dir_for(model_dir: str | Path) -> Path:
-    """A directory with MLX weights, config.json and tokenizer.json for ``model_dir``."""
+def mlx_dir_for(model_dir: str | Path, cache: str | Path | None = None) -> Path:
+    """A directory with MLX weights, config.json and tokenizer.json for ``model_dir``
+    (converted ones under ``cache``, default :func:`~longscribe.models.cache_dir`)."""
     source = Path(model_dir)
     if is_mlx_dir(source):
         return source
@@ -42,7 +43,7 @@ def mlx_dir_for(model_dir: str | Path) -> Path:
         raise ModelFormatError(str(source), "neither MLX weights (weights.safetensors) nor a CTranslate2 model.bin")
     stat = model_bin.stat()
     key = hashlib.sha256(f"{model_bin.resolve()}|{stat.st_size}|{stat.st_mtime_ns}|{CONVERTER_VERSION}".encode())
-    target = cache_dir() / "models" / f"{source.name}.mlx-{key.hexdigest()[:12]}"
+    target = cache_dir(cache) / "models" / f"{source.name}.mlx-{key.hexdigest()[:12]}"
     if is_mlx_dir(target) and (target / SIDE_FILE).is_file():
         return target
     _convert_into(source, target)

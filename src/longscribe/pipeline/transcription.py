@@ -1,0 +1,128 @@
+"""One input's transcription: segments streamed as chunks are decoded, and the info about the run."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from longscribe.engines.base import Engine
+from longscribe.engines.stages import since
+from longscribe.jobs import JobHandle
+from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
+from longscribe.pipeline.feed import ChunkFeed
+from longscribe.pipeline.scheduler import BatchScheduler
+from longscribe.pipeline.stitch import Stitcher
+from longscribe.types import Segment, TranscriptInfo
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A progress event: audio positions in samples, wall time in seconds."""
+
+    path: str
+    done: int
+    total: int | None
+    elapsed: float
+    chunks_done: int
+    resumed: int = 0
+    """Of ``done``, the samples restored from the job store rather than decoded now."""
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class Transcription:
+    """Segments as they are decoded (iterate once) and the info about the run.
+
+    ``info.language`` is set once the first chunk is decoded; ``info.duration``,
+    ``info.timings`` and ``info.complete`` once iteration has finished.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        feed: ChunkFeed,
+        scheduler: BatchScheduler,
+        info: TranscriptInfo,
+        on_progress: ProgressCallback | None,
+        job: JobHandle | None = None,
+    ) -> None:
+        self.path = path
+        self.info = info
+        self.job = job
+        self._feed = feed
+        self._scheduler = scheduler
+        self._on_progress = on_progress
+        self._consumed = False
+        self._resumed_samples = 0
+
+    @property
+    def expected_samples(self) -> int | None:
+        """The duration the container announces (an estimate for some formats)."""
+        return self._feed.expected_samples
+
+    def __iter__(self) -> Iterator[Segment]:
+        if self._consumed:
+            raise RuntimeError("a Transcription can be iterated only once")
+        self._consumed = True
+        started = time.perf_counter()
+        stitcher = Stitcher()
+        info = self.info
+        engine = self._scheduler.engine
+        stages_before = engine.stage_seconds()
+        try:
+            for result in self._scheduler.run(self._feed, lambda: stitcher.previous_text):
+                if info.language is None:
+                    info.language, info.language_probability = result.language, result.language_probability
+                    log.info("%s: language %s (p=%.2f)", self.path, info.language, info.language_probability)
+                info.chunks += 1
+                info.decisions.extend({"chunk": result.chunk.index, "decision": d} for d in result.decisions)
+                if self._scheduler.resumed == info.chunks:
+                    self._resumed_samples = result.chunk.keep.end
+                yield from stitcher.add(result)
+                for chunk, text in stitcher.dropped:
+                    info.decisions.append({"chunk": chunk, "decision": f"text outside speech dropped: {text!r}"})
+                stitcher.dropped.clear()
+                self._report(result.chunk.keep.end, started)
+        finally:
+            self._finish(started, engine, stages_before)
+        info.complete = not info.warnings
+        if self.job is not None:
+            self.job.store.finish(self.job.job.id, DECODED if info.complete else INCOMPLETE, info.as_dict())
+        self._report(info.duration, started)
+
+    def _finish(self, started: float, engine: Engine, stages_before: dict[str, float]) -> None:
+        """Fill in what is known once the feed is done (also after an error or an interruption)."""
+        self._feed.close()
+        info = self.info
+        info.duration = self._feed.decoded_samples
+        info.speech = self._feed.speech_samples
+        info.warnings = self._feed.warnings
+        info.timings["transcribe"] = time.perf_counter() - started
+        info.timings["engine"] = self._scheduler.engine_seconds
+        info.timings["decode_vad"] = self._feed.busy_seconds
+        final = self._scheduler.engine
+        if final is engine:  # stage times of a replaced engine (after running out of memory) do not add up
+            info.timings.update({f"engine.{k}": v for k, v in since(final.stage_seconds(), stages_before).items()})
+        info.fallbacks = list(self._scheduler.events)
+        info.cluster = final.report()
+        info.device = final.device
+        info.compute_type = final.compute_type
+        if self.job is not None:
+            job = self.job
+            info.job = {"id": job.job.id, "status": job.status, "resumed_chunks": self._scheduler.resumed}
+
+    def mark_written(self) -> None:
+        """The outputs are on disk: the job is complete (a rerun only rewrites them)."""
+        if self.job is not None and self.info.complete:
+            self.job.store.finish(self.job.job.id, COMPLETE, self.info.as_dict())
+
+    def _report(self, done: int, started: float) -> None:
+        if self._on_progress is not None:
+            total = self._feed.expected_samples
+            elapsed = time.perf_counter() - started
+            self._on_progress(Progress(self.path, done, total, elapsed, self.info.chunks, self._resumed_samples))

@@ -1,0 +1,153 @@
+"""The same jobs on a real (local) Ray cluster: identical outputs, a killed actor, a killed driver.
+
+The cluster is started here (2 CPUs, no dashboard, no usage stats, 127.0.0.1)
+and shut down at the end; the CLI runs connect to it by address.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from longscribe import Progress, Transcriber
+from longscribe.bench.data import pause_before, read_segments, write_slice
+from processes import committed, kill_when
+
+ray = pytest.importorskip("ray", reason="Ray not installed (pip install 'longscribe[ray]')")
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+
+ARGS = ["--model", "tiny.en", "--quiet"]
+CLIPS = ["jfk.flac", "lucier.mp3", "pyannote_sample.wav"]
+
+
+@pytest.fixture(scope="module")
+def cluster() -> Iterator[str]:
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    ray.init(
+        num_cpus=2,
+        include_dashboard=False,
+        _node_ip_address="127.0.0.1",
+        log_to_driver=False,
+        configure_logging=False,
+    )
+    try:
+        yield str(ray.get_runtime_context().gcs_address)
+    finally:
+        ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    segments = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
+    cut = pause_before(segments, 600.0)
+    return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk10.wav", cut)
+
+
+ONE_OMP_THREAD = {"OMP_NUM_THREADS": "1"}
+"""Added to the environment of every CLI run here, as Ray starts its actors with it.
+
+In a plain process some CTranslate2 op uses OpenMP's default thread count even at
+one intra-op thread, so float sums come out in another order and a score or a
+timestamp can differ (jfk, tiny.en: average log-probability -0.2823 against -0.2882).
+"""
+
+
+def cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "longscribe", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **ONE_OMP_THREAD},  # now: the cluster fixture adds Ray's token to os.environ
+    )
+
+
+def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
+    cluster: str, data_dir: Path, ten_minutes: Path, tmp_path: Path
+) -> None:
+    inputs = [str(data_dir / c) for c in CLIPS] + [str(ten_minutes)]
+    local = cli("transcribe", *inputs, "-o", str(tmp_path / "local"), "-f", "all", *ARGS)
+    assert local.returncode == 0, local.stderr
+    remote = cli("transcribe", *inputs, "-o", str(tmp_path / "ray"), "-f", "all", "--ray", cluster, *ARGS)
+    assert remote.returncode == 0, remote.stderr
+    files = sorted(p.name for p in (tmp_path / "local").iterdir() if p.is_file())
+    assert len(files) == 5 * len(inputs)
+    assert files == sorted(p.name for p in (tmp_path / "ray").iterdir() if p.is_file())
+    for name in files:
+        ours, theirs = (tmp_path / "ray" / name), (tmp_path / "local" / name)
+        if name.endswith(".json"):
+            doc = json.loads(ours.read_text())
+            assert doc["segments"] == json.loads(theirs.read_text())["segments"], name
+            assert doc["info"]["cluster"]["workers"] == 2 and doc["info"]["cluster"]["audio"] == "path"
+            assert doc["info"]["cluster"]["retries"] == []
+        else:
+            assert ours.read_bytes() == theirs.read_bytes(), f"{name} differs from the local run"
+
+
+def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes: Path, tmp_path: Path) -> None:
+    """Chunk samples sent as arrays here (the other tests let the actors read the file)."""
+    reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "local"), "-f", "json", *ARGS)
+    assert reference.returncode == 0, reference.stderr
+    local = [(s["start"], s["text"]) for s in json.loads((tmp_path / "local" / "talk10.json").read_text())["segments"]]
+    transcriber = Transcriber(model="tiny.en", ray=cluster, ray_audio="arrays")
+    engine: object | None = None
+    killed: list[str] = []
+
+    def kill_a_busy_actor(progress: Progress) -> None:
+        if killed or progress.chunks_done < 3 or engine is None:
+            return
+        workers = engine.workers  # type: ignore[attr-defined]
+        busy = [i for i in range(len(workers.handles)) if i not in workers._idle and i not in workers._dead]  # noqa: SLF001
+        if busy:
+            ray.kill(workers.handles[busy[0]])
+            killed.append(workers.names[busy[0]])
+
+    transcriber.load()
+    engine = transcriber.engine
+    transcription = transcriber.transcribe(ten_minutes, kill_a_busy_actor)
+    segments = [(round(s.start / 16_000, 3), s.text) for s in transcription]
+    assert killed, "no actor was busy at any progress report"
+    assert segments == local
+    report = transcription.info.cluster
+    assert report["audio"] == "arrays" and report["alive"] == 1 and [r["worker"] for r in report["retries"]] == killed
+    transcriber.unload()
+
+
+def test_a_killed_driver_resumes_on_the_cluster_without_redoing_chunks(
+    cluster: str, ten_minutes: Path, tmp_path: Path
+) -> None:
+    reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "ref"), "-f", "txt,json", *ARGS)
+    assert reference.returncode == 0, reference.stderr
+    total = json.loads((tmp_path / "ref" / "talk10.json").read_text())["info"]["chunks"]
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "longscribe", "transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json"]
+    proc = subprocess.Popen(
+        [*command, "--ray", cluster, *ARGS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    kill_when(proc, lambda: len(committed(out)) >= total // 3)
+    assert proc.returncode == -signal.SIGKILL
+    before = committed(out)
+    rerun = cli("transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json", "--ray", cluster, *ARGS)
+    assert rerun.returncode == 0, rerun.stderr
+    assert (out / "talk10.txt").read_text() == (tmp_path / "ref" / "talk10.txt").read_text()
+    info = json.loads((out / "talk10.json").read_text())["info"]
+    assert info["job"]["resumed_chunks"] == len(before)
+    after = committed(out)
+    assert {i: after[i] for i in before} == before, "a committed chunk was decoded again"
+    assert sorted(after) == list(range(total))
+
+
+def test_without_ray_the_flag_says_which_extra_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    from longscribe.cluster import ray_engine
+    from longscribe.errors import OptionsError
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(OptionsError, match=r"longscribe\[ray\]"):
+        ray_engine.import_ray()

@@ -1,0 +1,56 @@
+"""Memory does not grow with duration: a 2-hour input peaks within 150 MiB of a 10-minute one."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from longscribe.bench.data import write_concat, write_slice
+from longscribe.bench.measure import run_measured
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+MIB = 2**20
+LIMIT = 1536 * MIB
+"""Issue 18: the peak stays under 1.5 GB however long the input."""
+GROWTH = 150 * MIB
+"""Issue 18: from the 10-minute slice to hours, the peak grows by at most 150 MiB. A peak that grows
+with the audio held (faster-whisper sequential: ~50 MiB a minute) breaks it within minutes."""
+
+
+def peak_rss(path: Path, out: Path) -> int:
+    run = run_measured(
+        [
+            sys.executable,
+            "-m",
+            "longscribe",
+            "transcribe",
+            str(path),
+            "--model",
+            "base",
+            "-o",
+            str(out),
+            "-f",
+            "txt",
+            "--quiet",
+        ]
+    )
+    assert run.returncode == 0, run.stderr
+    assert (out / f"{path.stem}.txt").stat().st_size > 1000
+    return run.peak_rss_bytes
+
+
+def test_two_hours_peak_within_150_mib_of_ten_minutes_and_under_one_and_a_half_gb(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    sources = [data_dir / "longform_en_asterisk.mp3", data_dir / "longform_es_asterisk.mp3"]
+    short = write_slice(sources[0], tmp_path / "ten.wav", 600)
+    long = tmp_path / "two-hours.wav"
+    write_concat(sources, long, minutes=120)
+    short_peak = peak_rss(short, tmp_path)
+    long_peak = peak_rss(long, tmp_path)
+    growth = long_peak - short_peak
+    print(f"peak RSS: 10 min {short_peak / MIB:.0f} MiB, 2 h {long_peak / MIB:.0f} MiB (+{growth / MIB:.0f} MiB)")
+    assert long_peak <= LIMIT, f"2 h peak {long_peak / MIB:.0f} MiB"
+    assert growth <= GROWTH, f"the peak grows with duration: +{growth / MIB:.0f} MiB from 10 min to 2 h"

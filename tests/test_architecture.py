@@ -1,0 +1,127 @@
+"""The package's shape: imports point one way, the environment is read at the edge, no process tricks.
+
+Read from the source with ``ast`` (every import, at the top or inside a function), so a
+shortcut that would tangle the layers fails here before a reviewer has to spot it.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import defaultdict
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "longscribe"
+FRONT_ENDS = {"cli", "server", "__main__"}
+"""Nothing below these imports them."""
+ENVIRONMENT_READERS = {
+    "cli/environment.py": "the LONGSCRIBE_* variables, read once by the command",
+    "__init__.py": "sets ORT_DISABLE_TELEMETRY before onnxruntime is ever imported (documented)",
+    "cluster/ray_engine.py": "connect() turns Ray's usage statistics off unless asked (documented)",
+}
+
+
+def modules() -> dict[str, Path]:
+    return {str(p.relative_to(SRC)): p for p in SRC.rglob("*.py")}
+
+
+def unit(relative: str) -> str:
+    """The part of the package a module belongs to: its sub-package, or itself at the top level."""
+    first = relative.split("/")[0]
+    return first.removesuffix(".py")
+
+
+def imported_units(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        for name in names:
+            parts = name.split(".")
+            if (
+                parts[0] == "longscribe"
+                and len(parts) > 1
+                and (SRC / parts[1]).exists() | (SRC / f"{parts[1]}.py").exists()
+            ):
+                found.add(parts[1])
+    return found
+
+
+def graph() -> dict[str, set[str]]:
+    edges: dict[str, set[str]] = defaultdict(set)
+    for relative, path in modules().items():
+        here = unit(relative)
+        edges[here] |= imported_units(path) - {here}
+    return edges
+
+
+def test_the_parts_of_the_package_import_each_other_without_a_cycle() -> None:
+    edges = graph()
+    state: dict[str, str] = {}
+    path: list[str] = []
+
+    def visit(node: str) -> None:
+        state[node] = "open"
+        path.append(node)
+        for nxt in sorted(edges.get(node, ())):
+            if state.get(nxt) == "open":
+                cycle = path[path.index(nxt) :] + [nxt]
+                raise AssertionError(f"import cycle: {' -> '.join(cycle)}")
+            if nxt not in state:
+                visit(nxt)
+        path.pop()
+        state[node] = "done"
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node)
+
+
+def test_front_ends_are_imported_by_nothing_below_them() -> None:
+    for here, targets in graph().items():
+        if here in FRONT_ENDS or here == "__init__":
+            continue
+        assert not targets & FRONT_ENDS, f"{here} imports a front end: {targets & FRONT_ENDS}"
+
+
+def test_the_pipeline_sits_above_the_engines_and_engines_hold_only_engines() -> None:
+    edges = graph()
+    assert "pipeline" not in edges["engines"] and "cluster" not in edges["engines"]
+    assert "pipeline" not in edges["cluster"] and "pipeline" not in edges["placement"]
+    assert "engines" not in edges["placement"], "placement decides; engines run what it decided"
+    engine_modules = {p.name for p in (SRC / "engines").glob("*.py")}
+    assert engine_modules <= {"__init__.py", "base.py", "ct2.py", "fake.py", "factory.py", "stages.py", "whisper.py"}
+
+
+def test_only_the_edge_reads_the_environment() -> None:
+    for relative, path in modules().items():
+        text = path.read_text()
+        if "os.environ" in text or "getenv(" in text:
+            assert relative in ENVIRONMENT_READERS, f"{relative} reads the environment"
+
+
+def test_no_module_restarts_the_process_or_replaces_an_allocator() -> None:
+    for relative, path in modules().items():
+        text = path.read_text()
+        for trick in ("execv", "execl", "os.spawn", "LD_PRELOAD", "GLIBC_TUNABLES", "i_malloc"):
+            assert trick not in text, f"{relative}: {trick}"
+    assert not list(SRC.rglob("*.c")), "no compiled part"
+
+
+def test_docstrings_quote_no_measurements() -> None:
+    """Measured figures (MiB, x real time, WER) live in docs/benchmarks.md, where they are dated."""
+    import re
+
+    figure = re.compile(r"\d[\d.,]*\s*(MiB|MB|GiB|x real time|% WER)|\d+(\.\d+)?x real time|\d\.\d+x\b")
+    for relative, path in modules().items():
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Constant)
+                and isinstance(node.value.value, str)
+            ):
+                match = figure.search(node.value.value)
+                assert match is None, f"{relative}: docstring quotes {match.group(0)!r}" if match else ""
