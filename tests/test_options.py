@@ -139,7 +139,11 @@ VALID_TEXT = {
 def one_bad_field(draw: st.DrawFn) -> tuple[str, Any]:
     field = draw(st.sampled_from([f.name for f in fields(TranscribeOptions)]))
     value = draw(bad_value(field))
-    if field == "language" and isinstance(value, str) and 2 <= len(value) <= 3 and value.isalpha():
+    if (
+        field == "language"
+        and isinstance(value, str)
+        and (value in ("auto", "first") or 2 <= len(value) <= 3 and value.isalpha())
+    ):
         value = value + "!"
     return field, value
 

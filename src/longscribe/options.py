@@ -32,6 +32,8 @@ COMPUTE_TYPES = (
 )
 TIMESTAMPS = ("aligned", "decoded")
 RAY_AUDIO = ("auto", "arrays")
+LANGUAGE_FIRST = "first"
+"""``language="first"``: identify the language on the first chunk and keep it for the whole file."""
 MAX_CHUNK_SECONDS = 30.0
 DECODED_CHUNK_SECONDS = 24.0
 """With decoded timestamps Whisper drops the last phrase of a window filled to 30 s; 6 s of
@@ -81,7 +83,8 @@ class TranscribeOptions:
     workers: int | None = None
     """Concurrent engine calls (CTranslate2 inter-op workers); None = chosen for the device."""
     language: str | None = None
-    """A language code (``en``); None: detected."""
+    """A language code (``en``) for the whole file; None (or "auto"): identified for every chunk, each
+    stretch of speech decoded in its own language; "first": identified once, on the first chunk."""
     task: Task = "transcribe"
     beam_size: int | None = None
     """None: 5 (or the tuned beam size, with ``use_tuning``). A value given is never overridden."""
@@ -128,6 +131,8 @@ class TranscribeOptions:
     """Where assembled models and tuning results live; None: the user cache (platformdirs)."""
 
     def __post_init__(self) -> None:
+        if self.language == "auto":  # the default, however it is spelled
+            object.__setattr__(self, "language", None)
         self.validate()
 
     def validate(self) -> None:
@@ -143,8 +148,12 @@ class TranscribeOptions:
         _choice(self, "task", ("transcribe", "translate"))
         _choice(self, "timestamps", TIMESTAMPS)
         _choice(self, "ray_audio", RAY_AUDIO)
-        if self.language is not None and not (2 <= len(self.language) <= 3 and self.language.isalpha()):
-            raise OptionsError(f"language must be a language code such as 'en', got {self.language!r}", "language")
+        if self.language not in (None, LANGUAGE_FIRST) and not (
+            2 <= len(self.language) <= 3 and self.language.isalpha()
+        ):
+            raise OptionsError(
+                f"language must be a code such as 'en', auto or first, got {self.language!r}", "language"
+            )
         _number(self, "deadline_seconds", low=0.0, open_low=True)
         _integer(self, "cpu_threads", low=0, high=MAX_THREADS)
         _integer(self, "workers", low=1, high=MAX_WORKERS)
@@ -174,6 +183,11 @@ class TranscribeOptions:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def given_language(self) -> str | None:
+        """The language every chunk is decoded in, when one is given; None: identified."""
+        return None if self.language in (None, LANGUAGE_FIRST) else self.language
 
     @property
     def beam(self) -> int:

@@ -134,6 +134,8 @@ class Segment(_Timed):
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 0.0
+    language: str | None = None
+    """The language this segment was decoded in."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +147,12 @@ class DecodedSegment:
     text: str
     tokens: tuple[int, ...] = ()
     words: tuple[Word, ...] = ()
+    language: str | None = None
+    """Set when the chunk was cut where its language changes; None: the chunk's language."""
+
+
+Candidates = tuple[tuple[str, float], ...]
+"""Languages and their probabilities, most likely first."""
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,10 @@ class ChunkTranscript:
     chunk: Chunk
     segments: tuple[DecodedSegment, ...]
     language: str
+    """The language the chunk was decoded in."""
     language_probability: float = 1.0
+    candidates: Candidates = ()
+    """What language identification heard in this chunk (most likely first); () when the language was given."""
     avg_logprob: float = 0.0
     no_speech_prob: float = 0.0
     compression_ratio: float = 0.0
@@ -182,7 +193,12 @@ class TranscriptInfo:
     device: str
     compute_type: str
     language: str | None = None
+    """The language of most of the speech (the first chunk's until the run has finished)."""
     language_probability: float = 0.0
+    languages: list[dict[str, Any]] = field(default_factory=list)
+    """Each language heard, in order of first appearance, with its speech seconds (``language``, ``seconds``)."""
+    language_runs: list[str] = field(default_factory=list)
+    """The languages in the order they were spoken, a change at a time: ``["en", "de", "en"]``."""
     duration: int = 0
     """Decoded length in samples."""
     chunks: int = 0
@@ -222,6 +238,8 @@ class TranscriptInfo:
             compute_type=d["compute_type"],
             language=d["language"],
             language_probability=d["language_probability"],
+            languages=list(d.get("languages", [])),
+            language_runs=list(d.get("language_runs", [])),
             duration=samples(d["duration"]),
             chunks=d["chunks"],
             speech=samples(d["speech_duration"]),
@@ -247,6 +265,8 @@ class TranscriptInfo:
             "compute_type": self.compute_type,
             "language": self.language,
             "language_probability": round(self.language_probability, 4),
+            "languages": self.languages,
+            "language_runs": self.language_runs,
             "duration": round(seconds(self.duration), 3),
             "speech_duration": round(seconds(self.speech), 3),
             "chunks": self.chunks,

@@ -29,6 +29,8 @@ from longscribe.options import COMPUTE_TYPES, MAX_BATCH, MAX_BEAM, MAX_THREADS, 
 FLAGS = ("StoreTrueAction", "BooleanOptionalAction", "_StoreTrueAction", "_HelpAction")
 FREE_TEXT = {
     ("transcribe", "initial_prompt"): "any text is a prompt",
+    ("transcribe", "html_audio"): "any path or address the page's player may play",
+    ("export", "html_audio"): "any path or address the page's player may play",
 }
 
 
@@ -88,10 +90,19 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
     batch = ints(1, MAX_BATCH)
     compute = not_one_of(set(COMPUTE_TYPES))
     placement = {"model": models, "device": devices, "compute_type": compute}
+    cues = {
+        "max_line_width": ints(1, 1000),
+        "max_line_count": ints(1, 1000),
+        "max_words_per_line": ints(1, 1000),
+        "max_cue_duration": floats(0.5, 60.0, low_ok=True),
+        "subtitle_style": not_one_of({"cues", "none"}),
+    }
     return {
         **{("transcribe", k): v for k, v in placement.items()},
         **{("devices", k): v for k, v in placement.items()},
         **{("tune", k): v for k, v in placement.items()},
+        **{("transcribe", k): v for k, v in cues.items()},
+        **{("export", k): v for k, v in cues.items()},
         ("transcribe", "files"): st.sampled_from([*place.bad_paths(), str(place.text), str(place.empty)]),
         ("transcribe", "output_dir"): dir_paths,
         ("transcribe", "output_format"): st.sampled_from(["", "docx", "txt,docx", ",", "all,txt"]),

@@ -128,6 +128,8 @@ def test_the_readme_sample_command_works(tmp_path: Path) -> None:
         ".vtt",
         ".json",
         ".tsv",
+        ".html",
+        ".md",
     }
     assert "language en" in run.stderr
 

@@ -78,7 +78,7 @@ def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
     remote = cli("transcribe", *inputs, "-o", str(tmp_path / "ray"), "-f", "all", "--ray", cluster, *ARGS)
     assert remote.returncode == 0, remote.stderr
     files = sorted(p.name for p in (tmp_path / "local").iterdir() if p.is_file())
-    assert len(files) == 5 * len(inputs)
+    assert len(files) == 7 * len(inputs)
     assert files == sorted(p.name for p in (tmp_path / "ray").iterdir() if p.is_file())
     for name in files:
         ours, theirs = (tmp_path / "ray" / name), (tmp_path / "local" / name)

@@ -71,7 +71,7 @@ def test_a_loop_is_first_retried_at_temperature_0_without_repeats() -> None:
     [out] = decode_with_fallback(engine, [item(0, audio)], OPTS, DecodeRequest("en", ("earlier words",)))
     assert out.temperature == 0.0 and "you you" not in "".join(s.text for s in out.segments)
     assert out.decisions == ("t=0: repetition loop 'you' at 8.0 words/s", "t=0 without repeated 5-grams: accepted")
-    assert engine.requests[1] == DecodeRequest("en", (), 0.0, 5), "deterministic, without the prompt"
+    assert engine.requests[1] == DecodeRequest(None, (), 0.0, 5, ("en",)), "deterministic, without the prompt"
 
 
 def test_an_unsure_decode_skips_the_no_repeat_step() -> None:
@@ -134,7 +134,7 @@ def test_words_where_vad_hears_no_speech_are_dropped_and_recorded(tmp_path: Path
 def test_the_first_retry_drops_the_previous_text_prompt() -> None:
     engine = FakeEngine(loop_chunks=frozenset({0}))
     decode_with_fallback(engine, [item(0, tone(5.0, level=0.2))], OPTS, DecodeRequest("en", ("earlier words",)))
-    assert engine.requests[1] == DecodeRequest("en", (), 0.0, 5)
+    assert engine.requests[1] == DecodeRequest(None, (), 0.0, 5, ("en",))
     assert engine.requests[2].temperature == 0.2
 
 

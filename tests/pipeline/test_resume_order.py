@@ -30,9 +30,9 @@ REFERENCE = run(FakeEngine(), 4)
 CHUNKS = 9
 
 
-def first_of_failing_batch(kill_at: int, batch: int) -> int:
-    """Batches are [0] (it decides the language), then ``batch`` chunks at a time."""
-    return 0 if kill_at == 0 else 1 + (kill_at - 1) // batch * batch
+def committed_before(kill_at: int, batch: int) -> int:
+    """Batches of ``batch`` chunks; a chunk is committed once the next one is heard (its language settled)."""
+    return max(0, kill_at // batch * batch - 1)
 
 
 @given(kill_at=st.integers(0, CHUNKS - 1), first_batch=st.integers(1, 5), second_batch=st.integers(1, 5))
@@ -45,7 +45,7 @@ def test_resume_after_a_kill_keeps_every_chunk_once(kill_at: int, first_batch: i
         job = store.find(str(AUDIO.resolve()))
         assert job is not None
         saved = sorted(store.results(job.id))
-        assert saved == list(range(first_of_failing_batch(kill_at, first_batch))), "commits are a prefix, in order"
+        assert saved == list(range(committed_before(kill_at, first_batch))), "commits are a prefix, in order"
         engine = FakeEngine()
         resumed = run(engine, second_batch, store)
         assert resumed == REFERENCE
@@ -63,9 +63,10 @@ def test_a_chunk_transcript_survives_the_store_unchanged(tmp_path: Path) -> None
     words = (Word(0, 10, " a", 0.5), Word(10, 20, " b", 0.25))
     original = ChunkTranscript(
         chunk,
-        (DecodedSegment(0, 20, " a b", (1, 2), words),),
+        (DecodedSegment(0, 20, " a b", (1, 2), words), DecodedSegment(20, 30, " c", (3,), (), "de")),
         "en",
         0.9,
+        (("en", 0.9), ("de", 0.05)),
         -0.3,
         0.1,
         1.2,

@@ -65,9 +65,10 @@ def test_silence_gives_an_empty_transcript(tmp_path: Path) -> None:
         assert transcription.info.complete
 
 
-def test_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) -> None:
+def test_with_first_the_language_is_detected_on_the_first_chunk_then_fixed(noise_file: Path) -> None:
     engine = FakeEngine(language="de")
-    transcription = Transcriber(engine=engine, vad=False, speech_guard=False, batch_size=2).transcribe(noise_file)
+    options = dict(vad=False, speech_guard=False, batch_size=2, language="first")
+    transcription = Transcriber(engine=engine, **options).transcribe(noise_file)  # type: ignore[arg-type]
     list(transcription)
     assert engine.requests[0].language is None
     assert all(r.language == "de" for r in engine.requests[1:])
@@ -103,7 +104,7 @@ def test_with_workers_later_batches_start_on_a_guess_and_keep_the_first_chunks_l
 ) -> None:
     engine = SlowFirstChunk(language="de", elsewhere=elsewhere)
     options = dict(vad=False, speech_guard=False, batch_size=2)
-    transcription = Transcriber(engine=engine, workers=2, **options).transcribe(noise_file)
+    transcription = Transcriber(engine=engine, workers=2, language="first", **options).transcribe(noise_file)
     segments = list(transcription)
     assert transcription.info.language == "de"
     assert engine.calls.count([0]) == 1
@@ -111,7 +112,8 @@ def test_with_workers_later_batches_start_on_a_guess_and_keep_the_first_chunks_l
     assert guessed, "a batch started before the language was known"
     redone = [c for c in guessed if engine.calls.count(c) == 2]
     assert redone == (guessed if elsewhere else []), "only a wrong guess is decoded again"
-    assert segments == list(Transcriber(engine=FakeEngine(language="de"), **options).transcribe(noise_file))
+    alone = Transcriber(engine=FakeEngine(language="de"), language="first", **options).transcribe(noise_file)
+    assert segments == list(alone)
 
 
 def test_a_known_language_needs_no_lone_first_chunk(noise_file: Path) -> None:

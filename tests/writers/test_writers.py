@@ -10,7 +10,8 @@ import pytest
 from longscribe import OutputError, Segment, TranscriptInfo, Word
 from longscribe.errors import OptionsError
 from longscribe.types import SAMPLE_RATE
-from longscribe.writers import OutputSet, parse_formats
+from longscribe.writers import OutputOptions, OutputSet, parse_formats
+from longscribe.writers.cues import CueOptions
 from longscribe.writers.subtitles import format_timestamp
 
 S = SAMPLE_RATE
@@ -27,8 +28,11 @@ def segments() -> list[Segment]:
     ]
 
 
-def write(tmp_path: Path, formats: str, segs: list[Segment], words: bool = False) -> dict[str, Path]:
-    with OutputSet(tmp_path, "in", parse_formats(formats), words=words) as out:
+def write(
+    tmp_path: Path, formats: str, segs: list[Segment], words: bool = False, style: str = "cues"
+) -> dict[str, Path]:
+    options = OutputOptions(words=words, cues=CueOptions(style=style), audio="talk.mp3")
+    with OutputSet(tmp_path, "in", parse_formats(formats), options) as out:
         for s in segs:
             out.write(s)
         return out.commit(info())
@@ -42,7 +46,7 @@ def test_timestamps_at_zero_just_under_a_minute_and_past_ten_hours() -> None:
 
 
 def test_srt_and_vtt_cues_are_well_formed_and_escaped(tmp_path: Path) -> None:
-    paths = write(tmp_path, "srt,vtt", segments())
+    paths = write(tmp_path, "srt,vtt", segments(), style="none")
     srt = paths["srt"].read_text()
     assert srt.startswith("1\n00:00:00,000 --> 00:00:59,999\nHello <world> & you -> there\n\n2\n10:00:05,000")
     vtt = paths["vtt"].read_text()
@@ -52,10 +56,10 @@ def test_srt_and_vtt_cues_are_well_formed_and_escaped(tmp_path: Path) -> None:
 
 def test_txt_tsv_and_json_carry_the_same_segments(tmp_path: Path) -> None:
     paths = write(tmp_path, "all", segments(), words=True)
-    assert set(paths) == {"txt", "srt", "vtt", "json", "tsv"}
+    assert set(paths) == {"txt", "srt", "vtt", "json", "tsv", "html", "md"}
     assert paths["txt"].read_text().splitlines()[0] == "Hello <world> & you --> there"
     tsv = paths["tsv"].read_text().splitlines()
-    assert tsv[0] == "start\tend\ttext" and tsv[2].startswith("36005000\t36007000\ttab here newline")
+    assert tsv[0] == "start\tend\ttext\tlanguage" and tsv[2].startswith("36005000\t36007000\ttab here newline")
     doc = json.loads(paths["json"].read_text())
     assert [s["start"] for s in doc["segments"]] == [0.0, 36005.0]
     assert doc["segments"][0]["words"] == [{"start": 0.0, "end": 1.0, "word": " Hello", "probability": 0.9}]
@@ -65,8 +69,54 @@ def test_txt_tsv_and_json_carry_the_same_segments(tmp_path: Path) -> None:
 def test_empty_transcript_gives_valid_empty_files(tmp_path: Path) -> None:
     paths = write(tmp_path, "all", [])
     assert paths["txt"].read_text() == "" and paths["srt"].read_text() == ""
-    assert paths["vtt"].read_text() == "WEBVTT\n\n"
+    assert paths["vtt"].read_text() == "WEBVTT\n\n" and paths["md"].read_text() == ""
     assert json.loads(paths["json"].read_text())["segments"] == []
+    page = paths["html"].read_text()
+    assert page.startswith("<!doctype html>") and page.rstrip().endswith("</html>") and "<main>\n</main>" in page
+
+
+def timed(start_s: float, text: str, step: float = 0.3, language: str | None = "en") -> Segment:
+    words = tuple(
+        Word(int((start_s + i * step) * S), int((start_s + (i + 0.8) * step) * S), f" {t}", 0.9)
+        for i, t in enumerate(text.split())
+    )
+    return Segment(words[0].start, words[-1].end, "".join(w.text for w in words), words, language=language)
+
+
+def test_subtitles_are_cut_from_word_times_and_karaoke_marks_each_word(tmp_path: Path) -> None:
+    segs = [timed(0.0, "First sentence here."), timed(1.5, "And a second one, rather longer than the first.")]
+    paths = write(tmp_path, "srt,vtt", segs)
+    srt = paths["srt"].read_text().split("\n\n")
+    assert srt[0] == "1\n00:00:00,000 --> 00:00:01,000\nFirst sentence here.", "a second at least"
+    karaoke = OutputOptions(cues=CueOptions(highlight_words=True))
+    with OutputSet(tmp_path / "k", "in", ("srt", "vtt"), karaoke) as out:
+        out.write(segs[0])
+        written = out.commit(info())
+    cues = written["srt"].read_text().strip().split("\n\n")
+    assert len(cues) == 3 and "<u>sentence</u>" in cues[1] and cues[1].count("<u>") == 1
+    vtt = written["vtt"].read_text()
+    assert "<00:00:00.300><c>sentence</c>" in vtt
+
+
+def test_the_html_page_escapes_the_transcript_and_groups_paragraphs(tmp_path: Path) -> None:
+    segs = [
+        timed(0.0, "Hello there."),
+        timed(1.0, "<script>alert(1)</script> & more."),
+        timed(9.0, "After a long pause."),
+        timed(10.5, "Hola amigos.", language="es"),
+    ]
+    page = write(tmp_path, "html", segs)["html"].read_text()
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more." in page
+    assert page.count("<p lang=") == 3 and '<p lang="es">' in page
+    assert '<audio id="player" controls preload="metadata" src="talk.mp3">' in page
+    assert 'class="s" data-start="9.00"' in page and ">00:00:09</a>" in page
+    assert "http://" not in page and "https://" not in page, "nothing fetched"
+
+
+def test_markdown_has_timed_paragraphs_and_escapes_markup(tmp_path: Path) -> None:
+    segs = [timed(0.0, "Stars *like* this."), timed(1.0, "Go on."), timed(65.0, "# Not a heading.")]
+    md = write(tmp_path, "md", segs)["md"].read_text()
+    assert md == "**[00:00:00]** Stars \\*like\\* this. Go on.\n\n**[00:01:05]** \\# Not a heading.\n"
 
 
 def test_a_crash_mid_write_leaves_no_file_under_the_final_name(tmp_path: Path) -> None:

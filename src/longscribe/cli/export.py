@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.cli import output
+from longscribe.cli.outputs import add_output_arguments, cue_options, output_options
 from longscribe.errors import JobStateError, LongscribeError
 from longscribe.jobs import JobStore
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
@@ -24,6 +25,7 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("-f", "--output-format", "--output_format", default="all", help=f"{', '.join(WRITERS)} or all")
     p.add_argument("--job-dir", default=None, help="the job store (default: OUTPUT_DIR/.longscribe)")
     p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="words in json output")
+    add_output_arguments(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
 
@@ -36,13 +38,14 @@ def run(args: argparse.Namespace) -> int:
         if args.debug:
             console.print_exception()
         output.error(exc, console)
-        return 1
+        return exc.exit_code
     console.print(f"{args.target} -> {', '.join(str(p) for p in written)}", markup=False)
     return 0
 
 
 def export(args: argparse.Namespace) -> list[Path]:
     formats = parse_formats(args.output_format)
+    cues = cue_options(args)
     out_dir = Path(args.output_dir)
     job_dir = Path(args.job_dir) if args.job_dir else out_dir / ".longscribe"
     if not (job_dir / "jobs.sqlite").is_file():
@@ -59,7 +62,9 @@ def export(args: argparse.Namespace) -> list[Path]:
             )
         results = store.results(job.id)
         info = TranscriptInfo.from_dict(job.info)
-        with OutputSet(out_dir, Path(job.input).stem, formats, words=args.word_timestamps) as out:
+        name = Path(job.input).stem
+        how = output_options(args, cues, job.input, out_dir / f"{name}.html")
+        with OutputSet(out_dir, name, formats, how) as out:
             for segment in stitch_all(results[i] for i in sorted(results)):
                 out.write(segment)
             return list(out.commit(info).values())

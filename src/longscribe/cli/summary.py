@@ -24,6 +24,8 @@ class FileResult:
     detail: str = ""
     output: str = ""
     """The name the outputs were given (``DIR/<output>.<format>``); "" when none was chosen."""
+    languages: str = ""
+    """``en``, or ``en → de → en`` when the language changed."""
 
     @property
     def renamed(self) -> bool:
@@ -34,11 +36,11 @@ class FileResult:
 def print_summary(console: Console, results: list[FileResult]) -> None:
     table = Table(title="longscribe summary", title_justify="left")
     renamed = any(r.renamed for r in results)
-    for col in ("file", "duration", "status", "speed", *(["written as"] if renamed else [])):
+    for col in ("file", "duration", "status", "speed", "language", *(["written as"] if renamed else [])):
         table.add_column(col, overflow="fold")
     for r in results:
         speed = f"{r.duration / SAMPLE_RATE / r.seconds:.1f}x" if r.seconds and r.duration else "-"
-        row = [r.path, format_clock(r.duration) if r.duration else "-", r.status, speed]
+        row = [r.path, format_clock(r.duration) if r.duration else "-", r.status, speed, r.languages or "-"]
         table.add_row(*row, *([f"{r.output}.*" if r.output else "-"] if renamed else []))
     console.print(table)
     failed = [r.path for r in results if r.status not in OK_STATUSES]

@@ -16,13 +16,14 @@ from longscribe.cli import output
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import FINISHED
 from longscribe.cli.inputs import expand, output_names
+from longscribe.cli.outputs import SUBTITLE_FORMATS, add_output_arguments, cue_options, output_options
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
 from longscribe.errors import LongscribeError, OptionsError, OutputError, UnsupportedDeviceError
 from longscribe.jobs import JobStore, open_store
 from longscribe.options import COMPUTE_TYPES, QUALITIES, TIMESTAMPS, TranscribeOptions, VadOptions
 from longscribe.pipeline import Transcriber, Transcription
-from longscribe.types import SAMPLE_RATE
+from longscribe.types import SAMPLE_RATE, TranscriptInfo
 from longscribe.writers import WRITERS, OutputSet, check_output_dir, parse_formats
 
 JOB_DIR = ".longscribe"
@@ -40,6 +41,7 @@ def add_transcribe_parser(sub: Any) -> None:
         help=f"comma-separated formats: {', '.join(WRITERS)}, or all (default: all)",
     )
     add_placement_arguments(p)
+    add_output_arguments(p)
     p.add_argument("--quality", default="balanced", choices=QUALITIES, help="with --model auto: how fast it must be")
     p.add_argument(
         "--deadline", type=parse_duration, default=None, help="with --model auto: finish within e.g. 10m, 1h30m"
@@ -67,7 +69,12 @@ def add_transcribe_parser(sub: Any) -> None:
     p.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
     p.add_argument("--threads", type=int, default=0, help="CPU threads per worker (0: chosen)")
     p.add_argument("--workers", type=int, default=None, help="concurrent engine workers (default: chosen)")
-    p.add_argument("--language", default=None, help="language code (e.g. en); detected when not given")
+    p.add_argument(
+        "--language",
+        default=None,
+        help="auto (default: each stretch of speech in its own language), first (the first chunk's for the whole"
+        " file), or a code such as en for the whole file",
+    )
     p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
     p.add_argument("--beam-size", "--beam_size", type=int, default=None, help="beam width (default: 5)")
     p.add_argument("--best-of", "--best_of", type=int, default=TranscribeOptions.best_of)
@@ -197,7 +204,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         best_of=args.best_of,
         batch_size=args.batch_size,
         temperatures=temperatures_from_increment(args.temperature_increment_on_fallback),
-        word_timestamps=args.word_timestamps,
+        word_timestamps=args.word_timestamps or _subtitles_need_words(args),
         condition_on_previous_text=args.condition_on_previous_text,
         initial_prompt=args.initial_prompt,
         vad=args.vad,
@@ -211,11 +218,21 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
     )
 
 
+def _subtitles_need_words(args: argparse.Namespace) -> bool:
+    """Cues are cut on word times: with decoded timestamps, words are timed when subtitles are written."""
+    try:
+        formats = parse_formats(args.output_format)
+    except LongscribeError:
+        return False
+    return args.subtitle_style != "none" and any(f in SUBTITLE_FORMATS for f in formats)
+
+
 def run(args: argparse.Namespace) -> int:
     console = output.stderr()
     try:
         options = options_from_args(args)
         formats = parse_formats(args.output_format)
+        args.cues = cue_options(args)
     except (LongscribeError, ValueError) as exc:
         output.error(exc, console)
         return 2
@@ -246,6 +263,8 @@ def run(args: argparse.Namespace) -> int:
             console.print(f"model auto: {transcriber.plan.model_reason}", markup=False)
         for warning in transcriber.plan.warnings:
             output.warning(warning, console)
+        if not transcriber.engine.multilingual and options.given_language is None and not args.quiet:
+            console.print(f"{transcriber.plan.model.name} is English-only: every file is English", markup=False)
     names = output_names(inputs.files)
     for path, name in names.items():
         if name != Path(path).stem:
@@ -318,8 +337,8 @@ class FileRun:
             check_input(path)
             AudioStream(path).close()  # not audio: said before the job store is touched
             with self.store.lock(str(Path(path).resolve()), wait=self.args.wait):
-                words = self.transcriber.options.word_timestamps
-                with OutputSet(self.out_dir, name, self.formats, words=words) as out:
+                how = output_options(self.args, self.args.cues, path, self.out_dir / f"{name}.html")
+                with OutputSet(self.out_dir, name, self.formats, how) as out:
                     transcription = self.transcriber.transcribe(
                         path, on_progress=bar.update, store=self.store, restart=self.args.restart
                     )
@@ -353,10 +372,10 @@ class FileRun:
             speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
             self.say(
                 f"{path}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
-                f"language {info.language or '-'} -> {', '.join(str(p) for p in written.values())}"
+                f"language {spoken(info)} -> {', '.join(str(p) for p in written.values())}"
             )
         status = "ok" if info.complete else "incomplete"
-        return FileResult(path, status, info.duration, wall, "; ".join(info.warnings), output=name)
+        return FileResult(path, status, info.duration, wall, "; ".join(info.warnings), name, spoken(info))
 
     def _announce(self, path: str, transcription: Transcription) -> None:
         job = transcription.job
@@ -370,6 +389,11 @@ class FileRun:
             done = self.store.count(job.job.id)
             if done:
                 self.say(f"{path}: resuming job {job.job.id}: {done} chunk(s) already done")
+
+
+def spoken(info: TranscriptInfo) -> str:
+    """``en``, or ``en → de → en`` when the language changed."""
+    return " → ".join(info.language_runs) if info.language_runs else info.language or "-"
 
 
 def _usable(path: str) -> bool:

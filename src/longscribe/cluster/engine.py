@@ -46,6 +46,7 @@ class ClusterEngine(EngineBase):
         self.described: list[dict[str, Any]] = [call(h, "describe") for h in handles]
         first = self.described[0]
         self.name, self.device, self.compute_type = first["engine"], first["device"], first["compute_type"]
+        self.multilingual = bool(first.get("multilingual", True))
         self.batch_size = min(int(d["batch_size"]) for d in self.described)
         names = [f"{d['node']}:{d['pid']}" for d in self.described]
         self.workers: WorkerSet[Any] = WorkerSet(handles, names, lost=lost)

@@ -91,6 +91,7 @@ class EngineWorker:
             "engine": getattr(self._engine, "name", "?"),
             "device": self._engine.device,
             "compute_type": self._engine.compute_type,
+            "multilingual": self._engine.multilingual,
             "batch_size": self.batch_size,
         }
 

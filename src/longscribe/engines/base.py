@@ -15,13 +15,16 @@ class DecodeRequest:
     """Per-call inputs that are not options: the file's language and per-chunk prompts."""
 
     language: str | None = None
-    """None: the engine detects it on the batch's first chunk and uses it for the whole batch."""
+    """The language of every chunk of the batch; None: each chunk is decoded in the language
+    identified in it (its ``candidates`` say what was heard)."""
     prompts: tuple[str | None, ...] = ()
     """Previous text for each chunk of the batch (empty: no prompts)."""
     temperature: float = 0.0
     """0: beam search. Above 0: sampling, seeded per chunk so a rerun samples the same text."""
     no_repeat_ngram: int = 0
     """Above 0: no n-gram of this many tokens may occur twice in a decode (a retry of a loop)."""
+    languages: tuple[str, ...] = ()
+    """One language per chunk (instead of ``language``): for retries of chunks settled apart."""
 
 
 class Engine(Protocol):
@@ -34,6 +37,8 @@ class Engine(Protocol):
     name: str
     device: str
     compute_type: str
+    multilingual: bool
+    """False: an English-only model (every chunk is English; nothing to identify)."""
 
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
@@ -65,6 +70,8 @@ class Engine(Protocol):
 
 class EngineBase:
     """Defaults for an engine that runs in this process, reads nothing itself and keeps no timings."""
+
+    multilingual = True
 
     def stage_seconds(self) -> dict[str, float]:
         return {}

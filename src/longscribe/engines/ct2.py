@@ -37,8 +37,10 @@ from longscribe.engines.whisper import (
     PUNCT_AFTER,
     PUNCT_BEFORE,
     Decoded,
+    Identified,
     Tokenizers,
     chunk_prompts,
+    identified,
     mel_frames,
     padded_window,
     transcripts,
@@ -113,24 +115,22 @@ class Ct2Engine(EngineBase):
         with self._encoding, self.stages.stage("encode"):
             encoded = self._encode(features)
         with self.stages.stage("language"):
-            language, language_prob = self._language(encoded, request.language)
-        tokenizer = self._tokenizers.get(options.task, language)
-        prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
+            languages = self._identify(encoded, request, len(batch))
+        tokenizers = [self._tokenizers.get(options.task, found.language) for found in languages]
+        prompts = chunk_prompts(tokenizers, options, request.prompts)
         with self._decoding, self.stages.stage("decode"):
             if request.temperature > 0:
                 decodes = [
-                    self._sampled(features[i], prompts[i], tokenizer, options, request, item.chunk.index)
+                    self._sampled(features[i], prompts[i], tokenizers[i], options, request, item.chunk.index)
                     for i, item in enumerate(batch)
                 ]
             else:
-                decodes = self._generate(encoded, prompts, tokenizer, options, request)
+                decodes = self._generate(encoded, prompts, tokenizers[0], options, request)
         words = None
         if options.needs_alignment:
             with self.stages.stage("align"):
-                words = self._align(encoded, tokenizer, batch, decodes)
-        return transcripts(
-            batch, decodes, tokenizer, (language, language_prob), words, request.temperature, options.aligned
-        )
+                words = self._align(encoded, features, tokenizers, batch, decodes)
+        return transcripts(batch, decodes, tokenizers, languages, words, request.temperature, options.aligned)
 
     def _sampled(
         self,
@@ -169,13 +169,15 @@ class Ct2Engine(EngineBase):
         rows = [np.asarray(self._whisper.encode(features[i : i + 1])) for i in range(features.shape[0])]
         return ctranslate2.StorageView.from_array(np.concatenate(rows))
 
-    def _language(self, encoded: Any, language: str | None) -> tuple[str, float]:
-        fixed = self._tokenizers.fixed_language(language)
-        if fixed is not None:
-            return fixed
-        ranked = self._model.detect_language(encoded)[0]
-        token, prob = ranked[0]
-        return token[2:-2], float(prob)
+    def _identify(self, encoded: Any, request: DecodeRequest, n: int) -> list[Identified]:
+        """Each chunk's language: given, or identified on its own encoder output (one decoder step)."""
+        given = self._tokenizers.given(request, n)
+        if given is not None:
+            return given
+        return [
+            identified([(token[2:-2], prob) for token, prob in ranked])
+            for ranked in self._model.detect_language(encoded)
+        ]
 
     def _generate(
         self,
@@ -211,11 +213,17 @@ class Ct2Engine(EngineBase):
         return [_decode_of(result, options, len(prompt)) for result, prompt in zip(results, prompts)]
 
     def _align(
-        self, encoded: Any, tokenizer: Any, batch: Sequence[ChunkAudio], decodes: list[Decoded]
+        self,
+        encoded: Any,
+        features: npt.NDArray[np.float32],
+        tokenizers: list[Any],
+        batch: Sequence[ChunkAudio],
+        decodes: list[Decoded],
     ) -> list[list[dict[str, Any]]]:
         from faster_whisper.transcribe import merge_punctuations
 
-        text_tokens = [[t for t in d.tokens if t < tokenizer.eot] for d in decodes]
+        eot = tokenizers[0].eot
+        text_tokens = [[t for t in d.tokens if t < eot] for d in decodes]
         frames = [mel_frames(item.audio.shape[0]) for item in batch]
         wanted = [i for i, tokens in enumerate(text_tokens) if tokens]
         out: list[list[dict[str, Any]]] = [[] for _ in batch]
@@ -227,11 +235,19 @@ class Ct2Engine(EngineBase):
             rows = np.asarray(encoded)
             for i in wanted:
                 one = ctranslate2.StorageView.from_array(np.ascontiguousarray(rows[i : i + 1]))
-                out[i] = self._whisper.find_alignment(tokenizer, [text_tokens[i]], one, [frames[i]])[0]
+                out[i] = self._whisper.find_alignment(tokenizers[i], [text_tokens[i]], one, [frames[i]])[0]
         else:
-            alignments = self._whisper.find_alignment(tokenizer, text_tokens, encoded, frames)
-            for i in wanted:
-                out[i] = alignments[i]
+            groups: dict[str, list[int]] = {}
+            for i in range(len(batch)):
+                groups.setdefault(tokenizers[i].language_code, []).append(i)
+            for members in groups.values():  # a batch that changes language: each language apart
+                whole = len(groups) == 1
+                part = encoded if whole else self._whisper.encode(features[members])
+                aligned = self._whisper.find_alignment(
+                    tokenizers[members[0]], [text_tokens[i] for i in members], part, [frames[i] for i in members]
+                )
+                for i, words in zip(members, aligned):
+                    out[i] = words if text_tokens[i] else []
         for i in wanted:
             merge_punctuations(out[i], PUNCT_BEFORE, PUNCT_AFTER)
         return out

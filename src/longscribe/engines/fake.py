@@ -9,14 +9,14 @@ Silent audio (all zeros) gives no words, like a real engine on silence.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from longscribe.engines.base import DecodeRequest, EngineBase
 from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
-from longscribe.types import SAMPLE_RATE, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+from longscribe.types import SAMPLE_RATE, Candidates, ChunkAudio, ChunkTranscript, DecodedSegment, Word
 
 
 @dataclass
@@ -34,6 +34,9 @@ class FakeEngine(EngineBase):
     """These loop at every temperature."""
     talks_over_silence: bool = False
     """Invent "Thank you." on silent chunks, with Whisper's no-speech signals."""
+    heard: dict[int, Candidates] = field(default_factory=dict)
+    """What language identification hears in a chunk (by index); others: ``language`` for sure."""
+    multilingual: bool = True
     name: str = "fake"
     device: str = "cpu"
     compute_type: str = "float32"
@@ -48,8 +51,18 @@ class FakeEngine(EngineBase):
         failing = [item.chunk.index for item in batch if item.chunk.index in self.fail_chunks]
         if failing:
             raise EngineError(f"fake failure on chunks {failing}")
-        language = request.language or self.language
-        return [self._one(item, language, request) for item in batch]
+        out = []
+        for i, item in enumerate(batch):
+            candidates: Candidates
+            if request.languages:
+                language, candidates = request.languages[i], ()
+            elif request.language is not None or not self.multilingual:
+                language, candidates = request.language or "en", ()
+            else:
+                candidates = self.heard.get(item.chunk.index) or ((self.language, 1.0),)
+                language = candidates[0][0]
+            out.append(replace(self._one(item, language, request), candidates=candidates))
+        return out
 
     def _one(self, item: ChunkAudio, language: str, request: DecodeRequest) -> ChunkTranscript:
         index, temperature = item.chunk.index, request.temperature

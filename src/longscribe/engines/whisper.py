@@ -9,12 +9,22 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from longscribe.engines.base import DecodeRequest
 from longscribe.errors import OptionsError
 from longscribe.options import TranscribeOptions
 from longscribe.text.quality import compression_ratio
 from longscribe.text.sentences import sentence_pieces
 from longscribe.text.tokens import split_by_timestamps
-from longscribe.types import SAMPLE_RATE, AudioArray, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Word
+from longscribe.types import (
+    SAMPLE_RATE,
+    AudioArray,
+    Candidates,
+    Chunk,
+    ChunkAudio,
+    ChunkTranscript,
+    DecodedSegment,
+    Word,
+)
 
 WINDOW_SAMPLES = 30 * SAMPLE_RATE
 MEL_FRAMES = 3000
@@ -76,6 +86,38 @@ class Tokenizers:
             return "en", 1.0
         return (language, 1.0) if language is not None else None
 
+    def given(self, request: DecodeRequest, n: int) -> list[Identified] | None:
+        """The languages of a batch's ``n`` chunks when none is to be identified (given, or an
+        English-only model); None: identify each chunk's."""
+        if request.languages:
+            return [Identified(*self._checked(language)) for language in request.languages]
+        fixed = self.fixed_language(request.language)
+        return [Identified(*fixed)] * n if fixed is not None else None
+
+    def _checked(self, language: str) -> tuple[str, float]:
+        fixed = self.fixed_language(language)
+        assert fixed is not None
+        return fixed
+
+
+CANDIDATES = 5
+"""Languages kept per chunk from identification, most likely first."""
+
+
+@dataclass(frozen=True)
+class Identified:
+    """A chunk's language: the one it is decoded in, its probability, and what identification heard."""
+
+    language: str
+    probability: float = 1.0
+    candidates: Candidates = ()
+
+
+def identified(ranked: Sequence[tuple[str, float]]) -> Identified:
+    """From (language, probability) pairs, most likely first: decode in the most likely."""
+    top = tuple((language, float(p)) for language, p in ranked[:CANDIDATES])
+    return Identified(top[0][0], top[0][1], top)
+
 
 def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:
     """``<|startofprev|> previous text <|startoftranscript|> <|lang|> <|task|>``, then
@@ -92,23 +134,27 @@ def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | No
     return prompt
 
 
-def chunk_prompts(tokenizer: Any, options: TranscribeOptions, prompts: Sequence[str | None], n: int) -> list[list[int]]:
-    return [prompt_tokens(tokenizer, options, prompts[i] if prompts else None) for i in range(n)]
+def chunk_prompts(
+    tokenizers: Sequence[Any], options: TranscribeOptions, prompts: Sequence[str | None]
+) -> list[list[int]]:
+    """Each chunk's prompt, in its own language."""
+    return [prompt_tokens(tok, options, prompts[i] if prompts else None) for i, tok in enumerate(tokenizers)]
 
 
 def transcripts(
     batch: Sequence[ChunkAudio],
     decodes: Sequence[Decoded],
-    tokenizer: Any,
-    language: tuple[str, float],
+    tokenizers: Sequence[Any],
+    languages: Sequence[Identified],
     words: list[list[dict[str, Any]]] | None,
     temperature: float,
     aligned: bool = False,
 ) -> list[ChunkTranscript]:
     """Per chunk: tokens cut into chunk-local segments (at timestamps, or into aligned sentences),
-    words attached, scores recorded."""
+    words attached, scores and languages recorded."""
     out: list[ChunkTranscript] = []
     for i, (item, decoded) in enumerate(zip(batch, decodes)):
+        tokenizer, language = tokenizers[i], languages[i]
         num_samples = item.audio.shape[0]
         tokens = decoded.tokens
         if aligned and words is not None:
@@ -121,8 +167,9 @@ def transcripts(
             ChunkTranscript(
                 chunk=item.chunk,
                 segments=tuple(_attach_words(pieces, tokenizer, words[i] if words else None, num_samples)),
-                language=language[0],
-                language_probability=language[1],
+                language=language.language,
+                language_probability=language.probability,
+                candidates=language.candidates,
                 avg_logprob=decoded.avg_logprob,
                 no_speech_prob=decoded.no_speech_prob,
                 compression_ratio=compression_ratio(tokenizer.decode([t for t in tokens if t < tokenizer.eot])),

@@ -36,11 +36,13 @@ def transcript_to_dict(t: ChunkTranscript) -> dict[str, Any]:
                 "text": s.text,
                 "tokens": list(s.tokens),
                 "words": [[w.start, w.end, w.text, w.probability] for w in s.words],
+                **({"language": s.language} if s.language else {}),
             }
             for s in t.segments
         ],
         "language": t.language,
         "language_probability": t.language_probability,
+        "candidates": [list(c) for c in t.candidates],
         "avg_logprob": t.avg_logprob,
         "no_speech_prob": t.no_speech_prob,
         "compression_ratio": t.compression_ratio,
@@ -59,6 +61,7 @@ def transcript_from_dict(d: dict[str, Any]) -> ChunkTranscript:
             s["text"],
             tuple(s["tokens"]),
             tuple(Word(a, b, text, p) for a, b, text, p in s["words"]),
+            s.get("language"),
         )
         for s in d["segments"]
     )
@@ -67,6 +70,7 @@ def transcript_from_dict(d: dict[str, Any]) -> ChunkTranscript:
         segments=segments,
         language=d["language"],
         language_probability=d["language_probability"],
+        candidates=tuple((str(lang), float(p)) for lang, p in d.get("candidates", ())),
         avg_logprob=d["avg_logprob"],
         no_speech_prob=d["no_speech_prob"],
         compression_ratio=d["compression_ratio"],

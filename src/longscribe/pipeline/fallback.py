@@ -147,7 +147,10 @@ def complete_tails(
         if not tails:
             break
         pieces = [_tail_piece(batch[i], tail) for i, tail in tails.items()]
-        decoded = decode_with_fallback(engine, pieces, options, DecodeRequest(out[0].language, (), request.temperature))
+        languages = tuple(out[i].language for i in tails)
+        decoded = decode_with_fallback(
+            engine, pieces, options, DecodeRequest(languages=languages, temperature=request.temperature)
+        )
         progressed = {}
         for (i, tail), extra in zip(tails.items(), decoded):
             shifted = tuple(_shift(seg, tail.start) for seg in extra.segments)
@@ -179,7 +182,7 @@ def _shift(segment: DecodedSegment, offset: int) -> DecodedSegment:
 def decode_with_fallback(
     engine: Engine, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
 ) -> list[ChunkTranscript]:
-    """Decode ``batch`` and settle every chunk; language of the first decode carries to the retries."""
+    """Decode ``batch`` and settle every chunk; each chunk's retries keep the language of its first decode."""
     first = engine.transcribe(batch, options, replace(request, temperature=options.temperatures[0]))
     attempts: dict[int, list[ChunkTranscript]] = {i: [r] for i, r in enumerate(first)}
     notes: dict[int, list[str]] = {i: [] for i in range(len(batch))}
@@ -190,13 +193,13 @@ def decode_with_fallback(
             notes[i].append(f"t={result.temperature:g}: {reason}")
             pending.append(i)
     looped = {i for i in pending if hallucination(first[i], options)}
-    language = first[0].language if first else request.language
     prompted = any(p is not None for p in request.prompts)
     for step in _steps(options, prompted):
         todo = [i for i in pending if step.looped is None or (i in looped) is step.looped]
         if not todo:
             continue
-        retry = DecodeRequest(language, (), step.temperature, step.no_repeat_ngram)
+        languages = tuple(first[i].language for i in todo)
+        retry = DecodeRequest(languages=languages, temperature=step.temperature, no_repeat_ngram=step.no_repeat_ngram)
         results = engine.transcribe([batch[i] for i in todo], options, retry)
         for i, result in zip(todo, results):
             attempts[i].append(result)
@@ -204,7 +207,8 @@ def decode_with_fallback(
             notes[i].append(f"{step.label(prompted)}: {reason or 'accepted'}")
             if not reason:
                 pending.remove(i)
-    return [_settle(attempts[i], notes[i], options, failed=i in pending) for i in range(len(batch))]
+    settled = [_settle(attempts[i], notes[i], options, failed=i in pending) for i in range(len(batch))]
+    return [replace(r, candidates=first[i].candidates) for i, r in enumerate(settled)]  # what was heard first
 
 
 def _settle(

@@ -13,8 +13,9 @@ from typing import Protocol
 
 from longscribe.engines.base import DecodeRequest, Engine
 from longscribe.errors import EngineError, JobStateError
-from longscribe.options import TranscribeOptions
+from longscribe.options import LANGUAGE_FIRST, TranscribeOptions
 from longscribe.pipeline.fallback import complete_tails, decode_with_fallback
+from longscribe.pipeline.languages import LanguageSettler
 from longscribe.types import ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
@@ -38,11 +39,14 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 class BatchScheduler:
-    """Batches of consecutive chunks through one engine.
+    """Batches of consecutive chunks through one engine; transcripts handed back in chunk order.
 
-    The file's language is detected on its first chunk and then fixed, so the
-    text does not depend on the batch size. With previous-text prompting each
-    chunk needs the text of the one before, so batches shrink to one chunk.
+    The language of each chunk: given (``options.language``, a code), identified once
+    on the file's first chunk and then fixed (``"first"``), or identified in every
+    chunk and settled in chunk order (None: :mod:`longscribe.pipeline.languages`). In
+    none of these does the text depend on the batch size or the number of workers.
+    With previous-text prompting each chunk needs the text of the one before, so
+    batches shrink to one chunk.
 
     With ``workers`` > 1, that many batches are decoded at once (CTranslate2
     runs concurrent calls on separate workers); results still come back, and
@@ -74,9 +78,13 @@ class BatchScheduler:
         self._recovery = recovery
         self._done = dict(done or {})
         self._commit = commit
-        self._language = options.language
-        if self._language is None and 0 in self._done:
+        self._first = options.language == LANGUAGE_FIRST
+        self._language = options.given_language
+        if self._first and 0 in self._done:
             self._language = self._done[0].language
+        self._settler = None
+        if options.language is None:
+            self._settler = LanguageSettler(self._decode_in, lookahead=not options.condition_on_previous_text)
         self.resumed = 0
         self.workers = max(1, workers)
         self._lock = threading.Lock()
@@ -85,50 +93,63 @@ class BatchScheduler:
         """Transcripts in chunk order: restored ones from ``done``, the others decoded and committed."""
         if self.workers > 1 and not self.options.condition_on_previous_text:
             yield from self._run_parallel(chunks)
-            return
-        for group in self._groups(chunks):
-            if isinstance(group, ChunkTranscript):
-                yield group
-                continue
-            prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
-            yield from self._committed(self._decode(group, prompts))
+        else:
+            for group in self._groups(chunks):
+                if isinstance(group, ChunkTranscript):
+                    yield from self._restored(group)
+                    continue
+                prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
+                yield from self._committed(self._decode(group, prompts), group)
+        if self._settler is not None:
+            yield from self._commit_all(self._settler.finish())
 
     def _run_parallel(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript]:
         """``workers`` batches in flight at once, results still handed back (and committed) in order.
 
-        While the first batch is finding the file's language, the others start on a guess
-        (their own first chunk's language) and are checked against it when it is known:
-        a batch that guessed wrong is decoded again, so the text is what it would have
+        With ``"first"``, while the first batch is finding the file's language, the others
+        start on a guess (their own chunks' languages) and are checked against it when it is
+        known: a batch that guessed wrong is decoded again, so the text is what it would have
         been had every batch waited.
         """
-        ahead: deque[tuple[Future[list[ChunkTranscript]], bool]] = deque()
+        ahead: deque[tuple[Future[list[ChunkTranscript]], ChunkTranscript | list[ChunkAudio]]] = deque()
         first: Future[list[ChunkTranscript]] | None = None
+
+        def fresh() -> int:
+            return sum(not isinstance(group, ChunkTranscript) for _, group in ahead)
+
         with ThreadPoolExecutor(self.workers, thread_name_prefix="longscribe-worker") as pool:
             for group in self._groups(chunks):
                 if isinstance(group, ChunkTranscript):
-                    ahead.append((_completed([group]), False))
-                elif self._language is None and first is None:
+                    ahead.append((_completed([group]), group))
+                elif self._first and self._language is None and first is None:
                     first = pool.submit(self._decode, group, ())
-                    ahead.append((first, True))
-                elif self._language is None and first is not None:
-                    ahead.append((pool.submit(self._decode_on_a_guess, group, first), True))
+                    ahead.append((first, group))
+                elif self._first and self._language is None and first is not None:
+                    ahead.append((pool.submit(self._decode_on_a_guess, group, first), group))
                 else:
-                    ahead.append((pool.submit(self._decode, group, ()), True))
-                while ahead and (ahead[0][0].done() or sum(fresh for _, fresh in ahead) > self.workers):
-                    future, fresh = ahead.popleft()
-                    yield from self._committed(future.result()) if fresh else future.result()
+                    ahead.append((pool.submit(self._decode, group, ()), group))
+                while ahead and (ahead[0][0].done() or fresh() > self.workers):
+                    yield from self._handed_back(*ahead.popleft())
             while ahead:
-                future, fresh = ahead.popleft()
-                yield from self._committed(future.result()) if fresh else future.result()
+                yield from self._handed_back(*ahead.popleft())
+
+    def _handed_back(
+        self, future: Future[list[ChunkTranscript]], group: ChunkTranscript | list[ChunkAudio]
+    ) -> Iterator[ChunkTranscript]:
+        if isinstance(group, ChunkTranscript):
+            yield from self._restored(group)
+        else:
+            yield from self._committed(future.result(), group)
 
     def _groups(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript | list[ChunkAudio]]:
         """Restored transcripts and batches of chunks still to decode, in chunk order.
 
-        While the language is unknown the first batch is one chunk: it is decoded alone
-        (the others need its language), so a bigger one would keep the other workers idle.
+        With ``"first"``, while the language is unknown the first batch is one chunk: it is
+        decoded alone (the others need its language), so a bigger one would keep the other
+        workers idle.
         """
         batch: list[ChunkAudio] = []
-        detecting = self._language is None
+        detecting = self._first and self._language is None
         for item in chunks:
             stored = self._done.pop(item.chunk.index, None)
             if stored is None:
@@ -147,11 +168,29 @@ class BatchScheduler:
         if batch:
             yield batch
 
-    def _committed(self, results: list[ChunkTranscript]) -> Iterator[ChunkTranscript]:
+    def _restored(self, result: ChunkTranscript) -> Iterator[ChunkTranscript]:
+        """A chunk read back from the job store: settled and committed already."""
+        if self._settler is not None:
+            yield from self._commit_all(self._settler.restored(result))
+        yield result
+
+    def _committed(self, results: list[ChunkTranscript], items: list[ChunkAudio]) -> Iterator[ChunkTranscript]:
+        """Decoded chunks, their language settled (each held until the next one is heard), then committed."""
+        if self._settler is None:
+            yield from self._commit_all(results)
+            return
+        for result, item in zip(results, items):
+            yield from self._commit_all(self._settler.push(result, item))
+
+    def _commit_all(self, results: list[ChunkTranscript]) -> Iterator[ChunkTranscript]:
         for result in results:
             if self._commit is not None:
                 self._commit(result)
             yield result
+
+    def _decode_in(self, batch: list[ChunkAudio], language: str | None) -> list[ChunkTranscript]:
+        """The language settler's decodes: ``batch`` in ``language`` (None: each in its own)."""
+        return self._decode(batch, (), decides=False, language=language)
 
     def _decode_on_a_guess(
         self, batch: list[ChunkAudio], first: Future[list[ChunkTranscript]]
@@ -170,10 +209,16 @@ class BatchScheduler:
         return self._decode(batch, ())
 
     def _decode(
-        self, batch: list[ChunkAudio], prompts: tuple[str | None, ...], *, decides: bool = True
+        self,
+        batch: list[ChunkAudio],
+        prompts: tuple[str | None, ...],
+        *,
+        decides: bool = True,
+        language: str | None = None,
     ) -> list[ChunkTranscript]:
-        """Decode and settle ``batch``; with ``decides``, its language becomes the file's if still unknown."""
-        request = DecodeRequest(self._language, prompts)
+        """Decode and settle ``batch`` (in ``language`` when given); with ``decides`` and ``"first"``,
+        its language becomes the file's if still unknown."""
+        request = DecodeRequest(language or self._language, prompts)
         with self._lock:
             engine = self.engine
         started = time.perf_counter()
@@ -183,16 +228,22 @@ class BatchScheduler:
         except EngineError as exc:
             if not is_out_of_memory(exc):
                 raise
-            return self._after_oom(engine, batch, prompts, exc, decides)
+            return self._after_oom(engine, batch, prompts, exc, decides, language)
         finally:
             with self._lock:
                 self.engine_seconds += time.perf_counter() - started
-        if decides and self._language is None and results:
+        if decides and self._first and self._language is None and results:
             self._language = results[0].language
         return results
 
     def _after_oom(
-        self, engine: Engine, batch: list[ChunkAudio], prompts: tuple[str | None, ...], exc: EngineError, decides: bool
+        self,
+        engine: Engine,
+        batch: list[ChunkAudio],
+        prompts: tuple[str | None, ...],
+        exc: EngineError,
+        decides: bool,
+        language: str | None,
     ) -> list[ChunkTranscript]:
         if len(batch) > 1:
             half = len(batch) // 2
@@ -201,8 +252,8 @@ class BatchScheduler:
                 f"out of GPU memory at batch size {len(batch)}: chunks {batch[0].chunk.index}-"
                 f"{batch[-1].chunk.index} decoded again as {half} + {len(batch) - half}"
             )
-            first = self._decode(batch[:half], prompts[:half], decides=decides)
-            return first + self._decode(batch[half:], prompts[half:], decides=decides)
+            first = self._decode(batch[:half], prompts[:half], decides=decides, language=language)
+            return first + self._decode(batch[half:], prompts[half:], decides=decides, language=language)
         smaller = self._recovery.after_oom(engine) if self._recovery else None
         if smaller is None:
             raise exc
@@ -211,7 +262,7 @@ class BatchScheduler:
             self.engine = smaller
         if replaced:
             self._note(f"out of GPU memory at batch size 1: now on {smaller.device}/{smaller.compute_type}")
-        return self._decode(batch, prompts, decides=decides)
+        return self._decode(batch, prompts, decides=decides, language=language)
 
     def _note(self, event: str) -> None:
         log.warning("%s", event)

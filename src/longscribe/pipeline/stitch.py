@@ -165,4 +165,5 @@ class Stitcher:
             avg_logprob=result.avg_logprob,
             no_speech_prob=result.no_speech_prob,
             compression_ratio=result.compression_ratio,
+            language=decoded.language or result.language,
         )

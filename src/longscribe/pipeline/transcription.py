@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from longscribe.engines.base import Engine
 from longscribe.engines.stages import since
@@ -74,16 +75,22 @@ class Transcription:
         info = self.info
         engine = self._scheduler.engine
         stages_before = engine.stage_seconds()
+        spoken = _Languages()
+        heard: dict[str, float] = {}  # each language's probability where first heard
         try:
             for result in self._scheduler.run(self._feed, lambda: stitcher.previous_text):
                 if info.language is None:
                     info.language, info.language_probability = result.language, result.language_probability
                     log.info("%s: language %s (p=%.2f)", self.path, info.language, info.language_probability)
+                heard.setdefault(result.language, result.language_probability)
                 info.chunks += 1
                 info.decisions.extend({"chunk": result.chunk.index, "decision": d} for d in result.decisions)
                 if self._scheduler.resumed == info.chunks:
                     self._resumed_samples = result.chunk.keep.end
-                yield from stitcher.add(result)
+                for segment in stitcher.add(result):
+                    spoken.add(segment)
+                    yield segment
+                info.languages, info.language_runs = spoken.seconds(), list(spoken.runs)
                 for chunk, text in stitcher.dropped:
                     info.decisions.append({"chunk": chunk, "decision": f"text outside speech dropped: {text!r}"})
                 stitcher.dropped.clear()
@@ -91,6 +98,10 @@ class Transcription:
         finally:
             self._finish(started, engine, stages_before)
         info.complete = not info.warnings
+        if info.languages:  # the language of most of the speech
+            top = max(info.languages, key=lambda entry: entry["seconds"])
+            if top["language"] != info.language:
+                info.language, info.language_probability = top["language"], heard.get(top["language"], 0.0)
         if self.job is not None:
             self.job.store.finish(self.job.job.id, DECODED if info.complete else INCOMPLETE, info.as_dict())
         self._report(info.duration, started)
@@ -126,3 +137,20 @@ class Transcription:
             total = self._feed.expected_samples
             elapsed = time.perf_counter() - started
             self._on_progress(Progress(self.path, done, total, elapsed, self.info.chunks, self._resumed_samples))
+
+
+class _Languages:
+    """The languages of the segments so far: seconds of each, and the order they came in."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[str, float] = {}
+        self.runs: list[str] = []
+
+    def add(self, segment: Segment) -> None:
+        language = segment.language or "?"
+        self._seconds[language] = self._seconds.get(language, 0.0) + segment.end_s - segment.start_s
+        if not self.runs or self.runs[-1] != language:
+            self.runs.append(language)
+
+    def seconds(self) -> list[dict[str, Any]]:
+        return [{"language": k, "seconds": round(v, 3)} for k, v in self._seconds.items()]

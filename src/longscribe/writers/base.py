@@ -10,11 +10,25 @@ from __future__ import annotations
 import errno
 import os
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, ClassVar
 
 from longscribe.errors import OptionsError, OutputError
 from longscribe.types import Segment, TranscriptInfo
+from longscribe.writers.cues import CueOptions
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """How transcripts are written — never what was said in them."""
+
+    words: bool = False
+    """json: the timed words of each segment."""
+    cues: CueOptions = field(default_factory=CueOptions)
+    """srt, vtt: how subtitles are cut."""
+    audio: str | None = None
+    """html: the recording the page plays, as a path relative to the page (None: no player)."""
 
 
 class Writer:
@@ -22,9 +36,9 @@ class Writer:
 
     extension: ClassVar[str] = ""
 
-    def __init__(self, out: IO[str], *, words: bool = False) -> None:
+    def __init__(self, out: IO[str], options: OutputOptions | None = None) -> None:
         self.out = out
-        self.words = words
+        self.options = options or OutputOptions()
 
     def begin(self) -> None:
         """Called once before the first segment."""
@@ -97,15 +111,15 @@ class OutputSet:
         directory: str | Path,
         name: str,
         formats: Iterable[str],
+        options: OutputOptions | None = None,
         *,
-        words: bool = False,
         opener: Callable[[Path], IO[str]] | None = None,
     ) -> None:
         self.directory = Path(directory)
         self.paths = {fmt: self.directory / f"{name}.{fmt}" for fmt in formats}
         self._tmp = {fmt: p.with_name(f".{p.name}.{os.getpid()}.tmp") for fmt, p in self.paths.items()}
         self._opener = opener or (lambda p: open(p, "w", encoding="utf-8", newline="\n"))
-        self._words = words
+        self._options = options or OutputOptions()
         self._files: list[IO[str]] = []
         self._writers: list[Writer] = []
         self._count = 0
@@ -118,7 +132,7 @@ class OutputSet:
             for fmt, tmp in self._tmp.items():
                 f = self._opener(tmp)
                 self._files.append(f)
-                self._writers.append(WRITERS[fmt](f, words=self._words))
+                self._writers.append(WRITERS[fmt](f, self._options))
             for w in self._writers:
                 w.begin()
         except OSError as exc:

@@ -27,6 +27,7 @@ def segment_dict(index: int, segment: Segment, *, words: bool) -> dict[str, Any]
         "avg_logprob": round(segment.avg_logprob, 4),
         "no_speech_prob": round(segment.no_speech_prob, 4),
         "compression_ratio": round(segment.compression_ratio, 3),
+        "language": segment.language,
     }
     if words:
         out["words"] = [
@@ -47,7 +48,7 @@ class JsonWriter(Writer):
     def segment(self, index: int, segment: Segment) -> None:
         self.out.write(
             ("\n" if index == 0 else ",\n")
-            + json.dumps(segment_dict(index, segment, words=self.words), ensure_ascii=False)
+            + json.dumps(segment_dict(index, segment, words=self.options.words), ensure_ascii=False)
         )
         self._texts.append(segment.text)
 

@@ -1,9 +1,10 @@
-"""SRT and WebVTT."""
+"""SRT and WebVTT: cues cut for reading (:mod:`longscribe.writers.cues`), or one per segment."""
 
 from __future__ import annotations
 
-from longscribe.types import SAMPLE_RATE, Segment
+from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
 from longscribe.writers.base import Writer, register
+from longscribe.writers.cues import Cue, CueBuilder, line_text
 
 
 def format_timestamp(samples: int, *, decimal: str) -> str:
@@ -20,25 +21,89 @@ def cue_text(text: str) -> str:
     return " ".join(text.split()).replace("-->", "->")
 
 
-@register
-class SrtWriter(Writer):
-    extension = "srt"
+class _CueWriter(Writer):
+    """Streams segments through a cue builder (or one cue per segment with style "none")."""
 
-    def segment(self, index: int, segment: Segment) -> None:
-        start = format_timestamp(segment.start, decimal=",")
-        end = format_timestamp(segment.end, decimal=",")
-        self.out.write(f"{index + 1}\n{start} --> {end}\n{cue_text(segment.text)}\n\n")
-
-
-@register
-class VttWriter(Writer):
-    extension = "vtt"
+    decimal = ","
 
     def begin(self) -> None:
-        self.out.write("WEBVTT\n\n")
+        self._builder = CueBuilder(self.options.cues)
+        self._count = 0
 
     def segment(self, index: int, segment: Segment) -> None:
-        start = format_timestamp(segment.start, decimal=".")
-        end = format_timestamp(segment.end, decimal=".")
-        text = cue_text(segment.text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        self.out.write(f"{start} --> {end}\n{text}\n\n")
+        if self.options.cues.style == "none":
+            self.cue(Cue(segment.start, segment.end, ()), cue_text(segment.text))
+            return
+        for cue in self._builder.add(segment):
+            self.write_cue(cue)
+
+    def end(self, info: TranscriptInfo) -> None:
+        if self.options.cues.style != "none":
+            for cue in self._builder.finish():
+                self.write_cue(cue)
+
+    def write_cue(self, cue: Cue) -> None:
+        lines = "\n".join(cue_text(line_text(line)) for line in cue.lines)
+        if not self.options.cues.highlight_words:
+            self.cue(cue, lines)
+        else:
+            self.highlighted(cue)
+
+    def timing(self, start: int, end: int) -> str:
+        return f"{format_timestamp(start, decimal=self.decimal)} --> {format_timestamp(end, decimal=self.decimal)}"
+
+    def cue(self, cue: Cue, text: str) -> None:
+        raise NotImplementedError
+
+    def highlighted(self, cue: Cue) -> None:
+        raise NotImplementedError
+
+
+@register
+class SrtWriter(_CueWriter):
+    extension = "srt"
+
+    def cue(self, cue: Cue, text: str) -> None:
+        self._count += 1
+        self.out.write(f"{self._count}\n{self.timing(cue.start, cue.end)}\n{text}\n\n")
+
+    def highlighted(self, cue: Cue) -> None:
+        """As openai-whisper does: the cue again for each word, that word underlined while it is spoken."""
+        words = cue.words
+        for k, word in enumerate(words):
+            start = word.start if k else cue.start
+            end = words[k + 1].start if k + 1 < len(words) else cue.end
+            lines = [
+                " ".join(f"<u>{w.text.strip()}</u>" if w is word else w.text.strip() for w in line)
+                for line in cue.lines
+            ]
+            self.cue(Cue(start, max(end, start + 1), cue.lines), cue_text_lines(lines))
+
+
+@register
+class VttWriter(_CueWriter):
+    extension = "vtt"
+    decimal = "."
+
+    def begin(self) -> None:
+        super().begin()
+        self.out.write("WEBVTT\n\n")
+
+    def cue(self, cue: Cue, text: str) -> None:
+        self.out.write(f"{self.timing(cue.start, cue.end)}\n{escape(text)}\n\n")
+
+    def highlighted(self, cue: Cue) -> None:
+        """WebVTT karaoke: each word after a timestamp tag, inside ``<c>``, so a player marks it in time."""
+        lines = []
+        for line in cue.lines:
+            parts = [f"<{format_timestamp(w.start, decimal='.')}><c>{escape(w.text.strip())}</c>" for w in line]
+            lines.append(" ".join(parts))
+        self.out.write(f"{self.timing(cue.start, cue.end)}\n" + "\n".join(lines) + "\n\n")
+
+
+def escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cue_text_lines(lines: list[str]) -> str:
+    return "\n".join(" ".join(line.split()).replace("-->", "->") for line in lines)

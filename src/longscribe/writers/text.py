@@ -18,13 +18,14 @@ class TxtWriter(Writer):
 
 @register
 class TsvWriter(Writer):
-    """``start<TAB>end<TAB>text`` with integer milliseconds, as openai-whisper writes it."""
+    """``start<TAB>end<TAB>text`` with integer milliseconds, as openai-whisper writes it, then ``language``."""
 
     extension = "tsv"
 
     def begin(self) -> None:
-        self.out.write("start\tend\ttext\n")
+        self.out.write("start\tend\ttext\tlanguage\n")
 
     def segment(self, index: int, segment: Segment) -> None:
         text = " ".join(segment.text.split())  # no tabs or newlines inside a field
-        self.out.write(f"{segment.start * 1000 // 16000}\t{segment.end * 1000 // 16000}\t{text}\n")
+        start, end = segment.start * 1000 // 16000, segment.end * 1000 // 16000
+        self.out.write(f"{start}\t{end}\t{text}\t{segment.language or ''}\n")

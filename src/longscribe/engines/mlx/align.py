@@ -66,17 +66,19 @@ def median_filter(x: Floats, width: int) -> Floats:
 def align(
     model: Whisper,
     audio: Any,
-    tokenizer: Any,
+    tokenizers: Sequence[Any],
     heads: Sequence[tuple[int, int]],
     text_tokens: list[list[int]],
     frames: list[int],
 ) -> list[list[dict[str, Any]]]:
-    """Per chunk: words with start/end seconds, tokens and mean token probability."""
+    """Per chunk (each with the tokenizer of its language): words with start/end seconds, tokens and
+    mean token probability."""
     out: list[list[dict[str, Any]]] = [[] for _ in text_tokens]
-    sot = list(tokenizer.sot_sequence)
     for b, tokens in enumerate(text_tokens):  # one chunk at a time: each needs the full attention maps
         if not tokens:
             continue
+        tokenizer = tokenizers[b]
+        sot = list(tokenizer.sot_sequence)
         seq = [*sot, tokenizer.no_timestamps, *tokens, tokenizer.eot]
         decoder = model.decoder
         n = len(seq)

@@ -315,12 +315,13 @@ def encode(model: Whisper, mels: npt.NDArray[np.float32]) -> Any:
     return out
 
 
-def language_scores(model: Whisper, audio: Any, sot: int, language_tokens: dict[str, int]) -> dict[str, float]:
-    """Probabilities of each language token after ``<|startoftranscript|>`` for the first chunk."""
+def language_scores(model: Whisper, audio: Any, sot: int, language_tokens: dict[str, int]) -> list[dict[str, float]]:
+    """Per chunk of ``audio``: the probability of each language token after ``<|startoftranscript|>``."""
     decoder = model.decoder
-    cross: list[KV] = decoder.cross_kv(audio[:1])
-    hidden, _, _ = decoder(mx.array([[sot]]), mx.array([[0]]), cross, None, None)
-    logits = np.array(decoder.logits(hidden[:, -1]))[0]
+    n = audio.shape[0]
+    cross: list[KV] = decoder.cross_kv(audio)
+    hidden, _, _ = decoder(mx.array([[sot]] * n), mx.array([[0]] * n), cross, None, None)
+    logits = np.array(decoder.logits(hidden[:, -1]))
     ids = list(language_tokens.values())
-    probs = np.exp(_log_softmax(logits[ids][None]))[0]
-    return dict(zip(language_tokens, probs.tolist()))
+    probs = np.exp(_log_softmax(logits[:, ids]))
+    return [dict(zip(language_tokens, row.tolist())) for row in probs]

@@ -28,8 +28,10 @@ from longscribe.engines.whisper import (
     PUNCT_AFTER,
     PUNCT_BEFORE,
     Decoded,
+    Identified,
     Tokenizers,
     chunk_prompts,
+    identified,
     mel_frames,
     padded_window,
     transcripts,
@@ -107,9 +109,9 @@ class MlxEngine(EngineBase):
         with self.stages.stage("encode"):
             audio = decode.encode(self.model, mels.astype(np.float32))
         with self.stages.stage("language"):
-            language, language_prob = self._language(audio, request.language, options.task)
-        tokenizer = self._tokenizers.get(options.task, language)
-        prompts = chunk_prompts(tokenizer, options, request.prompts, len(batch))
+            languages = self._identify(audio, request, options.task, len(batch))
+        tokenizers = [self._tokenizers.get(options.task, found.language) for found in languages]
+        prompts = chunk_prompts(tokenizers, options, request.prompts)
         search = decode.Search(
             beam_size=options.beam,
             patience=options.patience,
@@ -123,30 +125,28 @@ class MlxEngine(EngineBase):
             timestamps=not options.aligned,
         )
         with self.stages.stage("decode"):
-            results = decode.generate(self.model, audio, prompts, self._vocab(tokenizer), search)
+            results = decode.generate(self.model, audio, prompts, self._vocab(tokenizers[0]), search)
         words = None
         if options.needs_alignment:
             with self.stages.stage("align"):
-                words = self._words(audio, tokenizer, batch, results)
-        return transcripts(
-            batch, results, tokenizer, (language, language_prob), words, request.temperature, options.aligned
-        )
+                words = self._words(audio, tokenizers, batch, results)
+        return transcripts(batch, results, tokenizers, languages, words, request.temperature, options.aligned)
 
     def stage_seconds(self) -> dict[str, float]:
         return self.stages.snapshot()
 
-    def _language(self, audio: Any, language: str | None, task: str) -> tuple[str, float]:
-        fixed = self._tokenizers.fixed_language(language)
-        if fixed is not None:
-            return fixed
+    def _identify(self, audio: Any, request: DecodeRequest, task: str, n: int) -> list[Identified]:
+        """Each chunk's language: given, or identified on its own encoder output (one decoder step)."""
+        given = self._tokenizers.given(request, n)
+        if given is not None:
+            return given
         from faster_whisper.tokenizer import _LANGUAGE_CODES
 
         ids = {code: self._hf_tokenizer.token_to_id(f"<|{code}|>") for code in _LANGUAGE_CODES}
         known = {code: i for code, i in ids.items() if i is not None and i < self.dims.n_vocab}
         sot = self._tokenizers.get(task, "en").sot
-        scores = decode.language_scores(self.model, audio, sot, known)
-        best = max(scores, key=lambda code: scores[code])
-        return best, float(scores[best])
+        rows = decode.language_scores(self.model, audio, sot, known)
+        return [identified(sorted(scores.items(), key=lambda pair: -pair[1])) for scores in rows]
 
     def _vocab(self, tokenizer: Any) -> decode.Vocab:
         from faster_whisper.transcribe import get_suppressed_tokens
@@ -163,13 +163,14 @@ class MlxEngine(EngineBase):
         )
 
     def _words(
-        self, audio: Any, tokenizer: Any, batch: Sequence[ChunkAudio], results: list[Decoded]
+        self, audio: Any, tokenizers: list[Any], batch: Sequence[ChunkAudio], results: list[Decoded]
     ) -> list[list[dict[str, Any]]]:
         from faster_whisper.transcribe import merge_punctuations
 
-        text = [[t for t in r.tokens if t < tokenizer.eot] for r in results]
+        eot = tokenizers[0].eot
+        text = [[t for t in r.tokens if t < eot] for r in results]
         frames = [mel_frames(item.audio.shape[0]) for item in batch]
-        words = align.align(self.model, audio, tokenizer, self._heads(), text, frames)
+        words = align.align(self.model, audio, tokenizers, self._heads(), text, frames)
         for w in words:
             if w:
                 merge_punctuations(w, PUNCT_BEFORE, PUNCT_AFTER)

@@ -1,0 +1,96 @@
+"""A transcript page: one self-contained HTML file (its CSS and JS inline, nothing fetched).
+
+Paragraphs (a new one at a long pause or a change of language) open with their
+time; every sentence knows where it starts, so a click plays the recording from
+there and the sentence being played is marked and kept in view. A search box
+marks and counts matches; space plays or pauses, the arrow keys move 5 s. The
+recording is the input file by a path relative to the page (``OutputOptions.audio``).
+Everything from the transcript is escaped. Sentences are streamed into the file as
+they come; the header (file, duration, languages, model, date) is written last and
+shown first.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from html import escape
+from importlib import resources
+
+from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
+from longscribe.writers.base import Writer, register
+from longscribe.writers.paragraphs import Paragraphs, clock
+
+
+def _asset(name: str) -> str:
+    return resources.files("longscribe.writers").joinpath("page", name).read_text(encoding="utf-8")
+
+
+def _script_string(value: object) -> str:
+    """JSON (a JavaScript literal) that cannot end the script element it is in."""
+    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+
+
+def _seconds(samples: int) -> str:
+    return f"{samples / SAMPLE_RATE:.2f}"
+
+
+@register
+class HtmlWriter(Writer):
+    extension = "html"
+
+    def begin(self) -> None:
+        self._paragraphs = Paragraphs()
+        self._open = False
+        audio = self.options.audio
+        player = f'<audio id="player" controls preload="metadata" src="{escape(audio)}"></audio>' if audio else ""
+        self.out.write(
+            '<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+            '<meta name="generator" content="longscribe">\n'
+            f"<title>Transcript</title>\n<style>\n{_asset('transcript.css')}</style>\n</head>\n<body>\n"
+            f'<div id="bar">{player}<input id="search" type="search" placeholder="Search the transcript"'
+            ' aria-label="Search the transcript"><span id="count" aria-live="polite"></span></div>\n<main>\n'
+        )
+
+    def segment(self, index: int, segment: Segment) -> None:
+        text = " ".join(segment.text.split())
+        if not text:
+            return
+        start = _seconds(segment.start)
+        if self._paragraphs.starts(segment):
+            lang = f' lang="{escape(segment.language)}"' if segment.language else ""
+            self.out.write(
+                ("</p>\n" if self._open else "")
+                + f'<p{lang}><a class="stamp" href="#t={start}" data-start="{start}">{clock(segment.start)}</a>'
+            )
+            self._open = True
+        self.out.write(
+            f' <span class="s" data-start="{start}" data-end="{_seconds(segment.end)}">{escape(text)}</span>'
+        )
+
+    def end(self, info: TranscriptInfo) -> None:
+        if self._open:
+            self.out.write("</p>\n")
+        name = info.path.replace("\\", "/").rsplit("/", 1)[-1]
+        languages = " → ".join(info.language_runs) if info.language_runs else info.language or "-"
+        facts = [
+            clock(info.duration),
+            f"language {languages}",
+            f"model {info.model}",
+            time.strftime("%Y-%m-%d"),
+        ]
+        about = {
+            "file": name,
+            "duration": round(info.duration_s, 3),
+            "languages": info.language_runs,
+            "model": info.model,
+        }
+        title = _script_string(name + " — transcript")
+        self.out.write(
+            "</main>\n"
+            f'<section id="about"><h1>{escape(name)}</h1><p>{escape(" · ".join(facts))}</p></section>\n'
+            f'<script type="application/json" id="info">{_script_string(about)}</script>\n'
+            f"<script>\ndocument.title = {title};\n{_asset('transcript.js')}</script>\n"
+            "</body>\n</html>\n"
+        )

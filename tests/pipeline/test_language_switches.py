@@ -1,0 +1,94 @@
+"""Real speech that changes language: English, a Spanish reading, English again (base, on the CPU).
+
+Each stretch must come out in its own language about as well as when transcribed alone
+with its language given, and a purely English file must come out exactly as with the
+language identified once.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_fixtures import write_wav
+from longscribe import Transcriber
+from longscribe.audio import AudioStream
+from longscribe.bench.data import RefSegment, pause_before, read_segments, write_slice
+from longscribe.metrics import error_rates
+from longscribe.types import SAMPLE_RATE, Segment
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+TOLERANCE = 0.03
+"""Issue 19: each stretch's WER within 3 points of transcribing it alone with its language given."""
+
+
+def samples(path: Path, start: float = 0.0, end: float | None = None) -> np.ndarray:
+    with AudioStream(path) as stream:
+        audio = np.concatenate(list(stream.windows(30 * SAMPLE_RATE)))
+    return audio[int(start * SAMPLE_RATE) : None if end is None else int(end * SAMPLE_RATE)]
+
+
+def between(segments: list[RefSegment], start: float, end: float) -> str:
+    return " ".join(s.text for s in segments if s.start >= start and s.end <= end)
+
+
+class Stretch:
+    def __init__(self, language: str, audio: np.ndarray, reference: str) -> None:
+        self.language, self.audio, self.reference = language, audio, reference
+        self.start = self.end = 0
+
+
+@pytest.fixture(scope="module")
+def switching(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Stretch]]:
+    english = data_dir / "longform_en_asterisk.mp3"
+    timed = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
+    first = pause_before(timed, 150.0)
+    second = pause_before(timed, 300.0)
+    stretches = [
+        Stretch("en", samples(english, 0.0, first), between(timed, 0.0, first)),
+        Stretch("es", samples(data_dir / "librivox_es_galdos.mp3"), (data_dir / "librivox_es_galdos.txt").read_text()),
+        Stretch("en", samples(english, first, second), between(timed, first, second)),
+    ]
+    position = 0
+    for stretch in stretches:
+        stretch.start, stretch.end = position, position + stretch.audio.shape[0]
+        position = stretch.end
+    folder = tmp_path_factory.mktemp("switching")
+    path = write_wav(folder / "en-es-en.wav", np.concatenate([s.audio for s in stretches]))
+    return path, stretches
+
+
+def inside(segments: list[Segment], stretch: Stretch) -> list[Segment]:
+    return [s for s in segments if stretch.start <= (s.start + s.end) // 2 < stretch.end]
+
+
+def test_each_stretch_is_transcribed_in_its_own_language(
+    base_transcriber: Transcriber, switching: tuple[Path, list[Stretch]], tmp_path: Path
+) -> None:
+    path, stretches = switching
+    transcription = base_transcriber.transcribe(path)
+    segments = list(transcription)
+    assert transcription.info.language_runs == ["en", "es", "en"], [(s.start_s, s.language) for s in segments]
+    for i, stretch in enumerate(stretches):
+        ours = inside(segments, stretch)
+        spoken = sum(s.end - s.start for s in ours)
+        right = sum(s.end - s.start for s in ours if s.language == stretch.language)
+        assert right >= 0.95 * spoken, (i, [(s.start_s, s.language, s.text) for s in ours])
+        wer = error_rates(stretch.reference, "".join(s.text for s in ours), stretch.language).wer
+        alone_path = write_wav(tmp_path / f"stretch{i}.wav", stretch.audio)
+        alone = Transcriber(model="base", language=stretch.language).transcribe(alone_path)
+        alone_wer = error_rates(stretch.reference, "".join(s.text for s in alone), stretch.language).wer
+        print(f"stretch {i} ({stretch.language}): WER {100 * wer:.2f} % here, {100 * alone_wer:.2f} % alone")
+        assert wer <= alone_wer + TOLERANCE, (i, wer, alone_wer)
+
+
+def test_english_throughout_gives_the_same_text_as_identifying_once(data_dir: Path, tmp_path: Path) -> None:
+    timed = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
+    ten = write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path / "ten.wav", pause_before(timed, 600.0))
+    per_chunk = list(Transcriber(model="base").transcribe(ten))
+    once = list(Transcriber(model="base", language="first").transcribe(ten))
+    assert [s.text for s in per_chunk] == [s.text for s in once]
+    assert [(s.start, s.end) for s in per_chunk] == [(s.start, s.end) for s in once]
+    assert {s.language for s in per_chunk} == {"en"}
