@@ -43,3 +43,30 @@ def base_transcriber() -> Iterator[object]:
     from longscribe import Transcriber
 
     yield Transcriber(model="base")
+
+
+LONGFORM = "longform_en_asterisk"
+
+
+@pytest.fixture(scope="session")
+def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """The first ~10 minutes of the English long-form file, cut in a pause, and its reference."""
+    from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
+
+    segments = read_segments(data_dir / f"{LONGFORM}.segments.tsv")
+    cut = pause_before(segments, 600.0)
+    path = write_slice(data_dir / f"{LONGFORM}.mp3", tmp_path_factory.mktemp("slice") / "en10.wav", cut)
+    return path, reference_text(segments, cut)
+
+
+@pytest.fixture(scope="session")
+def ten_minutes_base(base_transcriber: object, ten_minutes: tuple[Path, str]) -> list[object]:
+    """The 10-minute slice transcribed once with base and the defaults, for every test that reads it."""
+    return list(base_transcriber.transcribe(ten_minutes[0]))  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def whole_english_tiny(tiny_transcriber: object, data_dir: Path) -> object:
+    """The whole 31-minute English long-form file with tiny.en: (transcription, its segments)."""
+    transcription = tiny_transcriber.transcribe(data_dir / f"{LONGFORM}.mp3")  # type: ignore[attr-defined]
+    return transcription, list(transcription)

@@ -42,6 +42,7 @@ def bench(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
     clip, reference = str(data_dir / "jfk.flac"), str(data_dir / "jfk.txt")

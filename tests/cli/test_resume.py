@@ -143,6 +143,11 @@ def test_export_rewrites_any_format_from_the_store(six_minutes: Path, tmp_path: 
     assert (out / "clip.srt").read_text() == first and (out / "clip.tsv").exists()
     missing = cli("export", str(tmp_path / "never.wav"), "-o", str(out))
     assert missing.returncode == 1 and "no job" in missing.stderr
+    narrow = cli("export", str(clip), "-o", str(out), "-f", "srt", "--max-line-width", "20", "--max-line-count", "1")
+    assert narrow.returncode == 0, narrow.stderr
+    cues = [block.split("\n")[2:] for block in (out / "clip.srt").read_text().strip().split("\n\n")]
+    assert len(cues) > first.count("\n\n") and all(len(c) == 1 for c in cues), "cut again, without transcribing"
+    assert all(len(c[0]) <= 20 or " " not in c[0] for c in cues)
 
 
 def test_a_second_process_refuses_a_locked_job_or_waits_for_it(six_minutes: Path, tmp_path: Path) -> None:

@@ -47,6 +47,7 @@ def cached_tuning(tmp_path: Path) -> Path:
     return cache
 
 
+@pytest.mark.slow
 def test_a_cached_tuning_sets_speed_knobs_and_never_the_text_unless_asked(
     cached_tuning: Path, data_dir: Path, tmp_path: Path
 ) -> None:

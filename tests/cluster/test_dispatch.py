@@ -129,6 +129,7 @@ class SimulatedActor:
         return result
 
 
+@pytest.mark.slow
 def test_fifty_files_on_eight_workers_with_random_deaths_decode_every_chunk_exactly_once(tmp_path: Path) -> None:
     rng = random.Random(5)
     deaths = set(rng.sample(range(1, 120), 5))

@@ -70,6 +70,7 @@ def test_two_speaker_and_unscripted_clips_run_cleanly(tiny_transcriber: Transcri
     assert "curtain" in stereo or "horizon" in stereo  # two voices at once: one of them comes through
 
 
+@pytest.mark.slow
 def test_no_invented_text_in_long_silences_noise_or_tones(tmp_path: Path, data_dir: Path) -> None:
     """JFK four times, separated by 60 s of silence, 60 s of faint noise and 20 s of a tone."""
     import numpy as np

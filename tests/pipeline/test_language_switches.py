@@ -15,7 +15,7 @@ import pytest
 from audio_fixtures import write_wav
 from longscribe import Transcriber
 from longscribe.audio import AudioStream
-from longscribe.bench.data import RefSegment, pause_before, read_segments, write_slice
+from longscribe.bench.data import RefSegment, pause_before, read_segments
 from longscribe.metrics import error_rates
 from longscribe.types import SAMPLE_RATE, Segment
 
@@ -84,11 +84,10 @@ def test_each_stretch_is_transcribed_in_its_own_language(
         assert wer <= alone_wer + TOLERANCE, (i, wer, alone_wer)
 
 
-def test_english_throughout_gives_the_same_text_as_identifying_once(data_dir: Path, tmp_path: Path) -> None:
-    timed = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
-    ten = write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path / "ten.wav", pause_before(timed, 600.0))
-    per_chunk = list(Transcriber(model="base").transcribe(ten))
-    once = list(Transcriber(model="base", language="first").transcribe(ten))
-    assert [s.text for s in per_chunk] == [s.text for s in once]
-    assert [(s.start, s.end) for s in per_chunk] == [(s.start, s.end) for s in once]
-    assert {s.language for s in per_chunk} == {"en"}
+def test_english_throughout_gives_the_same_text_as_identifying_once(
+    ten_minutes_base: list[Segment], ten_minutes: tuple[Path, str]
+) -> None:
+    once = list(Transcriber(model="base", language="first").transcribe(ten_minutes[0]))
+    assert [s.text for s in ten_minutes_base] == [s.text for s in once]
+    assert [(s.start, s.end) for s in ten_minutes_base] == [(s.start, s.end) for s in once]
+    assert {s.language for s in ten_minutes_base} == {"en"}

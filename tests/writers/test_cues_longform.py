@@ -1,15 +1,16 @@
-"""Subtitles of the two long-form recordings (English 31 min, Spanish 29 min), cut by the real pipeline."""
+"""Subtitles of the two long-form recordings (English 31 min, Spanish 29 min), cut from the real pipeline's words."""
 
 from __future__ import annotations
 
 import re
 import statistics
-import subprocess
-import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from longscribe.types import Segment, TranscriptInfo
+from longscribe.writers import OutputSet
 from longscribe.writers.cues import CueOptions
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -31,18 +32,14 @@ def srt_cues(text: str) -> list[tuple[float, float, list[str]]]:
     return cues
 
 
-@pytest.mark.parametrize("name", ["longform_en_asterisk", "longform_es_asterisk"])
-def test_every_cue_of_a_long_recording_keeps_the_limits_and_says_every_word(
-    data_dir: Path, tmp_path: Path, name: str
-) -> None:
-    run = subprocess.run(
-        [sys.executable, "-m", "longscribe", "transcribe", str(data_dir / f"{name}.mp3"), "--model", "base",
-         "-o", str(tmp_path), "-f", "txt,srt", "--quiet"],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    assert run.returncode == 0, run.stderr
+def check(segments: list[Segment], folder: Path, name: str) -> None:
+    info = TranscriptInfo(name, "m", "", "", "cpu", "int8")
+    with OutputSet(folder, name, ("txt", "srt")) as out:
+        for segment in segments:
+            out.write(segment)
+        out.commit(info)
     limits = CueOptions()
-    cues = srt_cues((tmp_path / f"{name}.srt").read_text())
+    cues = srt_cues((folder / f"{name}.srt").read_text())
     lines = [line for _, _, cue_lines in cues for line in cue_lines]
     for (start, end, cue_lines), following in zip(cues, [*cues[1:], None]):
         assert 1 <= len(cue_lines) <= limits.max_line_count, cue_lines
@@ -51,6 +48,20 @@ def test_every_cue_of_a_long_recording_keeps_the_limits_and_says_every_word(
         if following is not None:
             assert following[0] - end >= limits.gap - 0.001, (end, following)
     said = " ".join(lines).split()
-    assert said == (tmp_path / f"{name}.txt").read_text().split(), "the cues say the transcript's words, in order"
+    assert said == (folder / f"{name}.txt").read_text().split(), "the cues say the transcript's words, in order"
     widths = [len(line) for line in lines]
     print(f"{name}: {len(cues)} cues, median {statistics.median(widths):.0f} characters a line, max {max(widths)}")
+
+
+def test_english_cues_keep_every_limit_and_say_every_word(
+    whole_english_tiny: tuple[Any, list[Segment]], tmp_path: Path
+) -> None:
+    check(whole_english_tiny[1], tmp_path, "longform_en_asterisk")
+
+
+def test_spanish_cues_keep_every_limit_and_say_every_word(
+    base_transcriber: Any, data_dir: Path, tmp_path: Path
+) -> None:
+    segments = list(base_transcriber.transcribe(data_dir / "longform_es_asterisk.mp3"))
+    assert {s.language for s in segments} == {"es"}
+    check(segments, tmp_path, "longform_es_asterisk")

@@ -220,9 +220,9 @@ class _Cutter:
         if j == len(words) or _ends(last, SENTENCE_END):
             end = 0.0
         elif _ends(last, CLAUSE_END):
-            end = 0.6
-        else:
-            end = 1.5 - min(0.5, (words[j].start - last.end) / SAMPLE_RATE)
+            end = 1.0
+        else:  # a reader holds the phrase across cues: worse than a line break inside one
+            end = 3.0 - min(1.0, (words[j].start - last.end) / SAMPLE_RATE)
         edges = [i, *breaks, j]
         lengths = [self.chars(a, b) for a, b in zip(edges, edges[1:])]
         ragged = (max(lengths) - min(lengths)) / self.options.max_line_width * 0.3
@@ -230,7 +230,7 @@ class _Cutter:
         for k in breaks:  # a line should end where the speech does
             lines += 0.0 if _ends(words[k - 1], SENTENCE_END) else 0.5 if _ends(words[k - 1], CLAUSE_END) else 1.2
         inside = sum(_ends(words[k], SENTENCE_END) for k in range(i, j - 1) if k + 1 not in breaks)
-        return 2.0 + end + ragged + lines + 3.0 * inside  # a sentence ending mid-line reads badly
+        return 1.0 + end + ragged + lines + 3.0 * inside  # a sentence ending mid-line reads badly
 
     def fits(self, i: int, j: int) -> bool:
         if j - i == 1:

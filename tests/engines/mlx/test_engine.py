@@ -173,3 +173,22 @@ def test_incomplete_or_quantized_mlx_weights_are_refused_clearly(tmp_path: Path)
     (quantized / "config.json").write_text(json.dumps({**config, "quantization": {"group_size": 64, "bits": 4}}))
     with pytest.raises(EngineError, match="quantized MLX weights are not supported"):
         MlxEngine(str(quantized))
+
+
+def test_each_chunk_is_identified_and_decoded_in_its_own_language(data_dir: Path, tmp_path: Path) -> None:
+    """English then Spanish through the MLX engine: the same per-chunk identification as CTranslate2's."""
+    from audio_fixtures import write_wav
+    from longscribe.audio import AudioStream
+
+    def first(path: Path, seconds: float) -> np.ndarray:
+        with AudioStream(path) as stream:
+            return np.concatenate(list(stream.windows(16000 * 30)))[: int(seconds * 16000)]
+
+    english = first(data_dir / "longform_en_asterisk.mp3", 40.0)
+    spanish = first(data_dir / "librivox_es_galdos.mp3", 40.0)
+    path = write_wav(tmp_path / "en-es.wav", np.concatenate([english, np.zeros(16000, np.float32), spanish]))
+    transcription = Transcriber(model="base", device="mlx-cpu").transcribe(path)
+    segments = list(transcription)
+    assert transcription.info.language_runs == ["en", "es"], [(s.start_s, s.language, s.text) for s in segments]
+    assert all(s.language == "en" for s in segments if s.end_s <= 40.0)
+    assert all(s.language == "es" for s in segments if s.start_s >= 41.0)
