@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,3 +72,22 @@ def whole_english_tiny(tiny_transcriber: object, data_dir: Path) -> object:
     """The whole 31-minute English long-form file with tiny.en: (transcription, its segments)."""
     transcription = tiny_transcriber.transcribe(data_dir / f"{LONGFORM}.mp3")  # type: ignore[attr-defined]
     return transcription, list(transcription)
+
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's chromium, headless, driven by Playwright (never a downloaded browser)."""
+    if CHROMIUM is None:
+        if os.environ.get("LONGSCRIBE_REQUIRE_BROWSER"):
+            pytest.fail("chromium is not installed (apt-get install chromium); CI needs it for the page tests")
+        pytest.skip("no chromium here (apt-get install chromium)")
+    playwright = pytest.importorskip("playwright.sync_api")
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield browser
+        browser.close()

@@ -66,14 +66,14 @@ def ints(low: int, high: int | None, *, zero_ok: bool = False) -> st.SearchStrat
     return st.one_of(out)
 
 
-def floats(low: float, high: float | None, *, low_ok: bool = True) -> st.SearchStrategy[str]:
-    """Number option values outside ``low..high`` (``low`` itself refused unless ``low_ok``)."""
+def floats(low: float, high: float | None, *, low_ok: bool = True, high_ok: bool = True) -> st.SearchStrategy[str]:
+    """Number option values outside ``low..high`` (either end itself refused unless ``*_ok``)."""
     out = [
         st.floats(max_value=low, exclude_max=low_ok, allow_infinity=False).map(repr),
         st.sampled_from(["nan", "-inf", "abc", "", "1,5"]),
     ]
     if high is not None:
-        out.append(st.floats(min_value=high, exclude_min=True, allow_infinity=False).map(repr))
+        out.append(st.floats(min_value=high, exclude_min=high_ok, allow_infinity=False).map(repr))
     return st.one_of(out)
 
 
@@ -121,7 +121,7 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("transcribe", "temperature_increment_on_fallback"): st.one_of(
             floats(0.0, 1.0, low_ok=True), st.floats(min_value=1e-9, max_value=0.049).map(repr)
         ),
-        ("transcribe", "vad_threshold"): floats(0.0, 0.999, low_ok=False),
+        ("transcribe", "vad_threshold"): floats(0.0, 1.0, low_ok=False, high_ok=False),
         ("transcribe", "chunk_size"): floats(1.0, 30.0),
         ("transcribe", "timestamps"): not_one_of({"aligned", "decoded"}),
         ("devices", "batch_size"): batch,
@@ -144,6 +144,21 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("bench", "json"): st.sampled_from([str(place.folder), str(place.clip / "below-a-file.json")]),
         ("bench", "plot"): st.sampled_from([str(place.folder), str(place.clip / "below-a-file.png")]),
         ("tune", "sample"): st.sampled_from([*place.bad_paths(), str(place.text), str(place.empty)]),
+        **{("serve", k): v for k, v in placement.items()},
+        ("serve", "threads"): threads,
+        ("serve", "workers"): workers,
+        ("serve", "beam_size"): ints(1, MAX_BEAM),
+        ("serve", "host"): st.sampled_from(["0.0.0.0", "example.org", "192.168.1.5", "::", ""]),
+        ("serve", "port"): ints(0, 65535),
+        ("serve", "api_key"): st.sampled_from(["", " ", "two words", "tab\there"]),
+        ("serve", "api_key_file"): st.sampled_from([*place.bad_paths(), str(place.empty), str(place.binary)]),
+        ("serve", "data_dir"): st.sampled_from([str(place.clip), str(place.clip / "below-a-file"), ""]),
+        ("serve", "max_upload"): st.sampled_from(["", "0", "abc", "4XB", "-1", "nan", "1e30", "5 GBs"]),
+        ("serve", "jobs"): ints(1, 16),
+        ("serve", "max_queue"): ints(1, 100_000),
+        ("serve", "max_jobs_kept"): ints(1, None),
+        ("serve", "keep_days"): floats(0.0, None, low_ok=False),
+        ("serve", "cors_origin"): st.sampled_from(["*", "example.org", "http://a/b", "", "javascript:alert(1)"]),
     }
 
 
@@ -155,6 +170,7 @@ def base_argv(command: str, place: Place) -> list[str]:
         "export": [str(place.clip), "-o", str(place.out), "--job-dir", str(place.job_out / ".longscribe")],
         "bench": [str(place.clip), "--reference", str(place.reference), "--model", "tiny.en", "--no-baselines"],
         "tune": ["--model", "tiny.en", "--sample", str(place.clip)],
+        "serve": ["--model", "tiny.en", "--port", "0", "--data-dir", str(place.root / "serve-data")],
     }[command]
 
 
@@ -164,7 +180,7 @@ def options_of(command: str) -> dict[str, Any]:
     return {a.dest: a for a in sub._actions if type(a).__name__ not in FLAGS and a.dest != "help"}
 
 
-COMMANDS = ("transcribe", "devices", "export", "bench", "tune")
+COMMANDS = ("transcribe", "devices", "export", "bench", "tune", "serve")
 
 
 def argv_with(command: str, dest: str, value: str, place: Place) -> list[str]:
@@ -192,6 +208,7 @@ def no_real_work() -> Iterator[None]:
         mock.patch("longscribe.engines.factory.build_engine", lambda run: FakeEngine()),
         mock.patch("longscribe.bench.runner.run_bench", tripwire),
         mock.patch("longscribe.placement.tuning.tune", tripwire),
+        mock.patch("longscribe.cli.serve._bind", tripwire),
     ):
         yield
 

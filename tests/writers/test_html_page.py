@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +12,6 @@ from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo, Word
 from longscribe.writers import OutputOptions, OutputSet
 
 S = SAMPLE_RATE
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    if CHROMIUM is None:
-        if os.environ.get("LONGSCRIBE_REQUIRE_BROWSER"):
-            pytest.fail("chromium is not installed (apt-get install chromium); CI needs it for the page tests")
-        pytest.skip("no chromium here (apt-get install chromium)")
-    playwright = pytest.importorskip("playwright.sync_api")
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def timed(start_s: float, text: str, step: float = 0.3) -> Segment:

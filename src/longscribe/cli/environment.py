@@ -13,6 +13,7 @@ DEVICE = "LONGSCRIBE_DEVICE"
 COMPUTE_TYPE = "LONGSCRIBE_COMPUTE_TYPE"
 CACHE_DIR = "LONGSCRIBE_CACHE_DIR"
 MALLOC_TUNING = "LONGSCRIBE_MALLOC_TUNING"
+API_KEY = "LONGSCRIBE_API_KEY"
 OFF = ("0", "false", "no", "off")
 
 
@@ -26,6 +27,8 @@ class Environment:
     """Where assembled models and tuning results go (default: the user cache)."""
     malloc_tuning: bool = True
     """Apply :mod:`longscribe.memory`'s malloc settings at start."""
+    api_key: str | None = None
+    """Default for ``serve --api-key`` (a key on the command line shows in the process list)."""
 
     @classmethod
     def read(cls, environ: Mapping[str, str] | None = None) -> Environment:
@@ -42,6 +45,7 @@ class Environment:
             compute_type=compute_type.lower() if compute_type else None,
             cache_dir=value(CACHE_DIR),
             malloc_tuning=(value(MALLOC_TUNING) or "1").lower() not in OFF,
+            api_key=value(API_KEY),
         )
 
     def sources(self, device_flag: str | None, compute_type_flag: str | None) -> str:

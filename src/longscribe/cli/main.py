@@ -14,6 +14,7 @@ from longscribe.cli.bench import add_bench_parser
 from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import add_export_parser
+from longscribe.cli.serve import add_serve_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
 from longscribe.errors import LongscribeError, OptionsError
@@ -39,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_parser(sub)
     add_bench_parser(sub)
     add_tune_parser(sub)
+    add_serve_parser(sub)
     return parser
 
 

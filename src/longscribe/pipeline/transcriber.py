@@ -99,6 +99,20 @@ class Transcriber:
             "; ".join(self.plan.reasons),
         )
 
+    PLACEMENT_FIELDS = frozenset({"model", "device", "compute_type", "cpu_threads", "workers", "batch_size", "ray"})
+    """Options a :meth:`with_options` variant cannot change: they decide what is loaded and where."""
+
+    def with_options(self, **fields_: Any) -> Transcriber:
+        """A Transcriber for other decoding options (language, task, prompt ...) that shares this one's
+        loaded model and plan, for a service that transcribes each request its own way."""
+        fixed = sorted(set(fields_) & self.PLACEMENT_FIELDS)
+        if fixed:
+            raise OptionsError(f"a variant shares the loaded model: cannot change {', '.join(fixed)}")
+        engine = self.engine  # loaded here, once
+        variant = Transcriber(replace(self.options, **fields_), engine=engine, hardware=self._hardware)
+        variant.plan, variant.load_seconds = self.plan, self.load_seconds
+        return variant
+
     def unload(self) -> None:
         """Free the model (Ray: stop the actors); the next transcription loads it again."""
         if self._engine is not None:

@@ -1,0 +1,435 @@
+"""The HTTP front end: OpenAI's audio routes, durable jobs, health, metrics and the page, over a JobBoard.
+
+Routes only translate: a request becomes a job on the board, a finished job becomes
+a response. Every ``/v1`` route and ``/metrics`` needs the API key (when one is set)
+as ``Authorization: Bearer KEY`` (or ``?access_token=KEY`` on GET, for the page's
+audio player and downloads), compared in constant time. Errors are OpenAI-shaped,
+one line, without tracebacks or server paths. Requests are logged without their
+query strings, file names or text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from longscribe.audio import AudioStream
+from longscribe.errors import InputError, NoAudioStreamError
+from longscribe.server.config import ServerConfig
+from longscribe.server.formats import MEDIA_TYPES, error_body, parse_request, response
+from longscribe.server.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    FORMATS,
+    SHUTDOWN,
+    JobBoard,
+    JobRequest,
+    QueueFull,
+    ServerJob,
+)
+from longscribe.server.uploads import UploadError, receive
+
+log = logging.getLogger(__name__)
+
+MODEL_HEADER = "X-Longscribe-Model"
+JOB_HEADER = "X-Longscribe-Job"
+RETRY_AFTER_SECONDS = 30
+NOSNIFF = (b"x-content-type-options", b"nosniff")  # an upload played back is never taken for a page
+PAGE_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
+
+
+def error(
+    status: int, message: str, param: str | None = None, kind: str | None = None, code: str | None = None
+) -> JSONResponse:
+    kind = kind or ("invalid_request_error" if status < 500 else "server_error")
+    return JSONResponse(error_body(message, kind, param, code), status_code=status)
+
+
+class Service:
+    """What the routes share: the configuration, the job board, the served model's name."""
+
+    def __init__(self, config: ServerConfig, board: JobBoard, model: str) -> None:
+        self.config, self.board, self.model = config, board, model
+        self.started = time.time()
+        self.ready = False
+
+    def authorised(self, request: Request) -> bool:
+        key = self.config.api_key
+        if key is None:
+            return True
+        given = request.headers.get("authorization", "")
+        token = given[7:] if given[:7].lower() == "bearer " else ""
+        if not token and request.method == "GET":
+            token = request.query_params.get("access_token", "")
+        return hmac.compare_digest(token.encode(), key.encode())
+
+
+class _Guard:
+    """Auth on the API, the upload limit announced by Content-Length, and a log line per request."""
+
+    def __init__(self, app: ASGIApp, service: Service) -> None:
+        self.app, self.service = app, service
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        path = scope["path"]
+        started = time.perf_counter()
+        status = [0]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), NOSNIFF]}
+            await send(message)
+
+        answer: Response | None = None
+        if (path.startswith("/v1/") or path == "/metrics") and not self.service.authorised(request):
+            answer = error(401, "missing or wrong API key (Authorization: Bearer KEY)", kind="authentication_error")
+        elif request.method == "POST" and _announced(request) > self.service.config.max_upload + 1_000_000:
+            answer = error(
+                413, f"the upload is larger than this server takes ({self.service.config.max_upload} bytes)", "file"
+            )
+        if answer is not None:
+            await answer(scope, receive, sending)
+        else:
+            await self.app(scope, receive, sending)
+        log.info("%s %s %d %.3fs", request.method, path, status[0], time.perf_counter() - started)
+
+
+def _announced(request: Request) -> int:
+    try:
+        return int(request.headers.get("content-length", "0"))
+    except ValueError:
+        return 0
+
+
+def client_of(request: Request) -> str:
+    return request.client.host if request.client else "?"
+
+
+async def new_job(service: Service, request: Request, task: str) -> tuple[ServerJob, str, bool, bool, str | None]:
+    """Stream the upload into a new job folder, check it is audio, and put the job in line.
+
+    Returns the job, the response format, whether to stream, whether word times were asked
+    for, and the model the client named."""
+    board = service.board
+    job_id, folder = board.new_folder()
+    target = folder / "audio"
+    try:
+        upload = await receive(
+            request.headers.get("content-type", ""), request.stream(), target, service.config.max_upload
+        )
+        job_request, fmt, stream, words = parse_request(upload, task, client_of(request))
+        if upload.size == 0:
+            raise UploadError(400, "the file is empty", "file")
+        await asyncio.to_thread(_sniff, target)
+        job = board.submit(job_id, job_request, upload.size)
+    except BaseException:
+        board.forget_folder(job_id)
+        raise
+    return job, fmt, stream, words, upload.one("model")
+
+
+def _sniff(path: Path) -> None:
+    """Audio is what FFmpeg can decode, whatever the file is called."""
+    try:
+        AudioStream(path).close()
+    except NoAudioStreamError as exc:
+        raise UploadError(415, f"not audio: {exc.problem}", "file") from exc
+    except InputError as exc:
+        raise UploadError(415, f"not audio: {exc.problem}", "file") from exc
+
+
+def _ends(message: dict[str, Any]) -> bool:
+    """The job's last event for a listener: it finished, was cancelled, or the server is stopping."""
+    return message["type"] == SHUTDOWN or (
+        message["type"] == "status" and message["status"] in (DONE, FAILED, CANCELLED)
+    )
+
+
+async def finished(board: JobBoard, job: ServerJob) -> ServerJob:
+    """Wait until the job is done, failed or cancelled, or the server stops."""
+    loop = asyncio.get_running_loop()
+    event = asyncio.Event()
+
+    def listener(message: dict[str, Any]) -> None:
+        if _ends(message):
+            loop.call_soon_threadsafe(event.set)
+
+    board.listen(job.id, listener)
+    try:
+        if job.status not in (DONE, FAILED) and board.get(job.id) is not None:
+            await event.wait()
+    finally:
+        board.unlisten(job.id, listener)
+    return job
+
+
+async def events(board: JobBoard, job: ServerJob, openai_stream: bool) -> AsyncIterator[bytes]:
+    """Server-sent events as the job goes: OpenAI's ``transcript.text.delta`` and ``transcript.text.done``
+    (``openai_stream``), or the job's own ``progress``, ``segment`` and ``status`` events."""
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    loop = asyncio.get_running_loop()
+
+    def listener(message: dict[str, Any]) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, message)
+
+    board.listen(job.id, listener)
+    texts: list[str] = []
+    try:
+        if job.status in (DONE, FAILED):  # finished before anyone listened
+            queue.put_nowait({"type": "status", "status": job.status, "error": job.error})
+        while True:
+            message = await queue.get()
+            ended = _ends(message)
+            if not openai_stream:
+                yield _sse(message)
+            elif message["type"] == "segment":
+                texts.append(message["text"])
+                yield _sse({"type": "transcript.text.delta", "delta": message["text"]})
+            elif ended and message.get("status") == DONE:
+                yield _sse({"type": "transcript.text.done", "text": "".join(texts).strip()})
+            elif ended:
+                yield _sse(error_body(_unfinished(job), "server_error", code=message.get("status", SHUTDOWN)))
+            if ended:
+                return
+    finally:
+        board.unlisten(job.id, listener)
+
+
+def _unfinished(job: ServerJob) -> str:
+    if job.status == FAILED:
+        return job.error or "the transcription failed"
+    if job.status == CANCELLED:
+        return "the job was cancelled"
+    return f"the server is stopping; job {job.id} resumes when it starts again (GET /v1/jobs/{job.id})"
+
+
+def _sse(data: dict[str, Any]) -> bytes:
+    return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+
+def create_app(service: Service) -> Starlette:
+    board, config = service.board, service.config
+
+    def mapped(headers: dict[str, str], asked: str | None) -> dict[str, str]:
+        if asked and asked != service.model:
+            headers[MODEL_HEADER] = f"{asked} is served by {service.model}"
+        return headers
+
+    async def audio_route(request: Request, task: str) -> Response:
+        try:
+            job, fmt, stream, words, asked = await new_job(service, request, task)
+        except UploadError as exc:
+            return error(exc.status, exc.message, exc.param)
+        except QueueFull as exc:
+            return _full(exc)
+        headers = mapped({JOB_HEADER: job.id}, asked)
+        if stream:
+            return StreamingResponse(events(board, job, True), media_type="text/event-stream", headers=headers)
+        await finished(board, job)
+        if job.status != DONE:
+            status = {FAILED: 500, CANCELLED: 409}.get(job.status, 503)
+            answer = error(status, _unfinished(job), code=job.status)
+            answer.headers.update(headers)
+            if status == 503:
+                answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return answer
+        body, media = response(fmt, job, board.folder(job.id), words)
+        return Response(body, media_type=media, headers=headers)
+
+    async def transcriptions(request: Request) -> Response:
+        return await audio_route(request, "transcribe")
+
+    async def translations(request: Request) -> Response:
+        return await audio_route(request, "translate")
+
+    async def models(request: Request) -> Response:
+        return JSONResponse(
+            {
+                "object": "list",
+                "data": [
+                    {"id": service.model, "object": "model", "created": int(service.started), "owned_by": "longscribe"}
+                ],
+            }
+        )
+
+    async def create_job(request: Request) -> Response:
+        try:
+            task = request.query_params.get("task", "transcribe")
+            if task not in ("transcribe", "translate"):
+                return error(400, f"task must be transcribe or translate, got {task!r}", "task")
+            job, _, _, _, _ = await new_job(service, request, task)
+        except UploadError as exc:
+            return error(exc.status, exc.message, exc.param)
+        except QueueFull as exc:
+            return _full(exc)
+        return JSONResponse(
+            job.public(), status_code=202, headers={JOB_HEADER: job.id, "Location": f"/v1/jobs/{job.id}"}
+        )
+
+    def found(request: Request) -> ServerJob | Response:
+        job = board.get(request.path_params["job_id"])
+        return job if job is not None else error(404, "no such job", "job_id", code="not_found")
+
+    async def list_jobs(request: Request) -> Response:
+        return JSONResponse({"object": "list", "data": [job.public() for job in board.all()]})
+
+    async def get_job(request: Request) -> Response:
+        job = found(request)
+        return job if isinstance(job, Response) else JSONResponse(job.public())
+
+    async def job_events(request: Request) -> Response:
+        job = found(request)
+        if isinstance(job, Response):
+            return job
+        return StreamingResponse(events(board, job, False), media_type="text/event-stream")
+
+    async def job_result(request: Request) -> Response:
+        job = found(request)
+        if isinstance(job, Response):
+            return job
+        fmt = request.query_params.get("format", "json")
+        if fmt not in FORMATS:
+            return error(400, f"format must be one of {', '.join(FORMATS)}, got {fmt!r}", "format")
+        if job.status != DONE:
+            return error(409, f"the job is {job.status}", code=job.status)
+        name = f"{Path(job.request.filename).stem or job.id}.{fmt}"
+        return FileResponse(board.result(job.id, fmt), media_type=MEDIA_TYPES[fmt], filename=name)
+
+    async def job_audio(request: Request) -> Response:
+        job = found(request)
+        if isinstance(job, Response):
+            return job
+        return FileResponse(board.audio(job.id), media_type="application/octet-stream")
+
+    async def delete_job(request: Request) -> Response:
+        job = found(request)
+        if isinstance(job, Response):
+            return job
+        board.delete(job.id)
+        return JSONResponse({"id": job.id, "object": "transcription.job", "deleted": True})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "ok"})
+
+    async def readyz(request: Request) -> Response:
+        waiting = board.waiting()
+        ready = service.ready and waiting < config.max_queue
+        return JSONResponse(
+            {"ready": ready, "model": service.model, "waiting": waiting}, status_code=200 if ready else 503
+        )
+
+    async def metrics(request: Request) -> Response:
+        states: dict[str, int] = {}
+        for job in board.all():
+            states[job.status] = states.get(job.status, 0) + 1
+        running = [j for j in board.all() if j.status == "running"]
+        lines = ["# TYPE longscribe_jobs gauge"]
+        lines += [f'longscribe_jobs{{state="{s}"}} {n}' for s, n in sorted(states.items())]
+        lines += [
+            "# TYPE longscribe_queue_length gauge",
+            f"longscribe_queue_length {board.waiting()}",
+            "# TYPE longscribe_audio_seconds_transcribed_total counter",
+            f"longscribe_audio_seconds_transcribed_total {board.transcribed_seconds:.1f}",
+            "# TYPE longscribe_real_time_factor gauge",
+            f"longscribe_real_time_factor {sum(j.speed for j in running):.2f}",
+        ]
+        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+    async def page(request: Request) -> Response:
+        return Response(_page("index.html"), media_type="text/html; charset=utf-8",
+                        headers={"Content-Security-Policy": PAGE_POLICY})  # fmt: skip
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params["name"]
+        if name not in ("app.js", "app.css"):
+            return error(404, "no such file", code="not_found")
+        media = "text/javascript; charset=utf-8" if name.endswith(".js") else "text/css; charset=utf-8"
+        return Response(_page(name), media_type=media)
+
+    routes = [
+        Route("/", page),
+        Route("/page/{name}", asset),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+        Route("/metrics", metrics),
+        Route("/v1/models", models),
+        Route("/v1/audio/transcriptions", transcriptions, methods=["POST"]),
+        Route("/v1/audio/translations", translations, methods=["POST"]),
+        Route("/v1/jobs", create_job, methods=["POST"]),
+        Route("/v1/jobs", list_jobs, methods=["GET"]),
+        Route("/v1/jobs/{job_id}", get_job, methods=["GET"]),
+        Route("/v1/jobs/{job_id}", delete_job, methods=["DELETE"]),
+        Route("/v1/jobs/{job_id}/events", job_events),
+        Route("/v1/jobs/{job_id}/result", job_result),
+        Route("/v1/jobs/{job_id}/audio", job_audio),
+    ]
+    middleware = [Middleware(_Guard, service=service)]
+    if config.cors_origin:
+        middleware.append(
+            Middleware(
+                CORSMiddleware,
+                allow_origins=[config.cors_origin],
+                allow_methods=["GET", "POST", "DELETE"],
+                allow_headers=["Authorization", "Content-Type"],
+                expose_headers=[JOB_HEADER, MODEL_HEADER],
+            )
+        )
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unexpected error on %s", request.url.path)
+        return error(500, "internal error", kind="server_error")
+
+    async def disconnected(request: Request, exc: Exception) -> Response:
+        return Response(status_code=499)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        board.start()
+        service.ready = True
+        try:
+            yield
+        finally:  # after the open requests: the running jobs commit the chunk in flight and stop
+            service.ready = False
+            await asyncio.to_thread(board.stop)
+
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        lifespan=lifespan,
+        exception_handlers={Exception: unexpected, ClientDisconnect: disconnected},
+    )
+
+
+def _full(exc: QueueFull) -> Response:
+    response = error(429, str(exc), kind="rate_limit_error", code="queue_full")
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _page(name: str) -> str:
+    return resources.files("longscribe.server").joinpath("page", name).read_text(encoding="utf-8")
+
+
+__all__ = ["JobRequest", "Service", "create_app"]

@@ -1,0 +1,174 @@
+// The service page: upload recordings, watch their jobs, read, search and play a finished transcript.
+// It uses only the public API (/v1/...); the API key, when the server wants one, stays in sessionStorage.
+(function () {
+  "use strict";
+  var $ = function (id) { return document.getElementById(id); };
+  var key = sessionStorage.getItem("longscribe-key") || "";
+  var shown = null, segments = [], current = -1, timer = null;
+
+  function headers() { return key ? { Authorization: "Bearer " + key } : {}; }
+  function withKey(url) { return key ? url + (url.indexOf("?") < 0 ? "?" : "&") + "access_token=" + encodeURIComponent(key) : url; }
+
+  function api(path, options) {
+    options = options || {};
+    options.headers = Object.assign({}, options.headers || {}, headers());
+    return fetch(path, options).then(function (r) {
+      if (r.status === 401) { $("key-form").hidden = false; throw new Error("this server needs an API key"); }
+      return r;
+    });
+  }
+
+  function say(text) { $("notice").textContent = text; }
+
+  function clock(seconds) {
+    var s = Math.floor(seconds), h = Math.floor(s / 3600), m = Math.floor(s / 60) % 60;
+    return (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s % 60).padStart(2, "0");
+  }
+
+  function row(job) {
+    var li = document.createElement("li");
+    li.dataset.id = job.id;
+    var name = document.createElement("span");
+    name.className = "name";
+    name.textContent = job.file || job.id;
+    var state = document.createElement("span");
+    state.className = "state";
+    var p = job.progress;
+    if (job.status === "running" && p.total_seconds) {
+      var bar = document.createElement("progress");
+      bar.max = p.total_seconds; bar.value = p.done_seconds;
+      li.appendChild(bar);
+      state.textContent = "running " + clock(p.done_seconds) + " / " + clock(p.total_seconds) +
+        (p.speed ? ", " + p.speed + "x" : "") + (p.eta_seconds !== null ? ", ETA " + clock(p.eta_seconds) : "");
+    } else {
+      state.textContent = job.status + (job.languages && job.languages.length ? " · " + job.languages.join(" → ") : "") +
+        (job.error ? ": " + job.error : "");
+    }
+    li.insertBefore(name, li.firstChild);
+    li.appendChild(state);
+    if (job.status === "done") {
+      var open = document.createElement("button");
+      open.textContent = "Open"; open.className = "open";
+      open.onclick = function () { show(job); };
+      li.appendChild(open);
+    }
+    var remove = document.createElement("button");
+    remove.textContent = "Delete"; remove.className = "delete";
+    remove.onclick = function () {
+      api("/v1/jobs/" + job.id, { method: "DELETE" }).then(function () {
+        if (shown === job.id) { $("viewer").hidden = true; shown = null; }
+        refresh();
+      }).catch(function (e) { say(e.message); });
+    };
+    li.appendChild(remove);
+    return li;
+  }
+
+  function refresh() {
+    return api("/v1/jobs").then(function (r) { return r.json(); }).then(function (doc) {
+      var list = $("jobs");
+      list.textContent = "";
+      var busy = false;
+      doc.data.forEach(function (job) {
+        list.appendChild(row(job));
+        busy = busy || job.status === "queued" || job.status === "running";
+      });
+      clearTimeout(timer);
+      timer = setTimeout(refresh, busy ? 1000 : 5000);
+    }).catch(function (e) { say(e.message); });
+  }
+
+  function upload(files) {
+    Array.prototype.forEach.call(files, function (file) {
+      var form = new FormData();
+      form.append("file", file, file.name);
+      if ($("language").value) form.append("language", $("language").value);
+      say("uploading " + file.name + " …");
+      api("/v1/jobs", { method: "POST", body: form }).then(function (r) {
+        return r.json().then(function (doc) {
+          if (!r.ok) throw new Error(file.name + ": " + doc.error.message);
+          say(file.name + ": queued");
+          refresh();
+        });
+      }).catch(function (e) { say(e.message); });
+    });
+  }
+
+  function show(job) {
+    api("/v1/jobs/" + job.id + "/result?format=json").then(function (r) { return r.json(); }).then(function (doc) {
+      shown = job.id;
+      $("viewer").hidden = false;
+      $("viewer-title").textContent = job.file || job.id;
+      $("player").src = withKey("/v1/jobs/" + job.id + "/audio");
+      var downloads = $("downloads");
+      downloads.textContent = "";
+      ["txt", "srt", "vtt", "json", "tsv", "html", "md"].forEach(function (fmt) {
+        var a = document.createElement("a");
+        a.href = withKey("/v1/jobs/" + job.id + "/result?format=" + fmt);
+        a.textContent = fmt;
+        a.setAttribute("download", "");
+        downloads.appendChild(a);
+      });
+      var list = $("segments");
+      list.textContent = "";
+      segments = doc.segments.map(function (s) {
+        var li = document.createElement("li");
+        li.dataset.start = s.start;
+        var time = document.createElement("time");
+        time.textContent = clock(s.start);
+        var text = document.createElement("span");
+        text.textContent = s.text.trim();
+        li.appendChild(time); li.appendChild(text);
+        li.onclick = function () {
+          $("player").currentTime = s.start;
+          var playing = $("player").play();
+          if (playing && playing.catch) playing.catch(function () {});
+        };
+        list.appendChild(li);
+        return { start: s.start, li: li };
+      });
+      current = -1;
+      filter();
+    }).catch(function (e) { say(e.message); });
+  }
+
+  function follow() {
+    var t = $("player").currentTime + 0.01, i = -1;
+    for (var k = 0; k < segments.length && segments[k].start <= t; k++) i = k;
+    if (i === current) return;
+    if (current >= 0 && segments[current]) segments[current].li.classList.remove("now");
+    current = i;
+    if (i >= 0) { segments[i].li.classList.add("now"); segments[i].li.scrollIntoView({ block: "nearest" }); }
+  }
+
+  function filter() {
+    var needle = $("filter").value.trim().toLowerCase();
+    segments.forEach(function (s) { s.li.hidden = !!needle && s.li.textContent.toLowerCase().indexOf(needle) < 0; });
+  }
+
+  $("player").addEventListener("timeupdate", follow);
+  $("player").addEventListener("seeked", follow);
+  $("filter").addEventListener("input", filter);
+  $("file").addEventListener("change", function () { upload($("file").files); $("file").value = ""; });
+  var drop = $("drop");
+  drop.addEventListener("dragover", function (e) { e.preventDefault(); drop.classList.add("over"); });
+  drop.addEventListener("dragleave", function () { drop.classList.remove("over"); });
+  drop.addEventListener("drop", function (e) { e.preventDefault(); drop.classList.remove("over"); upload(e.dataTransfer.files); });
+  $("key-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    key = $("key").value.trim();
+    sessionStorage.setItem("longscribe-key", key);
+    $("key-form").hidden = true;
+    say("");
+    start();
+  });
+
+  function start() {
+    api("/v1/models").then(function (r) { return r.json(); }).then(function (doc) {
+      $("model").textContent = "model " + doc.data[0].id;
+    }).catch(function () {});
+    refresh();
+  }
+
+  start();
+})();
