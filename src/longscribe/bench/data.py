@@ -107,3 +107,92 @@ def pause_before(segments: Sequence[RefSegment], seconds: float) -> float:
     last = ended[-1]
     following = [s for s in segments if s.start >= last.end]
     return (last.end + following[0].start) / 2 if following else last.end
+
+
+def _speech_frames(audio: np.ndarray) -> np.ndarray:
+    """Silero's speech probability per 512 samples of ``audio``."""
+    from longscribe.vad.silero import SileroStream
+
+    stream = SileroStream()
+    return np.concatenate([stream.feed(audio), stream.flush()])
+
+
+def _regions(probs: np.ndarray, frame: int, *, fill: float = 0.3, shortest: float = 0.2) -> list[tuple[int, int]]:
+    """Speech regions (samples) where silero says >= 0.5, pauses under ``fill`` s bridged."""
+    speech = np.concatenate([[0], (probs >= 0.5).astype(np.int8), [0]])
+    edges = np.flatnonzero(np.diff(speech))
+    runs: list[list[int]] = []
+    for start, end in zip(edges[::2] * frame, edges[1::2] * frame):
+        if runs and start - runs[-1][1] < fill * SAMPLE_RATE:
+            runs[-1][1] = int(end)
+        else:
+            runs.append([int(start), int(end)])
+    return [(a, b) for a, b in runs if b - a >= shortest * SAMPLE_RATE]
+
+
+def write_conversation(
+    voices: dict[str, Sequence[str | Path]],
+    target: str | Path,
+    *,
+    minutes: float,
+    seed: int = 0,
+    turn_seconds: tuple[float, float] = (2.0, 15.0),
+    gap_seconds: tuple[float, float] = (0.3, 1.0),
+) -> list[tuple[float, float, str]]:
+    """A conversation of several voices as a WAV file, and who speaks when in it.
+
+    Each voice's recordings are taken in order, a turn of ``turn_seconds`` at a time (cut at the
+    quietest moment near the planned end), turns of a different voice each time, a pause of
+    ``gap_seconds`` between; a voice whose audio runs out stops. Returns ``(start_s, end_s, voice)``
+    for every stretch of speech (silero VAD on each turn, pauses under 0.3 s bridged): the reference
+    for a diarization score."""
+    from longscribe.vad.silero import FRAME as VAD_FRAME
+
+    rng = np.random.default_rng(seed)
+    audio = {}
+    for name, sources in voices.items():
+        parts: list[np.ndarray] = []
+        for source in sources:
+            with AudioStream(source) as stream:
+                parts.extend(stream.windows(WINDOW))
+        audio[name] = np.concatenate(parts)
+    probs = {name: _speech_frames(samples) for name, samples in audio.items()}
+    used = dict.fromkeys(voices, 0)
+    goal = int(minutes * 60 * SAMPLE_RATE)
+    written, previous = 0, None
+    turns: list[tuple[float, float, str]] = []
+    with _open_wav(target) as out:
+        while written < goal:
+            left = [n for n in voices if n != previous and len(audio[n]) - used[n] >= turn_seconds[0] * SAMPLE_RATE]
+            if not left:
+                break
+            name = left[int(rng.integers(len(left)))]
+            start = used[name]
+            planned = start + int(rng.uniform(*turn_seconds) * SAMPLE_RATE)
+            near = probs[name][max(0, planned // VAD_FRAME - 15) : planned // VAD_FRAME + 16]
+            end = (max(0, planned // VAD_FRAME - 15) + int(np.argmin(near))) * VAD_FRAME if len(near) else planned
+            end = min(max(end, start + VAD_FRAME), len(audio[name]))
+            piece = audio[name][start:end]
+            used[name] = end
+            speech = _regions(probs[name][start // VAD_FRAME : -(-end // VAD_FRAME)], VAD_FRAME)
+            if not speech:
+                continue
+            first, last = speech[0][0], min(speech[-1][1], len(piece))
+            _write_samples(out, piece[first:last])
+            for a, b in speech:
+                turns.append(
+                    ((written + a - first) / SAMPLE_RATE, (written + min(b, last) - first) / SAMPLE_RATE, name)
+                )
+            written += last - first
+            gap = np.zeros(int(rng.uniform(*gap_seconds) * SAMPLE_RATE), dtype=np.float32)
+            _write_samples(out, gap)
+            written += len(gap)
+            previous = name
+    return turns
+
+
+def write_rttm(turns: Iterable[tuple[float, float, str]], target: str | Path, name: str = "conversation") -> Path:
+    """Turns as RTTM SPEAKER lines."""
+    lines = [f"SPEAKER {name} 1 {a:.3f} {b - a:.3f} <NA> <NA> {who} <NA> <NA>\n" for a, b, who in turns]
+    Path(target).write_text("".join(lines))
+    return Path(target)

@@ -1,0 +1,97 @@
+"""Diarization error and cost: the pyannote sample and conversations built from five voices.
+
+    python bench/diarization.py [--seeds 0,1,2,3,4] [--minutes 4] [--threads 1] [--json OUT]
+
+For the pyannote sample (two speakers, its RTTM) and one conversation per seed (five voices
+of ../shared/data that occur nowhere else in it, turns of 2-15 s; the reference from
+``longscribe.bench.data.write_conversation``), runs longscribe's Diarizer once, then scores
+the turns with the speaker count estimated and given, each with a 0.25 s collar and without.
+Reports the speakers found and the process CPU seconds spent per hour of audio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
+
+from longscribe.audio import AudioStream  # noqa: E402
+from longscribe.bench.data import write_conversation  # noqa: E402
+from longscribe.diarize import DiarizeOptions, Diarizer  # noqa: E402
+from longscribe.diarize.models import DiarizationModels  # noqa: E402
+from longscribe.metrics import diarization_error_rate, read_rttm  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+VOICES = {
+    "jfk": ["jfk.flac"],
+    "lucier": ["lucier.mp3"],
+    "allison": ["longform_en_asterisk.mp3"],
+    "galdos": ["librivox_es_galdos.mp3"],
+    "lj": [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")],
+}
+
+
+def run(
+    models: DiarizationModels, path: Path, reference: list[tuple[float, float, str]], speakers: int
+) -> dict[str, Any]:
+    diarizer = Diarizer(models)
+    cpu, wall = time.process_time(), time.perf_counter()
+    with AudioStream(path) as stream:
+        for block in stream.windows(30 * 16000):
+            diarizer.feed(block)
+    diarizer.finish()
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    audio_s = diarizer.samples / 16000
+    out: dict[str, Any] = {"file": path.name, "audio_s": round(audio_s, 1), "speakers": speakers,
+                           "cpu_s_per_audio_hour": round(cpu / audio_s * 3600, 1),
+                           "wall_s_per_audio_hour": round(wall / audio_s * 3600, 1)}  # fmt: skip
+    for mode, options in (("estimated", None), ("given", DiarizeOptions(num_speakers=speakers))):
+        turns = [(t.start_s, t.end_s, str(t.speaker)) for t in diarizer.turns(options)]
+        for collar in (0.25, 0.0):
+            errors = diarization_error_rate(reference, turns, collar=collar)
+            key = f"{mode}_collar{collar:g}"
+            out[key] = {"der": round(errors.der, 4), "missed": round(errors.missed, 4),
+                        "false_alarm": round(errors.false_alarm, 4), "confusion": round(errors.confusion, 4),
+                        "speakers_found": errors.speakers}  # fmt: skip
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", default="0,1,2,3,4")
+    parser.add_argument("--minutes", type=float, default=4.0)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args()
+    models = DiarizationModels(threads=args.threads)
+    sample = DATA / "pyannote_sample.wav"
+    rows = [run(models, sample, read_rttm(sample.with_suffix(".rttm").read_text()), 2)]
+    with tempfile.TemporaryDirectory() as folder:
+        for seed in (int(s) for s in args.seeds.split(",")):
+            voices = {name: [DATA / f for f in files] for name, files in VOICES.items()}
+            path = Path(folder) / f"conversation-{seed}.wav"
+            reference = write_conversation(voices, path, minutes=args.minutes, seed=seed)
+            rows.append(run(models, path, reference, len(VOICES)))
+    for row in rows:
+        e, g = row["estimated_collar0.25"], row["given_collar0.25"]
+        print(f"{row['file']:<22} found {e['speakers_found']} of {row['speakers']}: DER {e['der']:.1%} "
+              f"(no collar {row['estimated_collar0']['der']:.1%}); count given {g['der']:.1%} "
+              f"(no collar {row['given_collar0']['der']:.1%}); {row['cpu_s_per_audio_hour']:.0f} CPU-s/h")  # fmt: skip
+    if args.json:
+        doc = {"date": date.today().isoformat(), "command": " ".join(["python", *sys.argv]),
+               "cpu": platform.processor() or platform.machine(), "threads": args.threads, "runs": rows}  # fmt: skip
+        args.json.write_text(json.dumps(doc, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

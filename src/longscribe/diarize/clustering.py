@@ -1,0 +1,110 @@
+"""Voice embeddings to speakers: average-linkage agglomerative clustering on cosine distance.
+
+Deterministic (no random start), O(n²) memory in the number of embeddings clustered; the
+pipeline clusters at most ``MAX_CLUSTERED`` of them and assigns the rest to the nearest
+centroid, so hours of audio cost what minutes do.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+MAX_CLUSTERED = 1500
+
+
+def merge_distances(embeddings: np.ndarray) -> tuple[list[tuple[int, int]], list[float]]:
+    """Average-linkage merges of unit-length ``embeddings``, closest first: the pairs merged (as the
+    index of each cluster's first member) and the cosine distance at which each merge happened."""
+    n = len(embeddings)
+    distance = 1.0 - embeddings @ embeddings.T
+    np.fill_diagonal(distance, np.inf)
+    size = np.ones(n)
+    alive = np.ones(n, dtype=bool)
+    merges: list[tuple[int, int]] = []
+    heights: list[float] = []
+    for _ in range(n - 1):
+        flat = int(np.argmin(distance))
+        a, b = divmod(flat, n)
+        a, b = min(a, b), max(a, b)
+        heights.append(float(distance[a, b]))
+        merges.append((a, b))
+        merged = (distance[a] * size[a] + distance[b] * size[b]) / (size[a] + size[b])
+        size[a] += size[b]
+        alive[b] = False
+        merged[~alive] = np.inf
+        merged[a] = np.inf
+        distance[a], distance[:, a] = merged, merged
+        distance[b], distance[:, b] = np.inf, np.inf
+    return merges, heights
+
+
+def labels_after(n: int, merges: list[tuple[int, int]], clusters: int) -> np.ndarray:
+    """Cluster labels 0..clusters-1 (in order of first member) after the first ``n - clusters`` merges."""
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for a, b in merges[: n - clusters]:
+        parent[root(b)] = root(a)
+    roots = [root(i) for i in range(n)]
+    order = {r: k for k, r in enumerate(dict.fromkeys(roots))}
+    return np.array([order[r] for r in roots], dtype=np.int64)
+
+
+def cluster(
+    embeddings: np.ndarray,
+    *,
+    threshold: float,
+    num_speakers: int | None = None,
+    min_speakers: int = 1,
+    max_speakers: int | None = None,
+    min_cluster_size: int = 3,
+) -> np.ndarray:
+    """A speaker label for each unit-length embedding: ``num_speakers`` speakers when given, else as many
+    as merging closer than ``threshold`` leaves, kept within ``min_speakers..max_speakers``.
+
+    A cluster of fewer than ``min_cluster_size`` embeddings is not a speaker (a cough, a laugh, a
+    stretch the segmentation cut badly): its members go to the nearest speaker's centroid."""
+    n = len(embeddings)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    merges, heights = merge_distances(embeddings)
+    labels = labels_after(n, merges, n - sum(1 for h in heights if h < threshold))
+    target = num_speakers
+    if target is None:
+        found = len(_large(labels, min_cluster_size))
+        target = max(found, min_speakers)
+        if max_speakers is not None:
+            target = min(target, max_speakers)
+    target = max(1, min(target, n))
+    if len(_large(labels, min_cluster_size)) != target:
+        labels = labels_after(n, merges, target)
+        for clusters in range(target, min(n, target + 64) + 1):  # the finest cut with ``target`` speakers
+            candidate = labels_after(n, merges, clusters)
+            large = len(_large(candidate, min_cluster_size))
+            if large == target:
+                labels = candidate
+                break
+            if large > target:
+                break
+    speakers = _large(labels, min_cluster_size) or list(range(int(labels.max()) + 1))
+    means = centroids(embeddings, labels)[speakers]
+    nearest = np.asarray(speakers)[np.argmax(embeddings @ means.T, axis=1)]
+    keep = np.isin(labels, speakers)
+    labels = np.where(keep, labels, nearest)
+    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
+    return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
+
+
+def _large(labels: np.ndarray, min_size: int) -> list[int]:
+    return [k for k, size in enumerate(np.bincount(labels)) if size >= min_size]
+
+
+def centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The unit-length mean embedding of each label."""
+    means = np.stack([embeddings[labels == k].mean(axis=0) for k in range(int(labels.max()) + 1)])
+    return np.asarray(means / np.maximum(np.linalg.norm(means, axis=1, keepdims=True), 1e-9))

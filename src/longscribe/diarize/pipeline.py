@@ -1,0 +1,256 @@
+"""Diarizer: speaker turns from audio fed in blocks; only small per-window results are kept.
+
+Every 10-second window (a new one every ``hop`` samples) is segmented into at most three
+local speakers; each local speaker with enough speech of their own gets a voice embedding.
+At the end, the embeddings are clustered into the recording's speakers, each local speaker
+is mapped to one (two local speakers of a window never to the same), and on a 10 ms grid a
+speaker is active where the windows covering it say so on average, as many at once as the
+windows counted there. Positions are integer samples at 16 kHz.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import permutations
+
+import numpy as np
+
+from longscribe.diarize.clustering import MAX_CLUSTERED, centroids, cluster
+from longscribe.diarize.fbank import fbank
+from longscribe.diarize.models import FRAME_CENTER, FRAME_HOP, WINDOW, DiarizationModels
+from longscribe.errors import OptionsError
+from longscribe.types import SAMPLE_RATE
+
+GRID = 160
+"""Samples per cell of the output grid (10 ms)."""
+CELLS = WINDOW // GRID
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One speaker speaking from ``start`` to ``end`` (samples)."""
+
+    start: int
+    end: int
+    speaker: int
+
+    @property
+    def start_s(self) -> float:
+        return self.start / SAMPLE_RATE
+
+    @property
+    def end_s(self) -> float:
+        return self.end / SAMPLE_RATE
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    """How speakers are found; validated when made."""
+
+    num_speakers: int | None = None
+    min_speakers: int = 1
+    max_speakers: int | None = None
+    threshold: float = 0.4
+    """Cosine distance under which two voices' clusters merge (when the count is not given)."""
+    hop_seconds: float = 2.5
+    """Seconds between window starts: smaller is more accurate at speaker changes and slower."""
+    min_embed_seconds: float = 0.5
+    """Speech of a local speaker alone in a window needed to embed their voice."""
+    min_turn_seconds: float = 0.1
+    min_speaker_seconds: float = 2.0
+    """A speaker heard for less in all (when the count is estimated) is merged into the closest others."""
+    fill_gap_seconds: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.num_speakers is not None and not 1 <= self.num_speakers <= 64:
+            raise OptionsError(f"num_speakers must be within 1..64, got {self.num_speakers}", "num_speakers")
+        if not 1 <= self.min_speakers <= 64:
+            raise OptionsError(f"min_speakers must be within 1..64, got {self.min_speakers}", "min_speakers")
+        if self.max_speakers is not None and not self.min_speakers <= self.max_speakers <= 64:
+            raise OptionsError(
+                f"max_speakers must be within min_speakers ({self.min_speakers})..64, got {self.max_speakers}",
+                "max_speakers",
+            )
+        if not 0.0 < self.threshold < 2.0:
+            raise OptionsError(f"threshold must be within 0..2 (cosine distance), got {self.threshold}", "threshold")
+        if not 0.5 <= self.hop_seconds <= WINDOW / SAMPLE_RATE:
+            raise OptionsError(f"hop_seconds must be within 0.5..10, got {self.hop_seconds}", "hop_seconds")
+
+
+@dataclass
+class _Window:
+    start: int
+    activity: np.ndarray
+    """(CELLS, 3) uint8: each local speaker's activity on the 10 ms grid."""
+    embeddings: list[np.ndarray | None]
+    clean: list[bool]
+    """Whether each embedding came from speech of that speaker alone (used to find the speakers)."""
+
+
+class Diarizer:
+    """Feed 16 kHz mono audio with :meth:`feed`, then :meth:`finish` for the turns."""
+
+    def __init__(self, models: DiarizationModels, options: DiarizeOptions | None = None) -> None:
+        self.models = models
+        self.options = options or DiarizeOptions()
+        self._hop = int(round(self.options.hop_seconds * SAMPLE_RATE))
+        self._buffer = np.zeros(0, dtype=np.float32)
+        self._buffer_start = 0
+        self._next_window = 0
+        self._total = 0
+        self.windows: list[_Window] = []
+
+    @property
+    def samples(self) -> int:
+        """Samples fed so far."""
+        return self._total
+
+    def feed(self, samples: np.ndarray) -> None:
+        """Take the next block of the recording (any length)."""
+        self._buffer = np.concatenate([self._buffer, np.asarray(samples, dtype=np.float32)])
+        self._total += len(samples)
+        while self._next_window + WINDOW <= self._total:
+            self._window(self._next_window)
+            self._next_window += self._hop
+        self._trim()
+
+    def finish(self) -> list[Turn]:
+        """The last windows (padded with silence), then the turns in time order."""
+        if self._total > 0 and (not self.windows or self.windows[-1].start + WINDOW < self._total):
+            start = self._next_window if self.windows else 0
+            while True:
+                self._window(start)
+                if start + WINDOW >= self._total:
+                    break
+                start += self._hop
+        return self.turns()
+
+    def turns(self, options: DiarizeOptions | None = None) -> list[Turn]:
+        """The turns after :meth:`finish`, found again with other speaker counts or threshold
+        (``options``; the windows are not computed again)."""
+        return self._turns(options or self.options)
+
+    # -- per window --------------------------------------------------------
+
+    def _trim(self) -> None:
+        drop = self._next_window - self._buffer_start
+        if drop > 0:
+            self._buffer = self._buffer[drop:]
+            self._buffer_start += drop
+
+    def _window(self, start: int) -> None:
+        audio = self._buffer[start - self._buffer_start : start - self._buffer_start + WINDOW]
+        audio = np.pad(audio, (0, WINDOW - len(audio)))
+        frames = self.models.segment(audio[None])[0]
+        nearest = ((np.arange(CELLS) * GRID + GRID // 2 - FRAME_CENTER) / FRAME_HOP).round().astype(np.int64)
+        activity = frames[np.clip(nearest, 0, len(frames) - 1)].astype(np.uint8)
+        valid = max(0, min(CELLS, -(-(self._total - start) // GRID)))
+        activity[valid:] = 0
+        embeddings: list[np.ndarray | None] = []
+        clean: list[bool] = []
+        alone = activity.sum(axis=1) == 1
+        need = int(self.options.min_embed_seconds * SAMPLE_RATE / GRID)
+        for k in range(activity.shape[1]):
+            cells = activity[:, k].astype(bool)
+            own = cells & alone
+            use, is_clean = (own, True) if own.sum() >= need else (cells, False)
+            if use.sum() < max(need // 2, 1):
+                embeddings.append(None)
+                clean.append(False)
+                continue
+            samples = audio.reshape(CELLS, GRID)[use].reshape(-1)
+            embeddings.append(self.models.embed(fbank(samples)))
+            clean.append(is_clean)
+        self.windows.append(_Window(start, activity, embeddings, clean))
+
+    # -- at the end --------------------------------------------------------
+
+    def _turns(self, o: DiarizeOptions) -> list[Turn]:
+        found = [(w, k) for w, win in enumerate(self.windows) for k, e in enumerate(win.embeddings) if e is not None]
+        if not found:
+            return []
+        vectors = np.stack([self.windows[w].embeddings[k] for w, k in found])  # type: ignore[misc]
+        clean = np.array([self.windows[w].clean[k] for w, k in found])
+        training = np.flatnonzero(clean) if clean.any() else np.arange(len(found))
+        if len(training) > MAX_CLUSTERED:
+            training = training[np.linspace(0, len(training) - 1, MAX_CLUSTERED).round().astype(np.int64)]
+        labels = cluster(vectors[training], threshold=o.threshold, num_speakers=o.num_speakers,
+                         min_speakers=o.min_speakers, max_speakers=o.max_speakers)  # fmt: skip
+        speakers = centroids(vectors[training], labels)
+        by_window: dict[int, list[int]] = {}
+        for i, (w, _) in enumerate(found):
+            by_window.setdefault(w, []).append(i)
+        while True:
+            similarity = vectors @ speakers.T
+            mapping: dict[tuple[int, int], int] = {}
+            for local in by_window.values():
+                mapping.update(zip([found[i] for i in local], _assign(similarity[local])))
+            active = self._timeline(mapping, len(speakers))
+            talk = active.sum(axis=0) * GRID / SAMPLE_RATE
+            brief = talk < o.min_speaker_seconds
+            if o.num_speakers is not None or not brief.any() or len(speakers) - brief.sum() < o.min_speakers:
+                return self._runs(active, o)
+            speakers = speakers[~brief]  # heard too briefly to be a voice of its own: the others take it
+
+    def _timeline(self, mapping: dict[tuple[int, int], int], count: int) -> np.ndarray:
+        """(cells, speakers) booleans: who speaks in each 10 ms cell."""
+        cells = -(-self._total // GRID)
+        score = np.zeros((cells, count), dtype=np.float32)
+        covered = np.zeros(cells, dtype=np.float32)
+        talking = np.zeros(cells, dtype=np.float32)
+        for w, window in enumerate(self.windows):
+            first = window.start // GRID
+            span = slice(first, min(cells, first + CELLS))
+            length = span.stop - span.start
+            covered[span] += 1
+            talking[span] += window.activity[:length].sum(axis=1)
+            for k in range(window.activity.shape[1]):
+                speaker = mapping.get((w, k))
+                if speaker is not None:
+                    score[span, speaker] += window.activity[:length, k]
+        covered = np.maximum(covered, 1)
+        score /= covered[:, None]
+        how_many = np.rint(talking / covered).astype(np.int64)
+        active = np.zeros_like(score, dtype=bool)
+        ranked = np.argsort(-score, axis=1)
+        for n in range(1, min(count, 2) + 1):
+            rows = np.flatnonzero(how_many >= n)
+            active[rows, ranked[rows, n - 1]] = True
+        active &= score > 0
+        return active
+
+    def _runs(self, active: np.ndarray, o: DiarizeOptions) -> list[Turn]:
+        gap = int(o.fill_gap_seconds * SAMPLE_RATE / GRID)
+        shortest = int(o.min_turn_seconds * SAMPLE_RATE / GRID)
+        turns: list[Turn] = []
+        for speaker in range(active.shape[1]):
+            column = np.concatenate([[0], active[:, speaker].astype(np.int8), [0]])
+            edges = np.flatnonzero(np.diff(column))
+            runs: list[list[int]] = []
+            for start, end in zip(edges[::2], edges[1::2]):
+                if runs and start - runs[-1][1] <= gap:
+                    runs[-1][1] = end
+                else:
+                    runs.append([int(start), int(end)])
+            for start, end in runs:
+                if end - start >= shortest:
+                    turns.append(Turn(start * GRID, min(end * GRID, self._total), speaker))
+        return _renumbered(sorted(turns, key=lambda t: (t.start, t.speaker)))
+
+
+def _assign(similarity: np.ndarray) -> list[int]:
+    """The speaker of each of a window's local speakers: the most similar overall, never one twice
+    (when there are fewer speakers than local speakers, the extra ones share the closest)."""
+    n, k = similarity.shape
+    if k < n:
+        return [int(i) for i in np.argmax(similarity, axis=1)]
+    best = max(permutations(range(k), n), key=lambda p: sum(similarity[i, p[i]] for i in range(n)))
+    return list(best)
+
+
+def _renumbered(turns: list[Turn]) -> list[Turn]:
+    """Speakers numbered 0, 1, ... in order of first appearance."""
+    order: dict[int, int] = {}
+    for turn in turns:
+        order.setdefault(turn.speaker, len(order))
+    return [Turn(t.start, t.end, order[t.speaker]) for t in turns]

@@ -1,0 +1,73 @@
+"""Clustering voice embeddings into speakers: counts, bounds, small clusters, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from longscribe.diarize import DiarizeOptions
+from longscribe.diarize.clustering import cluster
+from longscribe.errors import OptionsError
+
+
+def voices(sizes: list[int], spread: float = 0.15, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors around one random direction per voice (192 numbers, as CAM++ gives), in random order."""
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((len(sizes), 192))
+    truth = np.repeat(np.arange(len(sizes)), sizes)
+    points = centres[truth] / np.linalg.norm(centres[truth], axis=1, keepdims=True)
+    points = points + spread * rng.standard_normal(points.shape) / np.sqrt(192)
+    order = rng.permutation(len(truth))
+    points = points[order] / np.linalg.norm(points[order], axis=1, keepdims=True)
+    return points.astype(np.float32), truth[order]
+
+
+def same_partition(a: np.ndarray, b: np.ndarray) -> bool:
+    return bool(np.array_equal(a[:, None] == a[None, :], b[:, None] == b[None, :]))
+
+
+def test_the_number_of_voices_is_found_and_every_embedding_goes_to_its_own() -> None:
+    points, truth = voices([30, 12, 20, 5])
+    labels = cluster(points, threshold=0.4)
+    assert same_partition(labels, truth)
+    assert labels[0] == 0 and list(dict.fromkeys(labels.tolist())) == list(range(4)), "numbered as they appear"
+    assert np.array_equal(labels, cluster(points, threshold=0.4)), "the same input gives the same labels"
+
+
+def test_a_given_count_and_bounds_are_kept() -> None:
+    points, _ = voices([30, 12, 20, 5])
+    assert len(set(cluster(points, threshold=0.4, num_speakers=2).tolist())) == 2
+    assert len(set(cluster(points, threshold=0.4, max_speakers=3).tolist())) == 3
+    assert len(set(cluster(points, threshold=0.4, min_speakers=4).tolist())) == 4
+    one, _ = voices([40])
+    assert len(set(cluster(one, threshold=0.4, min_speakers=2).tolist())) == 2
+    assert len(set(cluster(one, threshold=0.4).tolist())) == 1
+
+
+def test_a_cluster_smaller_than_the_minimum_is_not_a_speaker() -> None:
+    points, truth = voices([30, 25, 2], seed=3)
+    labels = cluster(points, threshold=0.4, min_cluster_size=3)
+    assert len(set(labels.tolist())) == 2
+    big = truth < 2
+    assert same_partition(labels[big], truth[big]), "the two real voices stay apart"
+    assert len(set(cluster(points, threshold=0.4, min_cluster_size=2).tolist())) == 3
+
+
+def test_nothing_to_cluster_is_no_speaker() -> None:
+    assert cluster(np.zeros((0, 192), dtype=np.float32), threshold=0.4).shape == (0,)
+
+
+@pytest.mark.parametrize(
+    ("fields", "name"),
+    [
+        ({"num_speakers": 0}, "num_speakers"),
+        ({"min_speakers": 5, "max_speakers": 2}, "max_speakers"),
+        ({"min_speakers": 0}, "min_speakers"),
+        ({"threshold": 0.0}, "threshold"),
+        ({"hop_seconds": 20.0}, "hop_seconds"),
+    ],
+)
+def test_bad_options_name_the_field(fields: dict[str, float], name: str) -> None:
+    with pytest.raises(OptionsError) as caught:
+        DiarizeOptions(**fields)  # type: ignore[arg-type]
+    assert caught.value.field == name

@@ -1,0 +1,87 @@
+"""Speakers of real recordings: the pyannote sample, conversations built from five voices, edge cases."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from longscribe.audio import AudioStream
+from longscribe.bench.data import write_conversation
+from longscribe.diarize import DiarizeOptions, Diarizer, Turn
+from longscribe.diarize.models import DiarizationModels, bundled_dir
+from longscribe.metrics import DiarizationErrors, diarization_error_rate, read_rttm
+
+pytestmark = pytest.mark.model
+
+
+@pytest.fixture(scope="module")
+def models() -> DiarizationModels:
+    return DiarizationModels(threads=2)
+
+
+def diarize(models: DiarizationModels, path: Path, options: DiarizeOptions | None = None) -> Diarizer:
+    diarizer = Diarizer(models, options)
+    with AudioStream(path) as stream:
+        for block in stream.windows(7 * 16000):  # blocks shorter than a window, as the feed gives them
+            diarizer.feed(block)
+    diarizer.finish()
+    return diarizer
+
+
+def score(reference: list[tuple[float, float, str]], turns: list[Turn]) -> DiarizationErrors:
+    return diarization_error_rate(reference, [(t.start_s, t.end_s, str(t.speaker)) for t in turns])
+
+
+def test_the_models_are_the_exported_ones() -> None:
+    for line in (bundled_dir() / "SHA256SUMS").read_text().splitlines():
+        digest, name = line.split()
+        assert hashlib.sha256((bundled_dir() / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_the_pyannote_sample_has_two_speakers_at_their_turns(models: DiarizationModels, data_dir: Path) -> None:
+    diarizer = diarize(models, data_dir / "pyannote_sample.wav")
+    reference = read_rttm((data_dir / "pyannote_sample.rttm").read_text())
+    errors = score(reference, diarizer.turns())
+    assert errors.speakers == 2, errors
+    assert errors.der <= 0.05, errors
+    assert all(0 <= t.start < t.end <= 30 * 16000 for t in diarizer.turns())
+
+
+VOICES = {
+    "jfk": ["jfk.flac"],
+    "lucier": ["lucier.mp3"],
+    "allison": ["longform_en_asterisk.mp3"],
+    "galdos": ["librivox_es_galdos.mp3"],
+    "lj": [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")],
+}
+
+
+def test_a_conversation_of_five_voices(models: DiarizationModels, data_dir: Path, tmp_path: Path) -> None:
+    """Four minutes, turns of 2-15 s of five voices that occur nowhere else in it: the count is
+    estimated right, and the error is low with the count estimated or given. (Seed 1: the one
+    that found two voices too many before brief speakers were absorbed; bench/diarization.py
+    scores five.)"""
+    seed = 1
+    voices = {name: [data_dir / f for f in files] for name, files in VOICES.items()}
+    reference = write_conversation(voices, tmp_path / "talk.wav", minutes=4, seed=seed)
+    diarizer = diarize(models, tmp_path / "talk.wav")
+    estimated = score(reference, diarizer.turns())
+    given = score(reference, diarizer.turns(DiarizeOptions(num_speakers=5)))
+    print(f"seed {seed}: estimated {estimated}, given {given}")
+    assert given.speakers == 5 and given.der <= 0.06, given
+    assert estimated.speakers == 5 and estimated.der <= 0.08, estimated
+    bounded = diarizer.turns(DiarizeOptions(min_speakers=2, max_speakers=3))
+    assert len({t.speaker for t in bounded}) == 3
+
+
+def test_silence_and_a_clip_shorter_than_a_window(models: DiarizationModels, data_dir: Path, tmp_path: Path) -> None:
+    quiet = Diarizer(models)
+    quiet.feed(np.zeros(3 * 16000, dtype=np.float32))
+    assert quiet.finish() == []
+    assert Diarizer(models).finish() == [], "no audio at all"
+    turns = diarize(models, data_dir / "jfk.flac").turns()
+    assert {t.speaker for t in turns} == {0}
+    assert sum(t.end - t.start for t in turns) >= 7 * 16000, "JFK speaks most of the 11 s"
