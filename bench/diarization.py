@@ -25,19 +25,12 @@ from typing import Any
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from longscribe.audio import AudioStream  # noqa: E402
-from longscribe.bench.data import write_conversation  # noqa: E402
+from longscribe.bench.data import CONVERSATION_VOICES, write_conversation  # noqa: E402
 from longscribe.diarize import DiarizeOptions, Diarizer  # noqa: E402
 from longscribe.diarize.models import DiarizationModels  # noqa: E402
 from longscribe.metrics import diarization_error_rate, read_rttm  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-VOICES = {
-    "jfk": ["jfk.flac"],
-    "lucier": ["lucier.mp3"],
-    "allison": ["longform_en_asterisk.mp3"],
-    "galdos": ["librivox_es_galdos.mp3"],
-    "lj": [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")],
-}
 
 
 def run(
@@ -77,10 +70,10 @@ def main() -> int:
     rows = [run(models, sample, read_rttm(sample.with_suffix(".rttm").read_text()), 2)]
     with tempfile.TemporaryDirectory() as folder:
         for seed in (int(s) for s in args.seeds.split(",")):
-            voices = {name: [DATA / f for f in files] for name, files in VOICES.items()}
+            voices = {name: [DATA / f for f in files] for name, files in CONVERSATION_VOICES.items()}
             path = Path(folder) / f"conversation-{seed}.wav"
             reference = write_conversation(voices, path, minutes=args.minutes, seed=seed)
-            rows.append(run(models, path, reference, len(VOICES)))
+            rows.append(run(models, path, reference, len(CONVERSATION_VOICES)))
     for row in rows:
         e, g = row["estimated_collar0.25"], row["given_collar0.25"]
         print(f"{row['file']:<22} found {e['speakers_found']} of {row['speakers']}: DER {e['der']:.1%} "

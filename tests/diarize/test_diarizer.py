@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from longscribe.audio import AudioStream
-from longscribe.bench.data import write_conversation
+from longscribe.bench.data import CONVERSATION_VOICES, write_conversation
 from longscribe.diarize import DiarizeOptions, Diarizer, Turn
 from longscribe.diarize.models import DiarizationModels, bundled_dir
 from longscribe.metrics import DiarizationErrors, diarization_error_rate, read_rttm
@@ -50,22 +50,13 @@ def test_the_pyannote_sample_has_two_speakers_at_their_turns(models: Diarization
     assert all(0 <= t.start < t.end <= 30 * 16000 for t in diarizer.turns())
 
 
-VOICES = {
-    "jfk": ["jfk.flac"],
-    "lucier": ["lucier.mp3"],
-    "allison": ["longform_en_asterisk.mp3"],
-    "galdos": ["librivox_es_galdos.mp3"],
-    "lj": [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")],
-}
-
-
 def test_a_conversation_of_five_voices(models: DiarizationModels, data_dir: Path, tmp_path: Path) -> None:
     """Four minutes, turns of 2-15 s of five voices that occur nowhere else in it: the count is
     estimated right, and the error is low with the count estimated or given. (Seed 1: the one
     that found two voices too many before brief speakers were absorbed; bench/diarization.py
     scores five.)"""
     seed = 1
-    voices = {name: [data_dir / f for f in files] for name, files in VOICES.items()}
+    voices = {name: [data_dir / f for f in files] for name, files in CONVERSATION_VOICES.items()}
     reference = write_conversation(voices, tmp_path / "talk.wav", minutes=4, seed=seed)
     diarizer = diarize(models, tmp_path / "talk.wav")
     estimated = score(reference, diarizer.turns())

@@ -130,6 +130,16 @@ def _regions(probs: np.ndarray, frame: int, *, fill: float = 0.3, shortest: floa
     return [(a, b) for a, b in runs if b - a >= shortest * SAMPLE_RATE]
 
 
+CONVERSATION_VOICES = {
+    "jfk": ["jfk.flac"],
+    "lucier": ["lucier.mp3"],
+    "allison": ["longform_en_asterisk.mp3"],
+    "galdos": ["librivox_es_galdos.mp3"],
+    "lj": [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")],
+}
+"""Five voices of ../shared/data that occur nowhere else in each other's files (paths within it)."""
+
+
 def write_conversation(
     voices: dict[str, Sequence[str | Path]],
     target: str | Path,
