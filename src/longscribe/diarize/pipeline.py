@@ -174,9 +174,13 @@ class Diarizer:
         training = np.flatnonzero(clean) if clean.any() else np.arange(len(found))
         if len(training) > MAX_CLUSTERED:
             training = training[np.linspace(0, len(training) - 1, MAX_CLUSTERED).round().astype(np.int64)]
-        labels = cluster(vectors[training], threshold=o.threshold, num_speakers=o.num_speakers,
-                         min_speakers=o.min_speakers, max_speakers=o.max_speakers)  # fmt: skip
+        # The count is estimated first, even when given: a given count then only corrects it.
+        labels = cluster(vectors[training], threshold=o.threshold, min_speakers=o.min_speakers,
+                         max_speakers=o.max_speakers)  # fmt: skip
         speakers = centroids(vectors[training], labels)
+        if o.num_speakers is not None and len(speakers) < o.num_speakers:
+            labels = cluster(vectors[training], threshold=o.threshold, num_speakers=o.num_speakers)
+            speakers = centroids(vectors[training], labels)
         by_window: dict[int, list[int]] = {}
         for i, (w, _) in enumerate(found):
             by_window.setdefault(w, []).append(i)
@@ -187,10 +191,15 @@ class Diarizer:
                 mapping.update(zip([found[i] for i in local], _assign(similarity[local])))
             active = self._timeline(mapping, len(speakers))
             talk = active.sum(axis=0) * GRID / SAMPLE_RATE
-            brief = talk < o.min_speaker_seconds
-            if o.num_speakers is not None or not brief.any() or len(speakers) - brief.sum() < o.min_speakers:
-                return self._runs(active, o)
-            speakers = speakers[~brief]  # heard too briefly to be a voice of its own: the others take it
+            if o.num_speakers is not None:
+                if len(speakers) <= o.num_speakers:
+                    return self._runs(active, o)
+                drop = np.arange(len(speakers)) == np.argmin(talk)  # one voice too many: the least heard goes
+            else:
+                drop = talk < o.min_speaker_seconds  # heard too briefly to be a voice of its own
+                if not drop.any() or len(speakers) - drop.sum() < o.min_speakers:
+                    return self._runs(active, o)
+            speakers = speakers[~drop]
 
     def _timeline(self, mapping: dict[tuple[int, int], int], count: int) -> np.ndarray:
         """(cells, speakers) booleans: who speaks in each 10 ms cell."""
