@@ -18,6 +18,7 @@ import platform
 import sys
 import tempfile
 import time
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -34,9 +35,13 @@ DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def run(
-    models: DiarizationModels, path: Path, reference: list[tuple[float, float, str]], speakers: int
+    models: DiarizationModels,
+    path: Path,
+    reference: list[tuple[float, float, str]],
+    speakers: int,
+    options: DiarizeOptions,
 ) -> dict[str, Any]:
-    diarizer = Diarizer(models)
+    diarizer = Diarizer(models, options)
     cpu, wall = time.process_time(), time.perf_counter()
     with AudioStream(path) as stream:
         for block in stream.windows(30 * 16000):
@@ -47,8 +52,8 @@ def run(
     out: dict[str, Any] = {"file": path.name, "audio_s": round(audio_s, 1), "speakers": speakers,
                            "cpu_s_per_audio_hour": round(cpu / audio_s * 3600, 1),
                            "wall_s_per_audio_hour": round(wall / audio_s * 3600, 1)}  # fmt: skip
-    for mode, options in (("estimated", None), ("given", DiarizeOptions(num_speakers=speakers))):
-        turns = [(t.start_s, t.end_s, str(t.speaker)) for t in diarizer.turns(options)]
+    for mode, told in (("estimated", options), ("given", replace(options, num_speakers=speakers))):
+        turns = [(t.start_s, t.end_s, str(t.speaker)) for t in diarizer.turns(told)]
         for collar in (0.25, 0.0):
             errors = diarization_error_rate(reference, turns, collar=collar)
             key = f"{mode}_collar{collar:g}"
@@ -63,25 +68,35 @@ def main() -> int:
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--minutes", type=float, default=4.0)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--hop", type=float, default=DiarizeOptions.hop_seconds, help="seconds between windows")
+    parser.add_argument("--embed-every", type=int, default=DiarizeOptions.embed_every, help="embed every n-th window")
+    parser.add_argument("--max-embed", type=float, default=DiarizeOptions.max_embed_seconds, help="seconds embedded")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     models = DiarizationModels(threads=args.threads)
+    options = DiarizeOptions(hop_seconds=args.hop, max_embed_seconds=args.max_embed, embed_every=args.embed_every)
     sample = DATA / "pyannote_sample.wav"
-    rows = [run(models, sample, read_rttm(sample.with_suffix(".rttm").read_text()), 2)]
+    rows = [run(models, sample, read_rttm(sample.with_suffix(".rttm").read_text()), 2, options)]
     with tempfile.TemporaryDirectory() as folder:
         for seed in (int(s) for s in args.seeds.split(",")):
             voices = {name: [DATA / f for f in files] for name, files in CONVERSATION_VOICES.items()}
             path = Path(folder) / f"conversation-{seed}.wav"
             reference = write_conversation(voices, path, minutes=args.minutes, seed=seed)
-            rows.append(run(models, path, reference, len(CONVERSATION_VOICES)))
+            rows.append(run(models, path, reference, len(CONVERSATION_VOICES), options))
     for row in rows:
         e, g = row["estimated_collar0.25"], row["given_collar0.25"]
         print(f"{row['file']:<22} found {e['speakers_found']} of {row['speakers']}: DER {e['der']:.1%} "
               f"(no collar {row['estimated_collar0']['der']:.1%}); count given {g['der']:.1%} "
               f"(no collar {row['given_collar0']['der']:.1%}); {row['cpu_s_per_audio_hour']:.0f} CPU-s/h")  # fmt: skip
     if args.json:
-        doc = {"date": date.today().isoformat(), "command": " ".join(["python", *sys.argv]),
-               "cpu": platform.processor() or platform.machine(), "threads": args.threads, "runs": rows}  # fmt: skip
+        doc = {
+            "date": date.today().isoformat(),
+            "command": " ".join(["python", *sys.argv]),
+            "cpu": platform.processor() or platform.machine(),
+            "threads": args.threads,
+            "options": asdict(options),
+            "runs": rows,
+        }
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
     return 0
 

@@ -27,6 +27,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from longscribe.bench.measure import peak_rss_mib
+from longscribe.placement import detect
+
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -55,7 +58,7 @@ def main() -> int:
         "clip_bytes": len(body),
         "model": args.model,
         "jobs": args.jobs,
-        "cpu": cpu_name(),
+        "cpu": detect().cpu.model,
         "python": platform.python_version(),
         "runs": runs,
         "server_peak_rss_mib": round(peak, 1),
@@ -138,20 +141,6 @@ def load(port: int, body: bytes, content_type: str, concurrency: int, requests: 
         "max_s": round(latencies[-1], 3),
         "refused": refused[0],
     }
-
-
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def cpu_name() -> str:
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
 
 
 if __name__ == "__main__":

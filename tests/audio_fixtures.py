@@ -12,8 +12,11 @@ from longscribe.types import SAMPLE_RATE
 
 
 def write_wav(path: Path, audio: np.ndarray, rate: int = SAMPLE_RATE, channels: int = 1) -> Path:
+    """``audio`` mono (the same on every one of ``channels``) or ``(samples, channels)``."""
     pcm = (np.clip(audio, -1, 1) * 32767).astype("<i2")
-    if channels > 1:
+    if audio.ndim == 2:
+        channels, pcm = audio.shape[1], pcm.reshape(-1)
+    elif channels > 1:
         pcm = np.repeat(pcm[:, None], channels, axis=1).reshape(-1)
     with wave.open(str(path), "wb") as w:
         w.setnchannels(channels)

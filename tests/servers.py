@@ -200,11 +200,3 @@ def send_raw(
 def job_folders(data: Path) -> list[Path]:
     jobs = data / "jobs"
     return sorted(p for p in jobs.iterdir() if p.is_dir()) if jobs.is_dir() else []
-
-
-def peak_rss_mib(pid: int) -> float:
-    """The process's peak resident memory so far (Linux: VmHWM)."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no VmHWM")

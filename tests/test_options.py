@@ -118,8 +118,10 @@ def bad_value(field: str) -> st.SearchStrategy[Any]:
         return st.one_of(st.just(""), st.just(" "), st.integers())
     if field == "initial_prompt":
         return st.one_of(st.integers(), st.floats())
-    if field == "vad_options":
+    if field in ("vad_options", "diarize_options"):
         return st.one_of(st.none(), st.integers(), st.text())
+    if field == "diarize":
+        return st.one_of(st.text().filter(lambda t: t not in ("speakers", "channels")), st.integers())
     raise AssertionError(f"no bad values for {field}: add them here")
 
 

@@ -64,6 +64,69 @@ class VadOptions:
             _integer(self, name, low=0, high=3_600_000)
 
 
+DIARIZE_MODES = ("speakers", "channels")
+MAX_SPEAKERS = 64
+DIARIZE_WINDOW_SECONDS = 10.0
+"""The diarization models' window: ``hop_seconds`` is at most this."""
+
+
+@dataclass(frozen=True)
+class DiarizeOptions:
+    """How speakers are found (``TranscribeOptions.diarize``); validated when made."""
+
+    num_speakers: int | None = None
+    """The number of speakers when known; None: estimated (within min..max)."""
+    min_speakers: int = 1
+    max_speakers: int | None = None
+    threshold: float = 0.4
+    """Cosine distance under which two voices' clusters merge (when the count is not given)."""
+    hop_seconds: float = 2.5
+    """Seconds between window starts: smaller is more accurate at speaker changes and slower."""
+    min_embed_seconds: float = 0.5
+    """Speech of a local speaker alone in a window needed to embed their voice."""
+    embed_every: int = 1
+    """Voices are embedded in every n-th window only (the cost of finding speakers is mostly the
+    embeddings); the local speakers of the others are linked to the ones they overlap."""
+    max_embed_seconds: float | None = None
+    """At most this much of a local speaker's speech is embedded (the cost grows with it); None: all."""
+    min_turn_seconds: float = 0.1
+    min_speaker_seconds: float = 2.0
+    """A speaker heard for less in all (when the count is estimated) is merged into the closest others."""
+    fill_gap_seconds: float = 0.1
+    speaker_names: tuple[str, ...] = ()
+    """Names for the speakers in order of first appearance (the rest stay ``SPEAKER_NN``)."""
+    models: str | None = None
+    """A folder with pyannote-compatible ``segmentation-3.0.onnx`` and ``campplus-cn-en-common.onnx``;
+    None: the models in the package."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        _integer(self, "num_speakers", low=1, high=MAX_SPEAKERS)
+        _integer(self, "min_speakers", low=1, high=MAX_SPEAKERS)
+        _integer(self, "max_speakers", low=1, high=MAX_SPEAKERS)
+        if self.max_speakers is not None and self.max_speakers < self.min_speakers:
+            raise OptionsError(
+                f"max_speakers ({self.max_speakers}) must not be below min_speakers ({self.min_speakers})",
+                "max_speakers",
+            )
+        _number(self, "threshold", low=0.0, high=2.0, open_low=True, open_high=True)
+        _number(self, "hop_seconds", low=0.5, high=DIARIZE_WINDOW_SECONDS)
+        _number(self, "min_embed_seconds", low=0.1, high=DIARIZE_WINDOW_SECONDS)
+        _integer(self, "embed_every", low=1, high=8)
+        _number(self, "max_embed_seconds", low=self.min_embed_seconds, high=DIARIZE_WINDOW_SECONDS)
+        for name in ("min_turn_seconds", "min_speaker_seconds", "fill_gap_seconds"):
+            _number(self, name, low=0.0, high=3600.0)
+        names = self.speaker_names
+        if not isinstance(names, tuple) or not all(isinstance(n, str) and n.strip() == n and n for n in names):
+            raise OptionsError(f"speaker_names must be non-empty names, got {names!r}", "speaker_names")
+        if len(set(names)) != len(names):
+            raise OptionsError(f"speaker_names must differ from each other, got {names!r}", "speaker_names")
+        if self.models is not None and (not isinstance(self.models, str) or not self.models.strip()):
+            raise OptionsError(f"models must be a folder, got {self.models!r}", "models")
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
     """Everything that shapes a transcription. Defaults live here and nowhere else."""
@@ -129,6 +192,10 @@ class TranscribeOptions:
     always sends the samples."""
     cache_dir: str | None = None
     """Where assembled models and tuning results live; None: the user cache (platformdirs)."""
+    diarize: str | None = None
+    """Who speaks when: "speakers" (voices told apart by models), "channels" (each channel of a
+    multi-channel file is one speaker) or None (no speakers). Never changes the text."""
+    diarize_options: DiarizeOptions = field(default_factory=DiarizeOptions)
 
     def __post_init__(self) -> None:
         if self.language == "auto":  # the default, however it is spelled
@@ -148,6 +215,7 @@ class TranscribeOptions:
         _choice(self, "task", ("transcribe", "translate"))
         _choice(self, "timestamps", TIMESTAMPS)
         _choice(self, "ray_audio", RAY_AUDIO)
+        _choice(self, "diarize", DIARIZE_MODES)
         if self.language not in (None, LANGUAGE_FIRST) and not (
             2 <= len(self.language) <= 3 and self.language.isalpha()
         ):
@@ -176,6 +244,7 @@ class TranscribeOptions:
         if list(temperatures) != sorted(temperatures):
             raise OptionsError(f"temperatures must be increasing, got {temperatures!r}", "temperatures")
         self.vad_options.validate()
+        self.diarize_options.validate()
         for name in ("ray", "cache_dir"):
             value = getattr(self, name)
             if value is not None and not value.strip():
@@ -214,7 +283,7 @@ class TranscribeOptions:
 
 _BOOLS = ("condition_on_previous_text", "word_timestamps", "vad", "speech_guard", "use_tuning")
 _STRINGS = ("model", "quality", "task", "timestamps", "ray_audio")
-_OPTIONAL_STRINGS = ("device", "compute_type", "language", "initial_prompt", "ray", "cache_dir")
+_OPTIONAL_STRINGS = ("device", "compute_type", "language", "initial_prompt", "ray", "cache_dir", "diarize")
 
 
 def _types(options: TranscribeOptions) -> None:
@@ -230,6 +299,10 @@ def _types(options: TranscribeOptions) -> None:
         raise OptionsError(f"temperatures must be a tuple of numbers, got {options.temperatures!r}", "temperatures")
     if not isinstance(options.vad_options, VadOptions):
         raise OptionsError(f"vad_options must be VadOptions, got {options.vad_options!r}", "vad_options")
+    if not isinstance(options.diarize_options, DiarizeOptions):
+        raise OptionsError(
+            f"diarize_options must be DiarizeOptions, got {options.diarize_options!r}", "diarize_options"
+        )
 
 
 def _is_number(value: object) -> bool:

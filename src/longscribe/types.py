@@ -136,6 +136,18 @@ class Segment(_Timed):
     compression_ratio: float = 0.0
     language: str | None = None
     """The language this segment was decoded in."""
+    speaker: str | None = None
+    """Who says it (with diarization): ``SPEAKER_00``, ``SPEAKER_01`` ... in order of first
+    appearance, or the name given for them. A segment never spans two speakers."""
+
+
+@dataclass(frozen=True)
+class SpeakerTurn(_Timed):
+    """One speaker speaking from ``start`` to ``end``; turns of two speakers may overlap."""
+
+    start: int
+    end: int
+    speaker: str
 
 
 @dataclass(frozen=True)
@@ -221,6 +233,11 @@ class TranscriptInfo:
     """On Ray: actors, how audio reached them, batches retried after a lost actor."""
     complete: bool = False
     options: dict[str, Any] = field(default_factory=dict)
+    speakers: list[dict[str, Any]] = field(default_factory=list)
+    """With diarization: each speaker in order of first appearance, with their talk time
+    (``speaker``, ``seconds``, ``first``, ``last``; seconds)."""
+    speaker_turns: list[SpeakerTurn] = field(default_factory=list)
+    """With diarization: who speaks when, overlaps included (what ``-f rttm`` writes)."""
 
     @property
     def duration_s(self) -> float:
@@ -252,6 +269,8 @@ class TranscriptInfo:
             cluster=dict(d.get("cluster", {})),
             complete=d["complete"],
             options=dict(d["options"]),
+            speakers=list(d.get("speakers", [])),
+            speaker_turns=[SpeakerTurn(samples(t[0]), samples(t[1]), t[2]) for t in d.get("speaker_turns", [])],
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -279,4 +298,10 @@ class TranscriptInfo:
             **({"cluster": self.cluster} if self.cluster else {}),
             "complete": self.complete,
             "options": self.options,
+            **({"speakers": self.speakers} if self.speakers else {}),
+            **(
+                {"speaker_turns": [[round(t.start_s, 3), round(t.end_s, 3), t.speaker] for t in self.speaker_turns]}
+                if self.speaker_turns
+                else {}
+            ),
         }

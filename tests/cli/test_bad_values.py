@@ -124,6 +124,13 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("transcribe", "vad_threshold"): floats(0.0, 1.0, low_ok=False, high_ok=False),
         ("transcribe", "chunk_size"): floats(1.0, 30.0),
         ("transcribe", "timestamps"): not_one_of({"aligned", "decoded"}),
+        ("transcribe", "diarize"): not_one_of({"speakers", "channels"}),
+        ("transcribe", "num_speakers"): ints(1, 64),
+        ("transcribe", "min_speakers"): ints(1, 64),
+        ("transcribe", "max_speakers"): ints(1, 64),
+        ("transcribe", "speaker_names"): st.sampled_from(["", ",", "Ana,,Ben", "Ana,Ana", " , "]),
+        ("transcribe", "diarization_models"): st.sampled_from([str(place.clip), str(place.folder), ""]),
+        ("export", "rename"): st.sampled_from(["Ana", "=Ana", "SPEAKER_00=", "SPEAKER_07=Ana", ""]),
         ("devices", "batch_size"): batch,
         ("devices", "workers"): workers,
         ("devices", "threads"): threads,
@@ -165,7 +172,17 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
 def base_argv(command: str, place: Place) -> list[str]:
     """Valid arguments for everything but the option under test."""
     return {
-        "transcribe": [str(place.clip), "-o", str(place.out), "--model", "tiny.en", "--language", "en"],
+        "transcribe": [
+            str(place.clip),
+            "-o",
+            str(place.out),
+            "--model",
+            "tiny.en",
+            "--language",
+            "en",
+            "--diarize",
+            "speakers",
+        ],  # fmt: skip
         "devices": ["--model", "tiny.en"],
         "export": [str(place.clip), "-o", str(place.out), "--job-dir", str(place.job_out / ".longscribe")],
         "bench": [str(place.clip), "--reference", str(place.reference), "--model", "tiny.en", "--no-baselines"],

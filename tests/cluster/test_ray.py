@@ -91,6 +91,20 @@ def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
             assert ours.read_bytes() == theirs.read_bytes(), f"{name} differs from the local run"
 
 
+def test_speakers_on_ray_are_the_local_run_s(cluster: str, data_dir: Path, tmp_path: Path) -> None:
+    """Speakers are found on the driver, as the audio streams there; the chunks go to the actors."""
+    sample = str(data_dir / "pyannote_sample.wav")
+    for where, extra in (("local", []), ("ray", ["--ray", cluster])):
+        run = cli("transcribe", sample, "-o", str(tmp_path / where), "-f", "txt,rttm", "--diarize", *extra, *ARGS)
+        assert run.returncode == 0, run.stderr
+    for name in ("pyannote_sample.txt", "pyannote_sample.rttm"):
+        assert (tmp_path / "ray" / name).read_text() == (tmp_path / "local" / name).read_text(), name
+    assert {line.split(":")[0] for line in (tmp_path / "ray" / "pyannote_sample.txt").read_text().splitlines()} == {
+        "SPEAKER_00",
+        "SPEAKER_01",
+    }
+
+
 def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes: Path, tmp_path: Path) -> None:
     """Chunk samples sent as arrays here (the other tests let the actors read the file)."""
     reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "local"), "-f", "json", *ARGS)

@@ -65,9 +65,14 @@ def test_nothing_to_cluster_is_no_speaker() -> None:
         ({"min_speakers": 0}, "min_speakers"),
         ({"threshold": 0.0}, "threshold"),
         ({"hop_seconds": 20.0}, "hop_seconds"),
+        ({"num_speakers": True}, "num_speakers"),
+        ({"speaker_names": ("Ana", "Ana")}, "speaker_names"),
+        ({"speaker_names": ("Ana", "")}, "speaker_names"),
+        ({"speaker_names": "Ana"}, "speaker_names"),
+        ({"models": " "}, "models"),
     ],
 )
-def test_bad_options_name_the_field(fields: dict[str, float], name: str) -> None:
+def test_bad_options_name_the_field(fields: dict[str, object], name: str) -> None:
     with pytest.raises(OptionsError) as caught:
         DiarizeOptions(**fields)  # type: ignore[arg-type]
     assert caught.value.field == name

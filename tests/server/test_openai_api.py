@@ -112,9 +112,23 @@ def test_what_it_does_not_take_is_an_openai_error(client: Any, server: Server, c
         ({"temperature": "2"}, "temperature"),
         ({"timestamp_granularities[]": "letter"}, "timestamp_granularities[]"),
         ({"stream": "maybe"}, "stream"),
+        ({"diarize": "voices"}, "diarize"),
+        ({"num_speakers": "2"}, "num_speakers"),
+        ({"diarize": "true", "num_speakers": "0"}, "num_speakers"),
+        ({"diarize": "true", "min_speakers": "3", "max_speakers": "2"}, "max_speakers"),
     ):
         reply = server.upload("/v1/audio/transcriptions", clip, fields)
         assert reply.status == 400, (fields, reply.body)
         error = reply.json()["error"]
         assert set(error) == {"message", "type", "param", "code"} and error["param"] == param, error
         assert error["type"] == "invalid_request_error" and "\n" not in error["message"]
+
+
+def test_speakers_come_with_every_segment_when_asked(client: Any, server: Server, data_dir: Path) -> None:
+    sample = data_dir / "pyannote_sample.wav"
+    reply = server.upload("/v1/audio/transcriptions", sample, {"diarize": "true", "response_format": "verbose_json"})
+    assert reply.status == 200, reply.body
+    segments = reply.json()["segments"]
+    assert {s["speaker"] for s in segments} == {"SPEAKER_00", "SPEAKER_01"}
+    vtt = server.upload("/v1/audio/transcriptions", sample, {"diarize": "speakers", "response_format": "vtt"})
+    assert vtt.status == 200 and "<v SPEAKER_01>" in vtt.text

@@ -59,7 +59,7 @@ def test_txt_tsv_and_json_carry_the_same_segments(tmp_path: Path) -> None:
     assert set(paths) == {"txt", "srt", "vtt", "json", "tsv", "html", "md"}
     assert paths["txt"].read_text().splitlines()[0] == "Hello <world> & you --> there"
     tsv = paths["tsv"].read_text().splitlines()
-    assert tsv[0] == "start\tend\ttext\tlanguage" and tsv[2].startswith("36005000\t36007000\ttab here newline")
+    assert tsv[0] == "start\tend\ttext\tlanguage\tspeaker" and tsv[2].startswith("36005000\t36007000\ttab here newline")
     doc = json.loads(paths["json"].read_text())
     assert [s["start"] for s in doc["segments"]] == [0.0, 36005.0]
     assert doc["segments"][0]["words"] == [{"start": 0.0, "end": 1.0, "word": " Hello", "probability": 0.9}]

@@ -50,11 +50,13 @@ class AudioStream:
     """One pass over a file's first audio track, as float32 windows.
 
     ``warnings`` collects what went wrong without stopping the decode (corrupt
-    packets, a file that ends before its header says it should).
+    packets, a file that ends before its header says it should). With
+    ``keep_channels`` the windows are ``(samples, channels)`` instead of mono.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, keep_channels: bool = False) -> None:
         self.path = str(path)
+        self.keep_channels = keep_channels
         check_input(path)
         try:
             self._container = _open(self.path)
@@ -69,6 +71,8 @@ class AudioStream:
             self._container.close()
             raise AudioDecodeError(self.path, f"unsupported audio format ({_codec_name(self._stream)})")
         self._stream.codec_context.thread_type = "AUTO"
+        self.channels = int(self._stream.codec_context.channels or 1)
+        """The track's channel count (the windows are mixed to mono unless ``keep_channels``)."""
         self.expected_samples = _expected_samples(self._container, self._stream)
         self.decoded = 0
         self.warnings: list[str] = []
@@ -91,7 +95,11 @@ class AudioStream:
         self._check_truncation()
 
     def _blocks(self) -> Iterator[AudioArray]:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        if self.keep_channels:
+            layout = self._stream.codec_context.layout.name
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+        else:
+            resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         bad = 0
         for packet in self._container.demux(self._stream):
             try:
@@ -116,7 +124,10 @@ class AudioStream:
         except av.FFmpegError as exc:
             raise AudioDecodeError(self.path, f"unsupported audio format ({_reason(exc)})") from exc
         for f in out:
-            data = f.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+            array = f.to_ndarray()
+            data = (
+                array.T.astype(np.float32) if self.keep_channels else array.reshape(-1).astype(np.float32, copy=False)
+            )
             self.decoded += data.shape[0]
             yield data
 

@@ -40,6 +40,11 @@ def _vm_hwm(pid: int) -> int:
     return 0
 
 
+def peak_rss_mib(pid: int) -> float:
+    """A running process's peak resident memory so far, in MiB (0 where /proc does not say)."""
+    return _vm_hwm(pid) / 2**20
+
+
 def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None) -> Measured:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()

@@ -43,6 +43,7 @@ COSTS = {
     "batched": Cost(40.0, 1000.0, 9.6),
     "batched-tuned": Cost(45.0, 1000.0, 9.6),
     "longscribe": Cost(55.0, 800.0, 0.0),
+    "longscribe --diarize": Cost(11.0, 850.0, 0.0),
 }
 REFERENCE_MODEL = "base"
 REFERENCE_CORES = 2
@@ -118,7 +119,10 @@ def estimate(setup: BenchSetup, audio_seconds: float, physical_cores: int) -> li
     minutes = audio_seconds / 60
     out = []
     for name in setup.runs():
-        cost = COSTS["longscribe" if name.startswith("longscribe") else name]
+        kind = (
+            ("longscribe --diarize" if "--diarize" in name else "longscribe") if name.startswith("longscribe") else name
+        )
+        cost = COSTS[kind]
         wall = audio_seconds / (cost.speed * model_speed * cores) / 60
         out.append(Estimate(BASELINES.get(name, name), wall, cost.fixed_mib + cost.mib_per_minute * minutes))
     return out

@@ -128,7 +128,7 @@ def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp
         wer=round(rates.wer, 4),
         cer=round(rates.cer, 4),
         command=shlex.join(cmd),
-        profile={k: v for k, v in info["timings"].items() if k.startswith("engine") or k == "decode_vad"},
+        profile={k: v for k, v in info["timings"].items() if k.startswith("engine") or k in ("decode_vad", "diarize")},
     )
 
 

@@ -24,6 +24,7 @@ def add_bench_parser(sub: Any) -> None:
     p.add_argument("--limit", type=float, default=None, help="use only the first SECONDS of the file")
     p.add_argument("--config", action="append", default=[], help='extra longscribe run, e.g. --config "--beam-size 1"')
     p.add_argument("--no-baselines", action="store_true", help="skip the faster-whisper runs")
+    p.add_argument("--diarize", action="store_true", help='also run with --diarize (same as --config "--diarize")')
     p.add_argument(
         "--baselines",
         default="sequential,batched",
@@ -75,6 +76,8 @@ def setup_from_args(args: argparse.Namespace) -> BenchSetup:
     named = tuple(b.strip() for b in args.baselines.split(",") if b.strip())
     BenchSetup(args.file, args.reference, baselines=named).check_baselines()
     baselines = () if args.no_baselines else named
+    if args.diarize and "--diarize" not in args.config:
+        args.config.append("--diarize")
     for config in args.config:
         try:
             extra = build_parser().parse_args(["transcribe", "bench-input.wav", *shlex.split(config)])

@@ -8,6 +8,7 @@ from typing import Any
 
 from longscribe.cli import output
 from longscribe.cli.outputs import add_output_arguments, cue_options, output_options
+from longscribe.diarize.assign import assign_speakers, parse_renames, renamed
 from longscribe.errors import JobStateError, LongscribeError
 from longscribe.jobs import JobStore
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
@@ -25,6 +26,13 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("-f", "--output-format", "--output_format", default="all", help=f"{', '.join(WRITERS)} or all")
     p.add_argument("--job-dir", default=None, help="the job store (default: OUTPUT_DIR/.longscribe)")
     p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="words in json output")
+    p.add_argument(
+        "--rename",
+        action="append",
+        default=[],
+        metavar="OLD=NEW",
+        help="name a speaker (repeatable): --rename SPEAKER_00=Ana --rename SPEAKER_01=Ben",
+    )
     add_output_arguments(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
@@ -44,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def export(args: argparse.Namespace) -> list[Path]:
-    formats = parse_formats(args.output_format)
+    renames = parse_renames(args.rename)
     cues = cue_options(args)
     out_dir = Path(args.output_dir)
     job_dir = Path(args.job_dir) if args.job_dir else out_dir / ".longscribe"
@@ -61,11 +69,17 @@ def export(args: argparse.Namespace) -> list[Path]:
                 f"{args.target}: job {job.id} is not finished ({done} chunks saved); run transcribe again"
             )
         results = store.results(job.id)
-        info = TranscriptInfo.from_dict(job.info)
+        info = renamed(TranscriptInfo.from_dict(job.info), renames)
+        formats = parse_formats(args.output_format, speakers=bool(info.speaker_turns))
+        if "rttm" in formats and not info.speaker_turns:
+            raise JobStateError(f"{args.target}: -f rttm needs speakers: transcribe with --diarize")
         name = Path(job.input).stem
         how = output_options(args, cues, job.input, out_dir / f"{name}.html")
+        segments = stitch_all(results[i] for i in sorted(results))
+        if info.speaker_turns:
+            segments = iter(assign_speakers(segments, info.speaker_turns))
         with OutputSet(out_dir, name, formats, how) as out:
-            for segment in stitch_all(results[i] for i in sorted(results)):
+            for segment in segments:
                 out.write(segment)
             return list(out.commit(info).values())
     finally:

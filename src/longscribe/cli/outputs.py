@@ -76,7 +76,8 @@ def cue_options(args: argparse.Namespace) -> CueOptions:
 
 def output_options(args: argparse.Namespace, cues: CueOptions, source: str, page: Path) -> OutputOptions:
     """How one input's outputs are written; ``page`` is where its HTML goes (the player's path is relative to it)."""
-    return OutputOptions(words=args.word_timestamps, cues=cues, audio=page_audio(args.html_audio, source, page))
+    words = args.word_timestamps or getattr(args, "diarize", None) is not None  # json: who says each word
+    return OutputOptions(words=words, cues=cues, audio=page_audio(args.html_audio, source, page))
 
 
 def page_audio(flag: str | None, source: str, page: Path) -> str | None:

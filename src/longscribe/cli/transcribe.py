@@ -21,7 +21,15 @@ from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
 from longscribe.errors import LongscribeError, OptionsError, OutputError, UnsupportedDeviceError
 from longscribe.jobs import JobStore, open_store
-from longscribe.options import COMPUTE_TYPES, QUALITIES, TIMESTAMPS, TranscribeOptions, VadOptions
+from longscribe.options import (
+    COMPUTE_TYPES,
+    DIARIZE_MODES,
+    QUALITIES,
+    TIMESTAMPS,
+    DiarizeOptions,
+    TranscribeOptions,
+    VadOptions,
+)
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 from longscribe.writers import WRITERS, OutputSet, check_output_dir, parse_formats
@@ -127,10 +135,71 @@ def add_transcribe_parser(sub: Any) -> None:
         default=True,
         help="drop text where VAD heard no speech (default; --no-speech-guard for e.g. singing)",
     )
+    add_speaker_arguments(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar or per-file lines, only errors")
     p.add_argument("--verbose", action="store_true", help="log what happens")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
+
+
+def add_speaker_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--diarize",
+        nargs="?",
+        const="speakers",
+        default=None,
+        choices=DIARIZE_MODES,
+        help="say who speaks: speakers (default: voices told apart) or channels (one speaker per channel)",
+    )
+    p.add_argument("--num-speakers", type=int, default=None, metavar="N", help="with --diarize: the number of speakers")
+    p.add_argument("--min-speakers", type=int, default=None, metavar="N", help="with --diarize: at least N speakers")
+    p.add_argument("--max-speakers", type=int, default=None, metavar="N", help="with --diarize: at most N speakers")
+    p.add_argument(
+        "--speaker-names",
+        default=None,
+        metavar="NAMES",
+        help='with --diarize: "Ana,Ben" names them in order of first appearance',
+    )
+    p.add_argument(
+        "--diarization-models",
+        default=None,
+        metavar="DIR",
+        help="with --diarize: a folder with pyannote-compatible segmentation-3.0.onnx and campplus-cn-en-common.onnx",
+    )
+
+
+def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
+    """``diarize`` and ``diarize_options`` from the speaker flags (which need ``--diarize``)."""
+    given = [
+        flag
+        for flag, value in (
+            ("--num-speakers", args.num_speakers),
+            ("--min-speakers", args.min_speakers),
+            ("--max-speakers", args.max_speakers),
+            ("--speaker-names", args.speaker_names),
+            ("--diarization-models", args.diarization_models),
+        )
+        if value is not None
+    ]
+    if args.diarize is None:
+        if given:
+            raise OptionsError(f"{given[0]} needs --diarize")
+        return {}
+    if args.diarize == "channels" and args.diarization_models is not None:
+        raise OptionsError("--diarization-models is for --diarize speakers (channels need no models)")
+    names = tuple(n.strip() for n in args.speaker_names.split(",")) if args.speaker_names is not None else ()
+    if any(not n for n in names):
+        raise OptionsError(f"--speaker-names takes names separated by commas, got {args.speaker_names!r}")
+    options = DiarizeOptions(
+        num_speakers=args.num_speakers,
+        min_speakers=1 if args.min_speakers is None else args.min_speakers,
+        max_speakers=args.max_speakers,
+        speaker_names=names,
+        models=args.diarization_models,
+    )
+    if args.diarization_models is not None and not Path(args.diarization_models).is_dir():
+        raise OptionsError(f"--diarization-models {args.diarization_models}: no such folder")
+    return {"diarize": args.diarize, "diarize_options": options}
 
 
 def add_placement_arguments(p: argparse.ArgumentParser) -> None:
@@ -204,7 +273,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         best_of=args.best_of,
         batch_size=args.batch_size,
         temperatures=temperatures_from_increment(args.temperature_increment_on_fallback),
-        word_timestamps=args.word_timestamps or _subtitles_need_words(args),
+        word_timestamps=args.word_timestamps or _subtitles_need_words(args) or args.diarize is not None,
         condition_on_previous_text=args.condition_on_previous_text,
         initial_prompt=args.initial_prompt,
         vad=args.vad,
@@ -215,6 +284,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         use_tuning=args.tuned,
         ray=args.ray,
         ray_audio=args.ray_audio,
+        **diarize_from_args(args),
     )
 
 
@@ -231,7 +301,9 @@ def run(args: argparse.Namespace) -> int:
     console = output.stderr()
     try:
         options = options_from_args(args)
-        formats = parse_formats(args.output_format)
+        formats = parse_formats(args.output_format, speakers=options.diarize is not None)
+        if "rttm" in formats and options.diarize is None:
+            raise OptionsError("-f rttm needs --diarize")
         args.cues = cue_options(args)
     except (LongscribeError, ValueError) as exc:
         output.error(exc, console)
@@ -372,7 +444,7 @@ class FileRun:
             speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
             self.say(
                 f"{path}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
-                f"language {spoken(info)} -> {', '.join(str(p) for p in written.values())}"
+                f"language {spoken(info)}{_speakers(info)} -> {', '.join(str(p) for p in written.values())}"
             )
         status = "ok" if info.complete else "incomplete"
         return FileResult(path, status, info.duration, wall, "; ".join(info.warnings), name, spoken(info))
@@ -394,6 +466,12 @@ class FileRun:
 def spoken(info: TranscriptInfo) -> str:
     """``en``, or ``en → de → en`` when the language changed."""
     return " → ".join(info.language_runs) if info.language_runs else info.language or "-"
+
+
+def _speakers(info: TranscriptInfo) -> str:
+    if not info.options.get("diarize"):
+        return ""
+    return f", {len(info.speakers)} speaker(s)"
 
 
 def _usable(path: str) -> bool:

@@ -35,9 +35,12 @@ class DiarizationModels:
         missing = [name for name in (SEGMENTATION, EMBEDDING) if not (folder / name).is_file()]
         if missing:
             raise ModelNotFoundError("diarization", [str(folder / name) for name in missing])
+        self.directory = folder
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        options.enable_cpu_mem_arena = False  # its arena kept ~40 MiB more at the peak, for ~5 % less time
+        options.enable_mem_pattern = False
         providers = ["CPUExecutionProvider"]
         self._segmentation = ort.InferenceSession(str(folder / SEGMENTATION), options, providers=providers)
         self._embedding = ort.InferenceSession(str(folder / EMBEDDING), options, providers=providers)

@@ -10,6 +10,7 @@ windows counted there. Positions are integer samples at 16 kHz.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import permutations
 
@@ -18,7 +19,7 @@ import numpy as np
 from longscribe.diarize.clustering import MAX_CLUSTERED, centroids, cluster
 from longscribe.diarize.fbank import fbank
 from longscribe.diarize.models import FRAME_CENTER, FRAME_HOP, WINDOW, DiarizationModels
-from longscribe.errors import OptionsError
+from longscribe.options import DiarizeOptions
 from longscribe.types import SAMPLE_RATE
 
 GRID = 160
@@ -43,42 +44,14 @@ class Turn:
         return self.end / SAMPLE_RATE
 
 
-@dataclass(frozen=True)
-class DiarizeOptions:
-    """How speakers are found; validated when made."""
-
-    num_speakers: int | None = None
-    min_speakers: int = 1
-    max_speakers: int | None = None
-    threshold: float = 0.4
-    """Cosine distance under which two voices' clusters merge (when the count is not given)."""
-    hop_seconds: float = 2.5
-    """Seconds between window starts: smaller is more accurate at speaker changes and slower."""
-    min_embed_seconds: float = 0.5
-    """Speech of a local speaker alone in a window needed to embed their voice."""
-    min_turn_seconds: float = 0.1
-    min_speaker_seconds: float = 2.0
-    """A speaker heard for less in all (when the count is estimated) is merged into the closest others."""
-    fill_gap_seconds: float = 0.1
-
-    def __post_init__(self) -> None:
-        if self.num_speakers is not None and not 1 <= self.num_speakers <= 64:
-            raise OptionsError(f"num_speakers must be within 1..64, got {self.num_speakers}", "num_speakers")
-        if not 1 <= self.min_speakers <= 64:
-            raise OptionsError(f"min_speakers must be within 1..64, got {self.min_speakers}", "min_speakers")
-        if self.max_speakers is not None and not self.min_speakers <= self.max_speakers <= 64:
-            raise OptionsError(
-                f"max_speakers must be within min_speakers ({self.min_speakers})..64, got {self.max_speakers}",
-                "max_speakers",
-            )
-        if not 0.0 < self.threshold < 2.0:
-            raise OptionsError(f"threshold must be within 0..2 (cosine distance), got {self.threshold}", "threshold")
-        if not 0.5 <= self.hop_seconds <= WINDOW / SAMPLE_RATE:
-            raise OptionsError(f"hop_seconds must be within 0.5..10, got {self.hop_seconds}", "hop_seconds")
+EMBEDDING_SIZE = 192
+LOCAL_SPEAKERS = 3
 
 
 @dataclass
-class _Window:
+class WindowResult:
+    """What is kept of one window: small (about 5 KB), stored in the job store as :meth:`to_bytes`."""
+
     start: int
     activity: np.ndarray
     """(CELLS, 3) uint8: each local speaker's activity on the 10 ms grid."""
@@ -86,11 +59,43 @@ class _Window:
     clean: list[bool]
     """Whether each embedding came from speech of that speaker alone (used to find the speakers)."""
 
+    def to_bytes(self) -> bytes:
+        """Activity, then the three embeddings (NaN where none), then the clean flags: exact floats,
+        so a restored window clusters exactly as the computed one did."""
+        vectors = np.full((LOCAL_SPEAKERS, EMBEDDING_SIZE), np.nan, dtype="<f4")
+        for k, vector in enumerate(self.embeddings):
+            if vector is not None:
+                vectors[k] = vector
+        return self.activity.astype(np.uint8).tobytes() + vectors.tobytes() + bytes(self.clean)
+
+    @classmethod
+    def from_bytes(cls, start: int, data: bytes) -> WindowResult:
+        cells = CELLS * LOCAL_SPEAKERS
+        size = EMBEDDING_SIZE * LOCAL_SPEAKERS * 4
+        if len(data) != cells + size + LOCAL_SPEAKERS:
+            raise ValueError(f"a diarization window of {len(data)} bytes")
+        activity = np.frombuffer(data[:cells], dtype=np.uint8).reshape(CELLS, LOCAL_SPEAKERS).copy()
+        vectors = np.frombuffer(data[cells : cells + size], dtype="<f4").reshape(LOCAL_SPEAKERS, EMBEDDING_SIZE)
+        embeddings = [None if np.isnan(v).any() else v.astype(np.float32) for v in vectors]
+        return cls(start, activity, embeddings, [bool(b) for b in data[cells + size :]])
+
 
 class Diarizer:
-    """Feed 16 kHz mono audio with :meth:`feed`, then :meth:`finish` for the turns."""
+    """Feed 16 kHz mono audio with :meth:`feed`, then :meth:`finish` for the turns.
 
-    def __init__(self, models: DiarizationModels, options: DiarizeOptions | None = None) -> None:
+    ``done`` holds windows computed by an earlier run (by start sample): they are taken as they
+    are instead of computed again, so a resumed run finds exactly the same speakers.
+    ``on_window`` is called with every window computed now (to store it).
+    """
+
+    def __init__(
+        self,
+        models: DiarizationModels,
+        options: DiarizeOptions | None = None,
+        *,
+        done: dict[int, WindowResult] | None = None,
+        on_window: Callable[[WindowResult], None] | None = None,
+    ) -> None:
         self.models = models
         self.options = options or DiarizeOptions()
         self._hop = int(round(self.options.hop_seconds * SAMPLE_RATE))
@@ -98,7 +103,11 @@ class Diarizer:
         self._buffer_start = 0
         self._next_window = 0
         self._total = 0
-        self.windows: list[_Window] = []
+        self._done = done or {}
+        self._on_window = on_window
+        self.windows: list[WindowResult] = []
+        self.restored = 0
+        """Windows taken from ``done``."""
 
     @property
     def samples(self) -> int:
@@ -139,6 +148,10 @@ class Diarizer:
             self._buffer_start += drop
 
     def _window(self, start: int) -> None:
+        if start in self._done:
+            self.windows.append(self._done[start])
+            self.restored += 1
+            return
         audio = self._buffer[start - self._buffer_start : start - self._buffer_start + WINDOW]
         audio = np.pad(audio, (0, WINDOW - len(audio)))
         frames = self.models.segment(audio[None])[0]
@@ -149,6 +162,9 @@ class Diarizer:
         embeddings: list[np.ndarray | None] = []
         clean: list[bool] = []
         alone = activity.sum(axis=1) == 1
+        if (start // self._hop) % self.options.embed_every:  # linked to the windows it overlaps, at the end
+            self._keep(WindowResult(start, activity, [None] * LOCAL_SPEAKERS, [False] * LOCAL_SPEAKERS))
+            return
         need = int(self.options.min_embed_seconds * SAMPLE_RATE / GRID)
         for k in range(activity.shape[1]):
             cells = activity[:, k].astype(bool)
@@ -158,10 +174,17 @@ class Diarizer:
                 embeddings.append(None)
                 clean.append(False)
                 continue
+            if self.options.max_embed_seconds is not None:
+                use = _central(use, int(self.options.max_embed_seconds * SAMPLE_RATE / GRID))
             samples = audio.reshape(CELLS, GRID)[use].reshape(-1)
             embeddings.append(self.models.embed(fbank(samples)))
             clean.append(is_clean)
-        self.windows.append(_Window(start, activity, embeddings, clean))
+        self._keep(WindowResult(start, activity, embeddings, clean))
+
+    def _keep(self, window: WindowResult) -> None:
+        self.windows.append(window)
+        if self._on_window is not None:
+            self._on_window(window)
 
     # -- at the end --------------------------------------------------------
 
@@ -184,22 +207,54 @@ class Diarizer:
         by_window: dict[int, list[int]] = {}
         for i, (w, _) in enumerate(found):
             by_window.setdefault(w, []).append(i)
+        links = self._links(set(found))
         while True:
             similarity = vectors @ speakers.T
             mapping: dict[tuple[int, int], int] = {}
             for local in by_window.values():
                 mapping.update(zip([found[i] for i in local], _assign(similarity[local])))
+            mapping.update({local: mapping[other] for local, other in links.items()})
             active = self._timeline(mapping, len(speakers))
             talk = active.sum(axis=0) * GRID / SAMPLE_RATE
             if o.num_speakers is not None:
                 if len(speakers) <= o.num_speakers:
-                    return self._runs(active, o)
+                    return runs_to_turns(
+                        active, self._total, gap_seconds=o.fill_gap_seconds, shortest_seconds=o.min_turn_seconds
+                    )
                 drop = np.arange(len(speakers)) == np.argmin(talk)  # one voice too many: the least heard goes
             else:
                 drop = talk < o.min_speaker_seconds  # heard too briefly to be a voice of its own
                 if not drop.any() or len(speakers) - drop.sum() < o.min_speakers:
-                    return self._runs(active, o)
+                    return runs_to_turns(
+                        active, self._total, gap_seconds=o.fill_gap_seconds, shortest_seconds=o.min_turn_seconds
+                    )
             speakers = speakers[~drop]
+
+    def _links(self, embedded: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
+        """Each local speaker without an embedding -> the embedded local speaker of an overlapping
+        window whose activity agrees with theirs the most (none where nothing agrees)."""
+        reach = -(-WINDOW // self._hop) - 1
+        links: dict[tuple[int, int], tuple[int, int]] = {}
+        for w, window in enumerate(self.windows):
+            for k in range(LOCAL_SPEAKERS):
+                if (w, k) in embedded or not window.activity[:, k].any():
+                    continue
+                best, agreement = None, 0
+                for v in range(max(0, w - reach), min(len(self.windows), w + reach + 1)):
+                    other = self.windows[v]
+                    shift = (other.start - window.start) // GRID
+                    if v == w or abs(shift) >= CELLS:
+                        continue
+                    mine = window.activity[max(0, shift) : CELLS + min(0, shift), k]
+                    theirs = other.activity[max(0, -shift) : CELLS - max(0, shift)]
+                    for j in range(LOCAL_SPEAKERS):
+                        if (v, j) in embedded:
+                            together = int(np.count_nonzero(mine & theirs[:, j]))
+                            if together > agreement:
+                                best, agreement = (v, j), together
+                if best is not None:
+                    links[(w, k)] = best
+        return links
 
     def _timeline(self, mapping: dict[tuple[int, int], int], count: int) -> np.ndarray:
         """(cells, speakers) booleans: who speaks in each 10 ms cell."""
@@ -228,23 +283,37 @@ class Diarizer:
         active &= score > 0
         return active
 
-    def _runs(self, active: np.ndarray, o: DiarizeOptions) -> list[Turn]:
-        gap = int(o.fill_gap_seconds * SAMPLE_RATE / GRID)
-        shortest = int(o.min_turn_seconds * SAMPLE_RATE / GRID)
-        turns: list[Turn] = []
-        for speaker in range(active.shape[1]):
-            column = np.concatenate([[0], active[:, speaker].astype(np.int8), [0]])
-            edges = np.flatnonzero(np.diff(column))
-            runs: list[list[int]] = []
-            for start, end in zip(edges[::2], edges[1::2]):
-                if runs and start - runs[-1][1] <= gap:
-                    runs[-1][1] = end
-                else:
-                    runs.append([int(start), int(end)])
-            for start, end in runs:
-                if end - start >= shortest:
-                    turns.append(Turn(start * GRID, min(end * GRID, self._total), speaker))
-        return _renumbered(sorted(turns, key=lambda t: (t.start, t.speaker)))
+
+def runs_to_turns(active: np.ndarray, total: int, *, gap_seconds: float, shortest_seconds: float) -> list[Turn]:
+    """(cells, speakers) booleans on the 10 ms grid -> turns in time order, speakers numbered by first
+    appearance; pauses up to ``gap_seconds`` are filled, turns shorter than ``shortest_seconds`` dropped."""
+    gap = int(gap_seconds * SAMPLE_RATE / GRID)
+    shortest = int(shortest_seconds * SAMPLE_RATE / GRID)
+    turns: list[Turn] = []
+    for speaker in range(active.shape[1]):
+        column = np.concatenate([[0], active[:, speaker].astype(np.int8), [0]])
+        edges = np.flatnonzero(np.diff(column))
+        runs: list[list[int]] = []
+        for start, end in zip(edges[::2], edges[1::2]):
+            if runs and start - runs[-1][1] <= gap:
+                runs[-1][1] = end
+            else:
+                runs.append([int(start), int(end)])
+        for start, end in runs:
+            if end - start >= shortest:
+                turns.append(Turn(start * GRID, min(end * GRID, total), speaker))
+    return _renumbered(sorted(turns, key=lambda t: (t.start, t.speaker)))
+
+
+def _central(cells: np.ndarray, most: int) -> np.ndarray:
+    """At most ``most`` of the true ``cells``: those nearest the window's middle."""
+    chosen = np.flatnonzero(cells)
+    if len(chosen) <= most:
+        return cells
+    keep = chosen[np.argsort(np.abs(chosen - len(cells) // 2), kind="stable")[:most]]
+    out = np.zeros_like(cells)
+    out[keep] = True
+    return out
 
 
 def _assign(similarity: np.ndarray) -> list[int]:

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -47,6 +48,13 @@ CREATE TABLE IF NOT EXISTS chunks (
     committed REAL NOT NULL,
     PRIMARY KEY (job, idx)
 );
+CREATE TABLE IF NOT EXISTS speaker_windows (
+    job TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    config TEXT NOT NULL,
+    start INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    PRIMARY KEY (job, config, start)
+);
 """
 RUNNING, DECODED, COMPLETE, INCOMPLETE = "running", "decoded", "complete", "incomplete"
 
@@ -67,6 +75,7 @@ class JobStore:
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
         self.path = self.directory / DB_NAME
+        self._lock = threading.Lock()  # one transaction at a time (chunks and speaker windows commit from two threads)
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -163,6 +172,20 @@ class JobStore:
             (job_id, transcript.chunk.index, json.dumps(transcript_to_dict(transcript)), time.time()),
         )
 
+    def speaker_windows(self, job_id: str, config: str) -> dict[int, bytes]:
+        """The diarization windows stored for this job with this diarization ``config``, by start sample."""
+        rows = self._db.execute(
+            "SELECT start, data FROM speaker_windows WHERE job = ? AND config = ?", (job_id, config)
+        ).fetchall()
+        return {int(start): bytes(data) for start, data in rows}
+
+    def commit_speaker_windows(self, job_id: str, config: str, windows: list[tuple[int, bytes]]) -> None:
+        """Diarization windows ``(start, data)``, in one transaction."""
+        self._write_many(
+            "INSERT OR REPLACE INTO speaker_windows (job, config, start, data) VALUES (?, ?, ?, ?)",
+            [(job_id, config, start, data) for start, data in windows],
+        )
+
     def finish(self, job_id: str, status: str, info: dict[str, Any]) -> None:
         self._write(
             "UPDATE jobs SET status = ?, info = ?, updated = ? WHERE id = ?",
@@ -182,10 +205,13 @@ class JobStore:
             raise JobStateError(f"job store {self.path} is corrupted ({exc}); rerun with --restart") from exc
 
     def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        self._write_many(sql, [args])
+
+    def _write_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         try:
-            with self._db:
+            with self._lock, self._db:
                 self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(sql, args)
+                self._db.executemany(sql, rows)
         except sqlite3.DatabaseError as exc:
             raise JobStateError(f"job store {self.path}: {exc}") from exc
 

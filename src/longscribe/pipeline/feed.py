@@ -18,6 +18,7 @@ import numpy as np
 
 from longscribe.audio import AudioStream, SpanReader
 from longscribe.options import TranscribeOptions
+from longscribe.pipeline.speakers import SpeakerTrack
 from longscribe.types import ChunkAudio
 from longscribe.vad import plan_chunks
 
@@ -30,9 +31,13 @@ class ChunkFeed:
 
     def __init__(self, path: str | Path, options: TranscribeOptions, depth: int) -> None:
         self._options = options
+        self.speakers: SpeakerTrack | None = None
+        """Set before iterating to find who speaks as the audio streams; its turns are ready when the
+        iteration ends."""
         self._plan_stream = AudioStream(path)
         self._read_stream = AudioStream(path)
         self.expected_samples = self._plan_stream.expected_samples
+        self.channels = self._plan_stream.channels
         self.speech_samples = 0
         self.busy_seconds = 0.0
         self.read_audio = True
@@ -77,7 +82,10 @@ class ChunkFeed:
     def _produce(self) -> None:
         try:
             reader = SpanReader(self._read_stream)
-            chunks = plan_chunks(self._plan_stream, self._options)
+            track = self.speakers
+            chunks = plan_chunks(
+                self._plan_stream, self._options, track.feed if track and track.mode == "speakers" else None
+            )
             while True:
                 started = time.perf_counter()  # busy time only, not time blocked on a full queue
                 chunk = next(chunks, None)
@@ -95,6 +103,8 @@ class ChunkFeed:
                 self.busy_seconds += time.perf_counter() - started
                 if not self._put(ChunkAudio(chunk, audio)):
                     return
+            if track is not None:
+                track.finish()
             self._put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(exc)

@@ -8,17 +8,22 @@ import threading
 import time
 from dataclasses import fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from longscribe.diarize.channels import check_channels
 from longscribe.engines.base import Engine
 from longscribe.errors import OptionsError
-from longscribe.jobs import EngineIdentity, JobStore, start_job
+from longscribe.jobs import EngineIdentity, JobHandle, JobStore, start_job
 from longscribe.options import TranscribeOptions
 from longscribe.pipeline.feed import ChunkFeed
 from longscribe.pipeline.scheduler import BatchScheduler
+from longscribe.pipeline.speakers import SpeakerTrack
 from longscribe.pipeline.transcription import ProgressCallback, Transcription
 from longscribe.placement import Hardware, RunPlan, after_oom, detect, plan
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
+
+if TYPE_CHECKING:
+    from longscribe.diarize.models import DiarizationModels
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,7 @@ class Transcriber:
         self._engine = engine
         self._hardware = hardware
         self._lock = threading.Lock()
+        self._speaker_models: DiarizationModels | None = None
 
     @property
     def hardware(self) -> Hardware:
@@ -77,8 +83,20 @@ class Transcriber:
             return self.plan.decoding(self.options)
         return replace(self.options, beam_size=self.options.beam)
 
+    @property
+    def speaker_models(self) -> DiarizationModels:
+        """The diarization models (``diarize="speakers"``), loaded on first use."""
+        if self._speaker_models is None:
+            from longscribe.diarize.models import DiarizationModels
+
+            self._speaker_models = DiarizationModels(self.options.diarize_options.models, threads=1)
+        return self._speaker_models
+
     def load(self, audio_seconds: float | None = None) -> None:
-        """Plan the run (``model="auto"``: for ``audio_seconds`` of audio) and load the model."""
+        """Plan the run (``model="auto"``: for ``audio_seconds`` of audio) and load the model
+        (and the diarization models, when speakers are to be found)."""
+        if self.options.diarize == "speakers":
+            self.speaker_models  # noqa: B018 (loaded now: a missing model is said before any work)
         if self._engine is not None:
             return
         started = time.perf_counter()
@@ -111,6 +129,8 @@ class Transcriber:
         engine = self.engine  # loaded here, once
         variant = Transcriber(replace(self.options, **fields_), engine=engine, hardware=self._hardware)
         variant.plan, variant.load_seconds = self.plan, self.load_seconds
+        if variant.options.diarize_options.models == self.options.diarize_options.models:
+            variant._speaker_models = self.speaker_models if variant.options.diarize == "speakers" else None
         return variant
 
     def unload(self) -> None:
@@ -180,6 +200,8 @@ class Transcriber:
             if store is not None:
                 identity = EngineIdentity(self._model_path(), engine.name, engine.device, engine.compute_type)
                 job = start_job(store, path, feed.expected_samples, self.decoding, identity, restart=restart)
+            if self.options.diarize is not None:
+                feed.speakers = self._speaker_track(str(path), feed.channels, job)
         except BaseException:
             feed.close()
             raise
@@ -193,6 +215,14 @@ class Transcriber:
             commit=(lambda result: job.store.commit(job.job.id, result)) if job else None,
         )
         return Transcription(str(path), feed, scheduler, self._info(path, engine), on_progress, job)
+
+    def _speaker_track(self, path: str, channels: int, job: JobHandle | None) -> SpeakerTrack:
+        mode = self.options.diarize
+        assert mode is not None
+        if mode == "channels":
+            check_channels(path, channels)
+        models = self.speaker_models if mode == "speakers" else None
+        return SpeakerTrack(path, mode, self.options.diarize_options, models, job)
 
     def _info(self, path: str | Path, engine: Engine) -> TranscriptInfo:
         run = self.plan

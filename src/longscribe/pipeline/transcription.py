@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from longscribe.diarize.assign import assign_speakers, speaker_summary
 from longscribe.engines.base import Engine
 from longscribe.engines.stages import since
 from longscribe.jobs import JobHandle
@@ -40,7 +41,9 @@ class Transcription:
     """Segments as they are decoded (iterate once) and the info about the run.
 
     ``info.language`` is set once the first chunk is decoded; ``info.duration``,
-    ``info.timings`` and ``info.complete`` once iteration has finished.
+    ``info.timings`` and ``info.complete`` once iteration has finished. With speakers
+    (``diarize``), the segments come once the whole recording is heard (a speaker's label
+    holds for the whole of it), labelled and cut where the speaker changes.
     """
 
     def __init__(
@@ -77,6 +80,8 @@ class Transcription:
         stages_before = engine.stage_seconds()
         spoken = _Languages()
         heard: dict[str, float] = {}  # each language's probability where first heard
+        track = self._feed.speakers
+        held: list[Segment] = []  # with speakers: labelled once the whole recording is heard
         try:
             for result in self._scheduler.run(self._feed, lambda: stitcher.previous_text):
                 if info.language is None:
@@ -89,7 +94,10 @@ class Transcription:
                     self._resumed_samples = result.chunk.keep.end
                 for segment in stitcher.add(result):
                     spoken.add(segment)
-                    yield segment
+                    if track is None:
+                        yield segment
+                    else:
+                        held.append(segment)
                 info.languages, info.language_runs = spoken.seconds(), list(spoken.runs)
                 for chunk, text in stitcher.dropped:
                     info.decisions.append({"chunk": chunk, "decision": f"text outside speech dropped: {text!r}"})
@@ -102,9 +110,13 @@ class Transcription:
             top = max(info.languages, key=lambda entry: entry["seconds"])
             if top["language"] != info.language:
                 info.language, info.language_probability = top["language"], heard.get(top["language"], 0.0)
+        if track is not None:
+            info.speaker_turns, info.speakers = list(track.turns), speaker_summary(track.turns)
         if self.job is not None:
             self.job.store.finish(self.job.job.id, DECODED if info.complete else INCOMPLETE, info.as_dict())
         self._report(info.duration, started)
+        if track is not None:
+            yield from assign_speakers(held, track.turns)
 
     def _finish(self, started: float, engine: Engine, stages_before: dict[str, float]) -> None:
         """Fill in what is known once the feed is done (also after an error or an interruption)."""
@@ -116,6 +128,10 @@ class Transcription:
         info.timings["transcribe"] = time.perf_counter() - started
         info.timings["engine"] = self._scheduler.engine_seconds
         info.timings["decode_vad"] = self._feed.busy_seconds
+        track = self._feed.speakers
+        if track is not None:
+            info.timings["decode_vad"] -= track.feed_seconds
+            info.timings["diarize"] = track.seconds
         final = self._scheduler.engine
         if final is engine:  # stage times of a replaced engine (after running out of memory) do not add up
             info.timings.update({f"engine.{k}": v for k, v in since(final.stage_seconds(), stages_before).items()})
@@ -126,6 +142,8 @@ class Transcription:
         if self.job is not None:
             job = self.job
             info.job = {"id": job.job.id, "status": job.status, "resumed_chunks": self._scheduler.resumed}
+            if track is not None:
+                info.job["resumed_speaker_windows"] = track.restored
 
     def mark_written(self) -> None:
         """The outputs are on disk: the job is complete (a rerun only rewrites them)."""

@@ -7,6 +7,8 @@ import math
 from pathlib import Path
 from typing import Any
 
+from longscribe.errors import OptionsError
+from longscribe.options import DiarizeOptions
 from longscribe.server.jobs import JobRequest, ServerJob
 from longscribe.server.uploads import Upload, UploadError
 
@@ -32,6 +34,10 @@ KNOWN_FIELDS = {
     "timestamp_granularities",
     "stream",
     "word_timestamps",
+    "diarize",
+    "num_speakers",
+    "min_speakers",
+    "max_speakers",
 }
 LANGUAGES = {
     "en": "english", "zh": "chinese", "de": "german", "es": "spanish", "ru": "russian", "ko": "korean",
@@ -86,8 +92,35 @@ def parse_request(upload: Upload, task: str, client: str) -> tuple[JobRequest, s
     temperature = _number(upload.one("temperature"), "temperature")
     prompt = (upload.one("prompt") or "").strip() or None
     stream = _flag(upload.one("stream"), "stream")
-    request = JobRequest(task, language, prompt, temperature, words, upload.filename, client)
+    request = JobRequest(task, language, prompt, temperature, words, upload.filename, client, **_speakers(upload))
     return request, fmt, stream, words
+
+
+def _speakers(upload: Upload) -> dict[str, Any]:
+    """``diarize`` (true, speakers or channels) and the speaker counts, checked as the options check them."""
+    mode = (upload.one("diarize") or "").strip().lower()
+    counts = {name: _count(upload.one(name), name) for name in ("num_speakers", "min_speakers", "max_speakers")}
+    if mode in ("", "false", "0"):
+        given = [name for name, value in counts.items() if value is not None]
+        if given:
+            raise UploadError(400, f"{given[0]} needs diarize", given[0])
+        return {}
+    mode = "speakers" if mode in ("true", "1") else mode
+    if mode not in ("speakers", "channels"):
+        raise UploadError(400, f"diarize must be true, speakers or channels, got {mode!r}", "diarize")
+    try:
+        DiarizeOptions(counts["num_speakers"], counts["min_speakers"] or 1, counts["max_speakers"])
+    except OptionsError as exc:
+        raise UploadError(400, str(exc), exc.field or "diarize") from None
+    return {"diarize": mode, **counts}
+
+
+def _count(value: str | None, name: str) -> int | None:
+    if value is None or not value.strip():
+        return None
+    if not value.strip().isdigit():
+        raise UploadError(400, f"{name} must be a whole number, got {value!r}", name)
+    return int(value)
 
 
 def _flag(value: str | None, name: str) -> bool:
@@ -149,6 +182,7 @@ def _segment(s: dict[str, Any]) -> dict[str, Any]:
         "avg_logprob": s["avg_logprob"],
         "compression_ratio": s["compression_ratio"],
         "no_speech_prob": s["no_speech_prob"],
+        **({"speaker": s["speaker"]} if "speaker" in s else {}),
     }
 
 

@@ -28,6 +28,7 @@ from typing import Any, cast
 
 from longscribe.errors import InputError, LongscribeError
 from longscribe.jobs import JobStore
+from longscribe.options import DiarizeOptions
 from longscribe.pipeline import Progress, Transcriber
 from longscribe.types import SAMPLE_RATE, Segment
 from longscribe.writers import OutputOptions, OutputSet
@@ -63,10 +64,21 @@ class JobRequest:
     """The client's name for the file: shown, never used as a path."""
     client: str = ""
     """Whose line the job waits in."""
+    diarize: str | None = None
+    """"speakers" or "channels": say who speaks (segments and words get ``speaker``)."""
+    num_speakers: int | None = None
+    min_speakers: int | None = None
+    max_speakers: int | None = None
 
     def options(self) -> dict[str, Any]:
         """TranscribeOptions fields for this request (the server's own options give the rest)."""
         out: dict[str, Any] = {"task": self.task, "language": self.language, "word_timestamps": self.word_timestamps}
+        if self.diarize is not None:
+            out["diarize"] = self.diarize
+            out["word_timestamps"] = True  # segments are cut between words where the speaker changes
+            out["diarize_options"] = DiarizeOptions(
+                num_speakers=self.num_speakers, min_speakers=self.min_speakers or 1, max_speakers=self.max_speakers
+            )
         if self.prompt:
             out["initial_prompt"] = self.prompt
         if self.temperature:  # sampling from this temperature up, seeded: a rerun samples the same text
@@ -417,8 +429,11 @@ class JobBoard:
 
 
 def _segment_event(segment: Segment) -> Event:
-    return {"type": "segment", "start": round(segment.start_s, 3), "end": round(segment.end_s, 3),
-            "text": segment.text, "language": segment.language}  # fmt: skip
+    event: Event = {"type": "segment", "start": round(segment.start_s, 3), "end": round(segment.end_s, 3),
+                    "text": segment.text, "language": segment.language}  # fmt: skip
+    if segment.speaker is not None:
+        event["speaker"] = segment.speaker
+    return event
 
 
 def _public_message(exc: LongscribeError) -> str:

@@ -35,6 +35,8 @@ class Writer:
     """Base of one output format. Subclasses set ``extension`` and override the hooks."""
 
     extension: ClassVar[str] = ""
+    in_all: ClassVar[bool] = True
+    """Whether ``all`` includes this format (rttm only with speakers)."""
 
     def __init__(self, out: IO[str], options: OutputOptions | None = None) -> None:
         self.out = out
@@ -58,11 +60,11 @@ def register(cls: type[Writer]) -> type[Writer]:
     return cls
 
 
-def parse_formats(spec: str) -> tuple[str, ...]:
-    """``"srt,vtt"`` or ``"all"`` -> a tuple of registered format names."""
+def parse_formats(spec: str, *, speakers: bool = False) -> tuple[str, ...]:
+    """``"srt,vtt"`` or ``"all"`` -> a tuple of registered format names (``all``: rttm only with ``speakers``)."""
     names = [n.strip().lower() for n in spec.split(",") if n.strip()]
     if names == ["all"]:
-        return tuple(WRITERS)
+        return tuple(name for name, writer in WRITERS.items() if writer.in_all or speakers)
     unknown = [n for n in names if n not in WRITERS]
     if unknown or not names:
         raise OptionsError(

@@ -92,6 +92,7 @@ class Cue:
     start: int
     end: int
     lines: tuple[tuple[Word, ...], ...]
+    speaker: str | None = None
 
     @property
     def words(self) -> tuple[Word, ...]:
@@ -117,11 +118,15 @@ class CueBuilder:
     def __init__(self, options: CueOptions | None = None) -> None:
         self.options = options or CueOptions()
         self._pending: list[Word] = []
+        self._speaker: str | None = None
         self._last: Cue | None = None
 
     def add(self, segment: Segment) -> list[Cue]:
         out: list[Cue] = []
         pause = int(self.options.max_pause * SAMPLE_RATE)
+        if segment.speaker != self._speaker:
+            out += self._flush()
+            self._speaker = segment.speaker
         for word in words_of(segment):
             if self._pending and word.start - self._pending[-1].end > pause:
                 out += self._flush()
@@ -142,7 +147,7 @@ class CueBuilder:
         if not words:
             return []
         out: list[Cue] = []
-        for cue in cut(words, self.options):
+        for cue in cut(words, self.options, self._speaker):
             if self._last is not None:
                 out.append(_timed(self._last, cue.start, self.options))
             self._last = cue
@@ -164,9 +169,10 @@ def words_of(segment: Segment) -> list[Word]:
     ]
 
 
-def cut(words: Sequence[Word], options: CueOptions) -> list[Cue]:
-    """One stretch of speech (no long pause inside) into cues, ends chosen for the whole stretch at once."""
-    return _Cutter(words, options).cues()
+def cut(words: Sequence[Word], options: CueOptions, speaker: str | None = None) -> list[Cue]:
+    """One stretch of speech (no long pause inside, one speaker) into cues, ends chosen for the whole
+    stretch at once."""
+    return [replace(cue, speaker=speaker) for cue in _Cutter(words, options).cues()]
 
 
 class _Cutter:

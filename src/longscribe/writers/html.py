@@ -63,6 +63,7 @@ class HtmlWriter(Writer):
             self.out.write(
                 ("</p>\n" if self._open else "")
                 + f'<p{lang}><a class="stamp" href="#t={start}" data-start="{start}">{clock(segment.start)}</a>'
+                + (f' <b class="who">{escape(segment.speaker)}</b>' if segment.speaker else "")
             )
             self._open = True
         self.out.write(
@@ -77,6 +78,7 @@ class HtmlWriter(Writer):
         facts = [
             clock(info.duration),
             f"language {languages}",
+            *([f"{len(info.speakers)} speaker(s)"] if info.speakers else []),
             f"model {info.model}",
             time.strftime("%Y-%m-%d"),
         ]

@@ -29,9 +29,11 @@ def segment_dict(index: int, segment: Segment, *, words: bool) -> dict[str, Any]
         "compression_ratio": round(segment.compression_ratio, 3),
         "language": segment.language,
     }
+    who = {"speaker": segment.speaker} if segment.speaker is not None else {}
+    out.update(who)
     if words:
         out["words"] = [
-            {"start": _s(w.start), "end": _s(w.end), "word": w.text, "probability": round(w.probability, 4)}
+            {"start": _s(w.start), "end": _s(w.end), "word": w.text, "probability": round(w.probability, 4), **who}
             for w in segment.words
         ]
     return out
@@ -55,4 +57,6 @@ class JsonWriter(Writer):
     def end(self, info: TranscriptInfo) -> None:
         text = json.dumps("".join(self._texts).strip(), ensure_ascii=False)
         self.out.write(f'\n],\n"text": {text},\n"language": {json.dumps(info.language)},\n')
+        if info.speakers:
+            self.out.write(f'"speakers": {json.dumps(info.speakers, ensure_ascii=False)},\n')
         self.out.write(f'"info": {json.dumps(info.as_dict(), ensure_ascii=False, indent=1)}\n}}\n')

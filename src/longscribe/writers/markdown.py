@@ -29,7 +29,8 @@ class MarkdownWriter(Writer):
         if not text:
             return
         if self._paragraphs.starts(segment):
-            self.out.write(("\n\n" if self._open else "") + f"**[{clock(segment.start)}]** {text}")
+            who = f"**{escape(segment.speaker)}:** " if segment.speaker else ""
+            self.out.write(("\n\n" if self._open else "") + f"**[{clock(segment.start)}]** {who}{text}")
             self._open = True
         else:
             self.out.write(f" {text}")

@@ -1,4 +1,5 @@
-"""Segments grouped into paragraphs for reading (html, md): a new one at a long pause or a change of language."""
+"""Segments grouped into paragraphs for reading (html, md): a new one at a long pause, a change of
+language or a change of speaker."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Paragraphs:
 
     _last_end: int | None = None
     _language: str | None = None
+    _speaker: str | None = None
     _count: int = 0
 
     def starts(self, segment: Segment) -> bool:
@@ -28,9 +30,10 @@ class Paragraphs:
             or gap >= PAUSE
             or (self._count >= LONG_PARAGRAPH and gap >= SHORT_PAUSE)
             or (segment.language is not None and segment.language != self._language)
+            or segment.speaker != self._speaker
         )
         self._count = 1 if new else self._count + 1
-        self._last_end, self._language = segment.end, segment.language
+        self._last_end, self._language, self._speaker = segment.end, segment.language, segment.speaker
         return new
 
 

@@ -32,7 +32,8 @@ class _CueWriter(Writer):
 
     def segment(self, index: int, segment: Segment) -> None:
         if self.options.cues.style == "none":
-            self.cue(Cue(segment.start, segment.end, ()), cue_text(segment.text))
+            cue = Cue(segment.start, segment.end, (), segment.speaker)
+            self.cue(cue, self.voice(cue, cue_text(segment.text)))
             return
         for cue in self._builder.add(segment):
             self.write_cue(cue)
@@ -45,9 +46,13 @@ class _CueWriter(Writer):
     def write_cue(self, cue: Cue) -> None:
         lines = "\n".join(cue_text(line_text(line)) for line in cue.lines)
         if not self.options.cues.highlight_words:
-            self.cue(cue, lines)
+            self.cue(cue, self.voice(cue, lines))
         else:
             self.highlighted(cue)
+
+    def voice(self, cue: Cue, text: str) -> str:
+        """The cue's text as it says who speaks (SRT: ``[SPEAKER_00] text``)."""
+        return f"[{cue_text(cue.speaker)}] {text}" if cue.speaker else text
 
     def timing(self, start: int, end: int) -> str:
         return f"{format_timestamp(start, decimal=self.decimal)} --> {format_timestamp(end, decimal=self.decimal)}"
@@ -77,7 +82,7 @@ class SrtWriter(_CueWriter):
                 " ".join(f"<u>{w.text.strip()}</u>" if w is word else w.text.strip() for w in line)
                 for line in cue.lines
             ]
-            self.cue(Cue(start, max(end, start + 1), cue.lines), cue_text_lines(lines))
+            self.cue(Cue(start, max(end, start + 1), cue.lines), self.voice(cue, cue_text_lines(lines)))
 
 
 @register
@@ -90,7 +95,11 @@ class VttWriter(_CueWriter):
         self.out.write("WEBVTT\n\n")
 
     def cue(self, cue: Cue, text: str) -> None:
-        self.out.write(f"{self.timing(cue.start, cue.end)}\n{escape(text)}\n\n")
+        self.out.write(f"{self.timing(cue.start, cue.end)}\n{text}\n\n")
+
+    def voice(self, cue: Cue, text: str) -> str:
+        """Escaped, behind a voice tag when the speaker is known: ``<v SPEAKER_00>text``."""
+        return f"<v {_voice_name(cue.speaker)}>{escape(text)}" if cue.speaker else escape(text)
 
     def highlighted(self, cue: Cue) -> None:
         """WebVTT karaoke: each word after a timestamp tag, inside ``<c>``, so a player marks it in time."""
@@ -98,7 +107,13 @@ class VttWriter(_CueWriter):
         for line in cue.lines:
             parts = [f"<{format_timestamp(w.start, decimal='.')}><c>{escape(w.text.strip())}</c>" for w in line]
             lines.append(" ".join(parts))
-        self.out.write(f"{self.timing(cue.start, cue.end)}\n" + "\n".join(lines) + "\n\n")
+        voice = f"<v {_voice_name(cue.speaker)}>" if cue.speaker else ""
+        self.out.write(f"{self.timing(cue.start, cue.end)}\n{voice}" + "\n".join(lines) + "\n\n")
+
+
+def _voice_name(name: str) -> str:
+    """A voice tag's annotation: escaped, on one line, without the ``>`` that would end the tag."""
+    return escape(" ".join(name.split()))
 
 
 def escape(text: str) -> str:

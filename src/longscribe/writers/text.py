@@ -13,19 +13,22 @@ class TxtWriter(Writer):
     extension = "txt"
 
     def segment(self, index: int, segment: Segment) -> None:
-        self.out.write(segment.text.strip() + "\n")
+        who = f"{segment.speaker}: " if segment.speaker else ""
+        self.out.write(who + segment.text.strip() + "\n")
 
 
 @register
 class TsvWriter(Writer):
-    """``start<TAB>end<TAB>text`` with integer milliseconds, as openai-whisper writes it, then ``language``."""
+    """``start<TAB>end<TAB>text`` with integer milliseconds, as openai-whisper writes it, then ``language``
+    and ``speaker`` (empty without diarization)."""
 
     extension = "tsv"
 
     def begin(self) -> None:
-        self.out.write("start\tend\ttext\tlanguage\n")
+        self.out.write("start\tend\ttext\tlanguage\tspeaker\n")
 
     def segment(self, index: int, segment: Segment) -> None:
         text = " ".join(segment.text.split())  # no tabs or newlines inside a field
         start, end = segment.start * 1000 // 16000, segment.end * 1000 // 16000
-        self.out.write(f"{start}\t{end}\t{text}\t{segment.language or ''}\n")
+        speaker = " ".join((segment.speaker or "").split())
+        self.out.write(f"{start}\t{end}\t{text}\t{segment.language or ''}\t{speaker}\n")

@@ -1,0 +1,96 @@
+"""Diarization alongside the feed: windows computed as the audio streams, stored in the job store in
+small batches, turns found at the end (or, by channel, from one more pass over the file)."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import numpy as np
+
+from longscribe.diarize.assign import labelled_turns
+from longscribe.diarize.channels import channel_turns
+from longscribe.diarize.models import EMBEDDING, SEGMENTATION, DiarizationModels
+from longscribe.diarize.pipeline import Diarizer, WindowResult
+from longscribe.errors import JobStateError
+from longscribe.jobs import JobHandle
+from longscribe.jobs.fingerprint import sampled_hash
+from longscribe.options import DiarizeOptions
+from longscribe.types import SpeakerTurn
+
+log = logging.getLogger(__name__)
+
+COMMIT_EVERY = 12
+"""Windows stored per transaction (30 s of audio at the default hop)."""
+
+
+def window_config(models: DiarizationModels, options: DiarizeOptions) -> str:
+    """What the stored windows depend on: the models and how windows are cut and embedded."""
+    digests = ",".join(sampled_hash(models.directory / name)[:16] for name in (SEGMENTATION, EMBEDDING))
+    embed = f"{options.min_embed_seconds}..{options.max_embed_seconds}/{options.embed_every}"
+    return f"hop={options.hop_seconds};embed={embed};models={digests}"
+
+
+class SpeakerTrack:
+    """Who speaks when in one input: :meth:`feed` it the mono audio the feed decodes, then :meth:`finish`.
+
+    With a job, windows stored by an earlier run are reused and new ones stored, so a resumed run
+    labels the speakers exactly as an uninterrupted one would.
+    """
+
+    def __init__(
+        self, path: str, mode: str, options: DiarizeOptions, models: DiarizationModels | None, job: JobHandle | None
+    ) -> None:
+        self.path, self.mode, self.options, self.job = path, mode, options, job
+        self.turns: list[SpeakerTurn] = []
+        self.seconds = 0.0
+        """Time spent finding speakers (in the feed's thread)."""
+        self.feed_seconds = 0.0
+        """Of ``seconds``, the part spent while the feed decoded (inside its busy time)."""
+        self._pending: list[tuple[int, bytes]] = []
+        self._diarizer: Diarizer | None = None
+        self._config = ""
+        if mode == "speakers":
+            assert models is not None
+            done: dict[int, WindowResult] = {}
+            if job is not None:
+                self._config = window_config(models, options)
+                try:
+                    stored = job.store.speaker_windows(job.job.id, self._config)
+                    done = {start: WindowResult.from_bytes(start, data) for start, data in stored.items()}
+                except ValueError as exc:
+                    raise JobStateError(f"job store {job.store.path}: unreadable speaker window ({exc})") from exc
+            self._diarizer = Diarizer(models, options, done=done, on_window=self._store if job else None)
+
+    @property
+    def restored(self) -> int:
+        """Windows taken from the job store instead of computed."""
+        return self._diarizer.restored if self._diarizer else 0
+
+    def feed(self, audio: np.ndarray) -> None:
+        if self._diarizer is not None:
+            started = time.perf_counter()
+            self._diarizer.feed(audio)
+            self.feed_seconds += time.perf_counter() - started
+
+    def finish(self) -> list[SpeakerTurn]:
+        started = time.perf_counter()
+        if self._diarizer is not None:
+            turns = self._diarizer.finish()
+            self._commit()
+        else:
+            turns = channel_turns(self.path, self.options)
+        self.turns = labelled_turns(turns, self.options.speaker_names)
+        self.seconds = self.feed_seconds + time.perf_counter() - started
+        log.info("%s: %d speaker(s) in %d turn(s)", self.path, len({t.speaker for t in self.turns}), len(turns))
+        return self.turns
+
+    def _store(self, window: WindowResult) -> None:
+        self._pending.append((window.start, window.to_bytes()))
+        if len(self._pending) >= COMMIT_EVERY:
+            self._commit()
+
+    def _commit(self) -> None:
+        if self._pending and self.job is not None:
+            self.job.store.commit_speaker_windows(self.job.job.id, self._config, self._pending)
+        self._pending = []
