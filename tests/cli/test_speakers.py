@@ -57,7 +57,7 @@ def stereo_call(data_dir: Path, target: Path) -> list[tuple[float, float, str]]:
     """Two voices of a conversation, each on its own channel with the other's bleed 30 dB down."""
     voices = {name: [data_dir / f for f in CONVERSATION_VOICES[name]] for name in ("allison", "lj")}
     mono = target.with_suffix(".mono.wav")
-    turns = write_conversation(voices, mono, minutes=1, seed=3, gap_seconds=(0.3, 0.6))
+    turns = write_conversation(voices, mono, minutes=0.75, seed=3, gap_seconds=(0.3, 0.6))
     with AudioStream(mono) as stream:
         audio = np.concatenate(list(stream.windows(30 * SAMPLE_RATE)))
     owner = np.full(len(audio), -1)
@@ -100,7 +100,7 @@ def test_silence_and_a_clip_shorter_than_a_window(data_dir: Path, tmp_path: Path
 def conversation(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     voices = {name: [data_dir / f for f in files] for name, files in CONVERSATION_VOICES.items() if name != "galdos"}
     target = tmp_path_factory.mktemp("talk") / "talk.wav"
-    write_conversation(voices, target, minutes=2.5, seed=2)
+    write_conversation(voices, target, minutes=2, seed=2)
     return target
 
 
