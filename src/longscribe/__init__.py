@@ -15,14 +15,15 @@ from longscribe.errors import (  # noqa: E402
     OutputError,
     UnsupportedDeviceError,
 )
-from longscribe.options import TranscribeOptions, VadOptions  # noqa: E402
+from longscribe.options import DiarizeOptions, TranscribeOptions, VadOptions  # noqa: E402
 from longscribe.pipeline import Progress, Transcriber, Transcription  # noqa: E402
-from longscribe.types import Segment, TranscriptInfo, Word  # noqa: E402
+from longscribe.types import Segment, SpeakerTurn, TranscriptInfo, Word  # noqa: E402
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AudioDecodeError",
+    "DiarizeOptions",
     "InputError",
     "LongscribeError",
     "ModelNotFoundError",
@@ -31,6 +32,7 @@ __all__ = [
     "OutputError",
     "Progress",
     "Segment",
+    "SpeakerTurn",
     "TranscribeOptions",
     "Transcriber",
     "TranscriptInfo",
