@@ -19,6 +19,7 @@ from longscribe.cli.inputs import expand, output_names
 from longscribe.cli.outputs import SUBTITLE_FORMATS, add_output_arguments, cue_options, output_options
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
+from longscribe.diarize.channels import check_channels
 from longscribe.errors import LongscribeError, OptionsError, OutputError, UnsupportedDeviceError
 from longscribe.jobs import JobStore, open_store
 from longscribe.options import (
@@ -407,7 +408,9 @@ class FileRun:
         transcription: Transcription | None = None
         try:
             check_input(path)
-            AudioStream(path).close()  # not audio: said before the job store is touched
+            with AudioStream(path) as probe:  # not audio (or one channel for channels): said before the job store
+                if self.transcriber.options.diarize == "channels":
+                    check_channels(path, probe.channels)
             with self.store.lock(str(Path(path).resolve()), wait=self.args.wait):
                 how = output_options(self.args, self.args.cues, path, self.out_dir / f"{name}.html")
                 with OutputSet(self.out_dir, name, self.formats, how) as out:

@@ -196,12 +196,14 @@ class Transcriber:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
             feed.read_audio = not engine.open_input(str(Path(path).resolve()))
+            if self.options.diarize == "channels":
+                check_channels(str(path), feed.channels)  # before a job is started for it
             job = None
             if store is not None:
                 identity = EngineIdentity(self._model_path(), engine.name, engine.device, engine.compute_type)
                 job = start_job(store, path, feed.expected_samples, self.decoding, identity, restart=restart)
             if self.options.diarize is not None:
-                feed.speakers = self._speaker_track(str(path), feed.channels, job)
+                feed.speakers = self._speaker_track(str(path), job)
         except BaseException:
             feed.close()
             raise
@@ -216,11 +218,9 @@ class Transcriber:
         )
         return Transcription(str(path), feed, scheduler, self._info(path, engine), on_progress, job)
 
-    def _speaker_track(self, path: str, channels: int, job: JobHandle | None) -> SpeakerTrack:
+    def _speaker_track(self, path: str, job: JobHandle | None) -> SpeakerTrack:
         mode = self.options.diarize
         assert mode is not None
-        if mode == "channels":
-            check_channels(path, channels)
         models = self.speaker_models if mode == "speakers" else None
         return SpeakerTrack(path, mode, self.options.diarize_options, models, job)
 
