@@ -13,6 +13,7 @@ from longscribe.audio import AudioStream
 from longscribe.diarize.pipeline import GRID, Turn, runs_to_turns
 from longscribe.errors import AudioDecodeError
 from longscribe.options import DiarizeOptions
+from longscribe.types import SAMPLE_RATE
 
 ABOVE_FLOOR_DB = 15.0
 """How far above its quietest tenth a channel must be to count as speaking."""
@@ -21,6 +22,8 @@ BELOW_LOUDEST_DB = 6.0
 SILENCE_DB = -60.0
 GAP_SECONDS = 0.3
 """Pauses between syllables shorter than this do not end a turn."""
+BLOCK = 30 * SAMPLE_RATE
+"""Samples decoded at a time (a whole number of grid cells)."""
 SAME_CHANNELS = 0.02
 """Channels whose difference carries less than this share of their level are one mix, not voices."""
 
@@ -36,7 +39,7 @@ def channel_turns(path: str, options: DiarizeOptions) -> list[Turn]:
     difference = level = 0.0
     with AudioStream(path, keep_channels=True) as stream:
         check_channels(path, stream.channels)
-        for window in stream.windows(30 * 16000 - 30 * 16000 % GRID):
+        for window in stream.windows(BLOCK):
             cells = -(-len(window) // GRID)
             padded = np.zeros((cells * GRID, window.shape[1]), dtype=np.float32)
             padded[: len(window)] = window

@@ -39,7 +39,9 @@ class DiarizationModels:
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        options.enable_cpu_mem_arena = False  # its arena kept ~40 MiB more at the peak, for ~5 % less time
+        options.enable_cpu_mem_arena = (
+            False  # the arena holds its peak for good; flat memory matters more (docs/benchmarks.md)
+        )
         options.enable_mem_pattern = False
         providers = ["CPUExecutionProvider"]
         self._segmentation = ort.InferenceSession(str(folder / SEGMENTATION), options, providers=providers)

@@ -83,9 +83,7 @@ class ChunkFeed:
         try:
             reader = SpanReader(self._read_stream)
             track = self.speakers
-            chunks = plan_chunks(
-                self._plan_stream, self._options, track.feed if track and track.mode == "speakers" else None
-            )
+            chunks = plan_chunks(self._plan_stream, self._options, track.feed if track else None)
             while True:
                 started = time.perf_counter()  # busy time only, not time blocked on a full queue
                 chunk = next(chunks, None)
