@@ -214,12 +214,16 @@ class TranscriptInfo:
     duration: int = 0
     """Decoded length in samples."""
     chunks: int = 0
+    chunk_audio: int = 0
+    """Samples of audio in those chunks: the encoder is given a 30 s window for each, so
+    ``chunk_audio / (chunks * 30 s)`` is how full the windows were."""
     speech: int = 0
     """Samples inside VAD speech regions (all of them without VAD)."""
     timings: dict[str, float] = field(default_factory=dict)
-    """Seconds: ``load``; ``transcribe`` (wall); ``engine`` (engine calls, summed over workers);
-    ``decode_vad`` (the feed thread's busy time); ``engine.features`` / ``.encode`` / ``.language``
-    / ``.decode`` / ``.align`` (the engine's stages, summed over workers)."""
+    """Seconds: ``load``; ``transcribe`` (wall); ``first_chunk`` (wall, until the first chunk was
+    decoded); ``engine`` (engine calls, summed over workers); ``decode_vad`` (the feed thread's
+    busy time); ``engine.features`` / ``.encode`` / ``.language`` / ``.decode`` / ``.align`` (the
+    engine's stages, summed over workers)."""
     warnings: list[str] = field(default_factory=list)
     choices: list[str] = field(default_factory=list)
     """Why this model, device, compute type and batch size were chosen."""
@@ -259,6 +263,7 @@ class TranscriptInfo:
             language_runs=list(d.get("language_runs", [])),
             duration=samples(d["duration"]),
             chunks=d["chunks"],
+            chunk_audio=samples(d.get("chunk_audio_duration", 0.0)),
             speech=samples(d["speech_duration"]),
             timings=dict(d["timings"]),
             warnings=list(d["warnings"]),
@@ -289,6 +294,7 @@ class TranscriptInfo:
             "duration": round(seconds(self.duration), 3),
             "speech_duration": round(seconds(self.speech), 3),
             "chunks": self.chunks,
+            "chunk_audio_duration": round(seconds(self.chunk_audio), 3),
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "warnings": self.warnings,
             "choices": self.choices,

@@ -24,6 +24,12 @@ FIELDS = {
     "ratios",
     "speeds",
     "profile",
+    "wall_seconds",
+    "whole_speed",
+    "whole_ratios",
+    "startup_seconds",
+    "first_chunk_seconds",
+    "chunk_fill",
 }
 STAGES = {
     "engine",
@@ -78,6 +84,17 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
         assert max(r["speeds"]) < 3 * min(r["speeds"]), "each repeat transcribes anew (none resumes the last)"
         assert r["wer"] <= 0.1
     assert set(report["runs"][2]["ratios"]) == {"faster-whisper sequential", "faster-whisper batched"}
+    assert report["runs"][2]["whole_ratios"].keys() == report["runs"][2]["ratios"].keys()
+    for r in report["runs"]:  # the whole process takes longer than its transcription: load, imports
+        assert r["wall_seconds"] > r["load_seconds"] + r["transcribe_seconds"]
+        assert r["whole_speed"] == pytest.approx(r["audio_seconds"] / r["wall_seconds"], rel=0.02)
+        ours = r["name"].startswith("longscribe")
+        if ours:  # one 11 s chunk: a window a third full, decoded after model load
+            assert 0.3 < r["chunk_fill"] < 0.4, r["chunk_fill"]
+            assert 0 < r["first_chunk_seconds"] <= r["transcribe_seconds"]
+            assert r["startup_seconds"] > r["load_seconds"]
+        else:
+            assert r["chunk_fill"] is None and r["first_chunk_seconds"] is None and r["whole_ratios"] == {}
     for r in report["runs"]:
         profile = r["profile"]
         assert (set(profile) == STAGES) is r["name"].startswith("longscribe"), profile

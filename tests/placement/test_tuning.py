@@ -108,3 +108,11 @@ def test_values_given_are_never_overridden_by_tuning() -> None:
     given = TranscribeOptions(use_tuning=True, batch_size=3, beam_size=5, workers=2, compute_type="int8")
     kept, beam = apply_tuned(place(HW, batch_size=3, workers=2, compute_type="int8"), tuned, given)
     assert (kept.batch_size, kept.workers, kept.compute_type, beam) == (3, 2, "int8", None)
+
+
+def test_a_variant_decodes_with_its_own_beam_size_and_others_with_the_plans() -> None:
+    from longscribe.placement.plan import RunPlan
+
+    run = RunPlan(model=None, placement=place(HW), beam_size=3, cache=Path("."))  # type: ignore[arg-type]
+    assert run.decoding(TranscribeOptions()).beam_size == 3
+    assert run.decoding(TranscribeOptions(beam_size=1)).beam_size == 1

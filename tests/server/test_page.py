@@ -1,4 +1,8 @@
-"""The service page in a real browser (Debian's chromium, headless): upload, follow, read, play, search, delete."""
+"""The service page in a real browser (Debian's chromium, headless): upload, follow, read, play, search, delete.
+
+The recording is a conversation uploaded with "who speaks" ticked: the transcript names the
+speaker where the speaker changes, and the speaker file (RTTM) is offered with the others.
+"""
 
 from __future__ import annotations
 
@@ -41,14 +45,20 @@ def test_upload_read_play_search_and_delete_through_the_page(
     page.fill("#key", KEY)
     page.click("#key-form button")
     until(page, "document.getElementById('model').textContent.includes('tiny.en')")
-    page.set_input_files("#file", str(data_dir / "lucier.mp3"))
+    page.check("#speakers")
+    page.set_input_files("#file", str(data_dir / "pyannote_sample.wav"))
     page.wait_for_selector("#jobs li button.open", timeout=120_000)  # queued, running, done: followed live
     assert "done" in page.inner_text("#jobs li .state")
     page.click("#jobs li button.open")
     page.wait_for_selector("#segments li", timeout=10_000)
     items = page.query_selector_all("#segments li")
-    assert len(items) > 8
-    target = items[5]
+    assert len(items) >= 4
+    turns = page.eval_on_selector_all("#segments li.turn .who", "bs => bs.map(b => b.textContent)")
+    assert set(turns) == {"SPEAKER_00", "SPEAKER_01"} and turns[0] == "SPEAKER_00"
+    assert all(a != b for a, b in zip(turns, turns[1:])), "a name is shown where the speaker changes, not again"
+    speakers = page.eval_on_selector_all("#segments li", "ls => ls.map(l => l.dataset.speaker)")
+    assert len(turns) == 1 + sum(a != b for a, b in zip(speakers, speakers[1:]))
+    target = items[2]
     start = float(target.get_attribute("data-start"))
     target.click()
     until(page, f"Math.abs(document.getElementById('player').currentTime - {start}) < 1.5")
@@ -56,13 +66,15 @@ def test_upload_read_play_search_and_delete_through_the_page(
     shot = Path(os.environ.get("LONGSCRIBE_SCREENSHOT_DIR", tmp_path)) / "server-page.png"
     page.screenshot(path=str(shot))
     assert shot.stat().st_size > 10_000
-    page.fill("#filter", "resonant")
-    shown = [li for li in page.query_selector_all("#segments li") if li.is_visible()]
-    assert 1 <= len(shown) < len(items) and all("resonant" in li.inner_text().lower() for li in shown)
+    page.fill("#filter", "SPEAKER_01")
+    shown = [li.get_attribute("data-speaker") for li in page.query_selector_all("#segments li") if li.is_visible()]
+    assert shown == ["SPEAKER_01"] * speakers.count("SPEAKER_01"), "a speaker's name finds all they say"
     links = page.eval_on_selector_all("#downloads a", "as => as.map(a => a.textContent)")
-    assert links == ["txt", "srt", "vtt", "json", "tsv", "html", "md"]
+    assert links == ["txt", "srt", "vtt", "tsv", "json", "html", "md", "rttm"]
     srt = page.eval_on_selector("#downloads a:nth-child(2)", "a => fetch(a.href).then(r => r.text())")
-    assert srt.startswith("1\n00:00:")
+    assert srt.startswith("1\n00:00:") and "[SPEAKER_00]" in srt
+    rttm = page.eval_on_selector("#downloads a:last-child", "a => fetch(a.href).then(r => r.text())")
+    assert rttm.startswith("SPEAKER ") and "SPEAKER_01" in rttm
     page.click("#jobs li button.delete")
     until(page, "document.querySelectorAll('#jobs li').length === 0")
     assert page.is_hidden("#viewer") and server.request("GET", "/v1/jobs").json()["data"] == []

@@ -89,6 +89,9 @@ class Transcription:
                     log.info("%s: language %s (p=%.2f)", self.path, info.language, info.language_probability)
                 heard.setdefault(result.language, result.language_probability)
                 info.chunks += 1
+                info.chunk_audio += result.chunk.num_samples
+                if info.chunks == 1:
+                    info.timings["first_chunk"] = time.perf_counter() - started
                 info.decisions.extend({"chunk": result.chunk.index, "decision": d} for d in result.decisions)
                 if self._scheduler.resumed == info.chunks:
                     self._resumed_samples = result.chunk.keep.end

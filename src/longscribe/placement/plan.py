@@ -46,8 +46,9 @@ class RunPlan:
         return self.placement.warnings
 
     def decoding(self, options: TranscribeOptions) -> TranscribeOptions:
-        """``options`` with what the plan settled (the beam size), as the engine and the job key see them."""
-        return replace(options, beam_size=self.beam_size)
+        """``options`` with what the plan settled (the beam size, unless ``options`` give one: a
+        :meth:`~longscribe.Transcriber.with_options` variant may), as the engine and the job key see them."""
+        return replace(options, beam_size=options.beam_size or self.beam_size)
 
 
 def plan(options: TranscribeOptions, hardware: Hardware, *, audio_seconds: float | None = None) -> RunPlan:

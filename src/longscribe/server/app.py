@@ -37,7 +37,6 @@ from longscribe.server.jobs import (
     CANCELLED,
     DONE,
     FAILED,
-    FORMATS,
     SHUTDOWN,
     JobBoard,
     JobRequest,
@@ -310,8 +309,8 @@ def create_app(service: Service) -> Starlette:
         if isinstance(job, Response):
             return job
         fmt = request.query_params.get("format", "json")
-        if fmt not in FORMATS:
-            return error(400, f"format must be one of {', '.join(FORMATS)}, got {fmt!r}", "format")
+        if fmt not in job.formats:
+            return error(400, f"format must be one of {', '.join(job.formats)}, got {fmt!r}", "format")
         if job.status != DONE:
             return error(409, f"the job is {job.status}", code=job.status)
         name = f"{Path(job.request.filename).stem or job.id}.{fmt}"

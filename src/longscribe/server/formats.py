@@ -23,6 +23,7 @@ MEDIA_TYPES = {
     "tsv": "text/tab-separated-values; charset=utf-8",
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
+    "rttm": "text/plain; charset=utf-8",
 }
 KNOWN_FIELDS = {
     "model",

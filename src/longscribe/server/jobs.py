@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED)
 FORMATS = ("txt", "srt", "vtt", "tsv", "json", "html", "md")
+SPEAKER_FORMATS = ("rttm",)
+"""Written besides ``FORMATS`` for a job that finds speakers."""
 AUDIO = "audio"
 RESULT = "result"
 PROGRESS_SAVE_SECONDS = 5.0
@@ -104,6 +106,11 @@ class ServerJob:
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
 
+    @property
+    def formats(self) -> tuple[str, ...]:
+        """The result formats this job writes."""
+        return FORMATS + SPEAKER_FORMATS if self.request.diarize else FORMATS
+
     def public(self) -> dict[str, Any]:
         """The job as the API shows it (no server paths)."""
         eta = None
@@ -129,6 +136,8 @@ class ServerJob:
             "duration": round(self.duration, 3),
             "warnings": self.warnings,
             "error": self.error,
+            "diarize": self.request.diarize,
+            "formats": list(self.formats),
         }
 
     @classmethod
@@ -362,7 +371,7 @@ class JobBoard:
             transcription = transcriber.transcribe(self.audio(job.id), progress, store=store)
             options = OutputOptions(words=job.request.word_timestamps, audio=None)
             segments = cast(Generator[Segment, None, None], iter(transcription))
-            with OutputSet(self.folder(job.id), RESULT, FORMATS, options) as out:
+            with OutputSet(self.folder(job.id), RESULT, job.formats, options) as out:
                 try:
                     for segment in segments:
                         out.write(segment)

@@ -83,6 +83,7 @@
       var form = new FormData();
       form.append("file", file, file.name);
       if ($("language").value) form.append("language", $("language").value);
+      if ($("speakers").checked) form.append("diarize", "true");
       say("uploading " + file.name + " …");
       api("/v1/jobs", { method: "POST", body: form }).then(function (r) {
         return r.json().then(function (doc) {
@@ -102,7 +103,7 @@
       $("player").src = withKey("/v1/jobs/" + job.id + "/audio");
       var downloads = $("downloads");
       downloads.textContent = "";
-      ["txt", "srt", "vtt", "json", "tsv", "html", "md"].forEach(function (fmt) {
+      job.formats.forEach(function (fmt) {
         var a = document.createElement("a");
         a.href = withKey("/v1/jobs/" + job.id + "/result?format=" + fmt);
         a.textContent = fmt;
@@ -111,6 +112,7 @@
       });
       var list = $("segments");
       list.textContent = "";
+      var speaker = null;
       segments = doc.segments.map(function (s) {
         var li = document.createElement("li");
         li.dataset.start = s.start;
@@ -118,6 +120,17 @@
         time.textContent = clock(s.start);
         var text = document.createElement("span");
         text.textContent = s.text.trim();
+        if (s.speaker) {  // the name where the speaker changes, as a transcript reads
+          li.dataset.speaker = s.speaker;
+          if (s.speaker !== speaker) {
+            var who = document.createElement("b");
+            who.className = "who";
+            who.textContent = s.speaker;
+            text.insertBefore(who, text.firstChild);
+            li.classList.add("turn");
+          }
+          speaker = s.speaker;
+        }
         li.appendChild(time); li.appendChild(text);
         li.onclick = function () {
           $("player").currentTime = s.start;
@@ -143,7 +156,10 @@
 
   function filter() {
     var needle = $("filter").value.trim().toLowerCase();
-    segments.forEach(function (s) { s.li.hidden = !!needle && s.li.textContent.toLowerCase().indexOf(needle) < 0; });
+    segments.forEach(function (s) {  // a speaker's name finds all they say
+      var text = (s.li.dataset.speaker || "") + " " + s.li.textContent;
+      s.li.hidden = !!needle && text.toLowerCase().indexOf(needle) < 0;
+    });
   }
 
   $("player").addEventListener("timeupdate", follow);
