@@ -30,6 +30,10 @@ from longscribe.bench.plan import BASELINES, BenchSetup
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
 
+WINDOW_SECONDS = 30.0
+"""Whisper's window: what the encoder is given per chunk, however much audio the chunk holds
+(``longscribe.engines.whisper.WINDOW_SAMPLES``; not imported: engines import bench's tuning)."""
+
 
 @dataclass
 class RunResult:
@@ -136,6 +140,7 @@ def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp
     rates = error_rates(reference, doc["text"], setup.language)
     timings = info["timings"]
     seconds = timings["transcribe"]
+    fill = info["chunk_audio_duration"] / (WINDOW_SECONDS * info["chunks"]) if info["chunks"] else None
     return RunResult(
         name=f"longscribe {config}".strip() if config else "longscribe auto",
         audio_seconds=info["duration"],
@@ -150,7 +155,7 @@ def _longscribe(audio: Path, setup: BenchSetup, reference: str, config: str, tmp
         whole_speed=round(info["duration"] / run.wall_seconds, 2),
         startup_seconds=round(run.wall_seconds - seconds, 2),
         first_chunk_seconds=round(timings["first_chunk"], 2) if "first_chunk" in timings else None,
-        chunk_fill=round(info["chunk_audio_duration"] / (30.0 * info["chunks"]), 3) if info["chunks"] else None,
+        chunk_fill=round(fill, 3) if fill is not None else None,
         profile={k: v for k, v in timings.items() if k.startswith("engine") or k in ("decode_vad", "diarize")},
     )
 
@@ -194,11 +199,11 @@ def table(report: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in report["runs"]:
-        whole = r.get("whole_ratios", {})
-        ratios = ", ".join(f"{v}× ({whole.get(k, '-')}×) {k.split()[-1]}" for k, v in r["ratios"].items()) or "-"
+        whole = r["whole_ratios"]
+        ratios = ", ".join(f"{v}× ({whole[k]}×) {k.split()[-1]}" for k, v in r["ratios"].items()) or "-"
         lines.append(
             f"| {r['name']} | {r['audio_seconds']:.0f} | {r['load_seconds']:.1f} | {r['transcribe_seconds']:.1f} | "
-            f"{r['speed']:.1f} | {r.get('wall_seconds', 0.0):.1f} | {r.get('whole_speed', 0.0):.1f} | "
+            f"{r['speed']:.1f} | {r['wall_seconds']:.1f} | {r['whole_speed']:.1f} | "
             f"{r['peak_rss_mib']:.0f} | {100 * r['wer']:.2f} | {100 * r['cer']:.2f} | {ratios} |"
         )
     return "\n".join(lines)
