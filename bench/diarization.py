@@ -1,12 +1,13 @@
 """Diarization error and cost: the pyannote sample and conversations built from five voices.
 
-    python bench/diarization.py [--seeds 0,1,2,3,4] [--minutes 4] [--threads 1] [--json OUT]
+    python bench/diarization.py [--seeds 0,1,2,3,4] [--minutes 4] [--threads 1] [--one-voice FILE] [--json OUT]
 
 For the pyannote sample (two speakers, its RTTM) and one conversation per seed (five voices
 of ../shared/data that occur nowhere else in it, turns of 2-15 s; the reference from
 ``longscribe.bench.data.write_conversation``), runs longscribe's Diarizer once, then scores
 the turns with the speaker count estimated and given, each with a 0.25 s collar and without.
-Reports the speakers found and the process CPU seconds spent per hour of audio.
+Reports the speakers found and the process CPU seconds spent per hour of audio; for each
+``--one-voice`` file, the share of the talk given to the speaker heard most.
 """
 
 from __future__ import annotations
@@ -34,6 +35,29 @@ from longscribe.metrics import diarization_error_rate, read_rttm  # noqa: E402
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
+def diarized(models: DiarizationModels, path: Path, options: DiarizeOptions) -> tuple[Diarizer, float, float]:
+    """The Diarizer after the whole file, and the process CPU and wall seconds it took."""
+    diarizer = Diarizer(models, options)
+    cpu, wall = time.process_time(), time.perf_counter()
+    with AudioStream(path) as stream:
+        for block in stream.windows(30 * 16000):
+            diarizer.feed(block)
+    diarizer.finish()
+    return diarizer, time.process_time() - cpu, time.perf_counter() - wall
+
+
+def one_voice(models: DiarizationModels, path: Path, options: DiarizeOptions) -> dict[str, Any]:
+    """A recording of one voice: the share of the talk that goes to the speaker heard most."""
+    diarizer, cpu, _ = diarized(models, path, options)
+    audio_s = diarizer.samples / 16000
+    talk: dict[int, float] = {}
+    for turn in diarizer.turns():
+        talk[turn.speaker] = talk.get(turn.speaker, 0.0) + turn.end_s - turn.start_s
+    return {"file": path.name, "audio_s": round(audio_s, 1), "cpu_s_per_audio_hour": round(cpu / audio_s * 3600, 1),
+            "speakers_found": len(talk), "talk_s": sorted((round(t, 1) for t in talk.values()), reverse=True),
+            "top_share": round(max(talk.values()) / sum(talk.values()), 4) if talk else 0.0}  # fmt: skip
+
+
 def run(
     models: DiarizationModels,
     path: Path,
@@ -41,13 +65,7 @@ def run(
     speakers: int,
     options: DiarizeOptions,
 ) -> dict[str, Any]:
-    diarizer = Diarizer(models, options)
-    cpu, wall = time.process_time(), time.perf_counter()
-    with AudioStream(path) as stream:
-        for block in stream.windows(30 * 16000):
-            diarizer.feed(block)
-    diarizer.finish()
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    diarizer, cpu, wall = diarized(models, path, options)
     audio_s = diarizer.samples / 16000
     out: dict[str, Any] = {"file": path.name, "audio_s": round(audio_s, 1), "speakers": speakers,
                            "cpu_s_per_audio_hour": round(cpu / audio_s * 3600, 1),
@@ -70,7 +88,13 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--hop", type=float, default=DiarizeOptions.hop_seconds, help="seconds between windows")
     parser.add_argument("--embed-every", type=int, default=DiarizeOptions.embed_every, help="embed every n-th window")
-    parser.add_argument("--max-embed", type=float, default=DiarizeOptions.max_embed_seconds, help="seconds embedded")
+    parser.add_argument(
+        "--max-embed",
+        type=lambda v: None if v == "all" else float(v),
+        default=DiarizeOptions.max_embed_seconds,
+        help="seconds embedded of each local speaker, or all",
+    )
+    parser.add_argument("--one-voice", type=Path, action="append", default=[], help="a one-voice file (repeatable)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     models = DiarizationModels(threads=args.threads)
@@ -88,6 +112,10 @@ def main() -> int:
         print(f"{row['file']:<22} found {e['speakers_found']} of {row['speakers']}: DER {e['der']:.1%} "
               f"(no collar {row['estimated_collar0']['der']:.1%}); count given {g['der']:.1%} "
               f"(no collar {row['given_collar0']['der']:.1%}); {row['cpu_s_per_audio_hour']:.0f} CPU-s/h")  # fmt: skip
+    singles = [one_voice(models, path, options) for path in args.one_voice]
+    for row in singles:
+        print(f"{row['file']:<22} one voice: {row['speakers_found']} found, the most heard has "
+              f"{row['top_share']:.2%} of the talk; {row['cpu_s_per_audio_hour']:.0f} CPU-s/h")  # fmt: skip
     if args.json:
         doc = {
             "date": date.today().isoformat(),
@@ -96,6 +124,7 @@ def main() -> int:
             "threads": args.threads,
             "options": asdict(options),
             "runs": rows,
+            "one_voice": singles,
         }
         args.json.write_text(json.dumps(doc, indent=2) + "\n")
     return 0

@@ -16,6 +16,15 @@ os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("LONGSCRIBE_CACHE_DIR", str(Path(tempfile.gettempdir()) / "longscribe-test-cache"))
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Malloc as the ``longscribe`` command sets it, before any thread starts: the in-process runs
+    here then cost what the command's do (glibc's defaults make the encoder slower, docs/benchmarks.md)."""
+    from longscribe import memory
+
+    memory.configure()
+
+
 ROOT = Path(__file__).resolve().parents[1]
 DATA = (ROOT / ".." / "shared" / "data").resolve()
 

@@ -87,8 +87,10 @@ class DiarizeOptions:
     embed_every: int = 1
     """Voices are embedded in every n-th window only (the cost of finding speakers is mostly the
     embeddings); the local speakers of the others are linked to the ones they overlap."""
-    max_embed_seconds: float | None = None
-    """At most this much of a local speaker's speech is embedded (the cost grows with it); None: all."""
+    max_embed_seconds: float | None = 3.0
+    """At most this much of a local speaker's speech in a window is embedded, the part nearest the
+    window's middle (the cost grows with it; the windows overlap, so the rest is near the middle of
+    others); None: all of it."""
     min_turn_seconds: float = 0.1
     min_speaker_seconds: float = 2.0
     """A speaker heard for less in all (when the count is estimated) is merged into the closest others."""
@@ -115,7 +117,8 @@ class DiarizeOptions:
         _number(self, "hop_seconds", low=0.5, high=DIARIZE_WINDOW_SECONDS)
         _number(self, "min_embed_seconds", low=0.1, high=DIARIZE_WINDOW_SECONDS)
         _integer(self, "embed_every", low=1, high=8)
-        _number(self, "max_embed_seconds", low=self.min_embed_seconds, high=DIARIZE_WINDOW_SECONDS)
+        if self.max_embed_seconds is not None:  # None: all of it
+            _number(self, "max_embed_seconds", low=self.min_embed_seconds, high=DIARIZE_WINDOW_SECONDS)
         for name in ("min_turn_seconds", "min_speaker_seconds", "fill_gap_seconds"):
             _number(self, name, low=0.0, high=3600.0)
         names = self.speaker_names

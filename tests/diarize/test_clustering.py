@@ -76,3 +76,15 @@ def test_bad_options_name_the_field(fields: dict[str, object], name: str) -> Non
     with pytest.raises(OptionsError) as caught:
         DiarizeOptions(**fields)  # type: ignore[arg-type]
     assert caught.value.field == name
+
+
+def test_a_voice_heard_in_one_place_only_is_not_a_speaker() -> None:
+    """Four embeddings of one short sound (the windows overlapping it each embed it) are a cluster
+    of four, but heard within one window's length: they go to the voice heard all along."""
+    points, truth = voices([40, 4])
+    places = np.where(truth == 0, np.arange(len(truth)) * 40_000, 400_000 + (truth == 1).cumsum() * 40_000)
+    assert len(set(cluster(points, threshold=0.4).tolist())) == 2, "without places: two voices"
+    labels = cluster(points, threshold=0.4, places=places, min_spread=160_000)
+    assert set(labels.tolist()) == {0}
+    spread_out = np.where(truth == 1, (truth == 1).cumsum() * 400_000, places)
+    assert same_partition(cluster(points, threshold=0.4, places=spread_out, min_spread=160_000), truth)

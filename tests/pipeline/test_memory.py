@@ -1,6 +1,7 @@
-"""Memory does not grow with duration: a 1-hour input peaks within 150 MiB of a 10-minute one.
+"""Memory does not grow with duration: a 45-minute input peaks within 150 MiB of a 10-minute one.
 
-An hour keeps the suite within its time; a leak of 3 MiB a minute already fails it, and the
+45 minutes keeps the suite within its time; a leak of 3 MiB a minute already fails it (the peak
+grows by some 70 MiB from 10 minutes to an hour anyway, 100 MiB to 266 minutes), and the
 benchmarks (docs/benchmarks.md) check 266 minutes and 8 hours."""
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ pytestmark = [pytest.mark.model, pytest.mark.slow]
 MIB = 2**20
 LIMIT = 1536 * MIB
 """Issue 18: the peak stays under 1.5 GB however long the input."""
-LONG_MINUTES = 60
+LONG_MINUTES = 45
 GROWTH = 150 * MIB
 """Issue 18: from the 10-minute slice to hours, the peak grows by at most 150 MiB. A peak that grows
 with the audio held (faster-whisper sequential: ~50 MiB a minute) breaks it within minutes."""
@@ -45,21 +46,21 @@ def peak_rss(path: Path, out: Path) -> int:
     return run.peak_rss_bytes
 
 
-def test_an_hour_peaks_within_150_mib_of_ten_minutes_and_under_one_and_a_half_gb(
+def test_45_minutes_peak_within_150_mib_of_ten_minutes_and_under_one_and_a_half_gb(
     data_dir: Path, tmp_path: Path
 ) -> None:
-    """Like against like: 10 minutes and an hour of the same English and Spanish speech (Spanish decoded in
-    Spanish needs more decoder memory than English). The 10-minute peak moves by some 20 MiB from run to
-    run: the higher of two runs is the baseline."""
+    """Like against like: 10 and 45 minutes of the same English and Spanish speech (Spanish decoded in
+    Spanish needs more decoder memory than English). Peaks move by some 20 MiB from run to run."""
     sources = [data_dir / "longform_en_asterisk.mp3", data_dir / "longform_es_asterisk.mp3"]
     halves = [write_slice(source, tmp_path / f"half{i}.wav", 300) for i, source in enumerate(sources)]
     short = tmp_path / "ten-minutes.wav"
     write_concat(halves, short, minutes=10)
-    long = tmp_path / "an-hour.wav"
+    long = tmp_path / "long.wav"
     write_concat(sources, long, minutes=LONG_MINUTES)
-    short_peak = max(peak_rss(short, tmp_path), peak_rss(short, tmp_path))
+    short_peak = peak_rss(short, tmp_path)
     long_peak = peak_rss(long, tmp_path)
     growth = long_peak - short_peak
-    print(f"peak RSS: 10 min {short_peak / MIB:.0f} MiB, 1 h {long_peak / MIB:.0f} MiB (+{growth / MIB:.0f} MiB)")
-    assert long_peak <= LIMIT, f"1 h peak {long_peak / MIB:.0f} MiB"
-    assert growth <= GROWTH, f"the peak grows with duration: +{growth / MIB:.0f} MiB from 10 min to 1 h"
+    minutes = f"{LONG_MINUTES} min"
+    print(f"peak RSS: 10 min {short_peak / MIB:.0f} MiB, {minutes} {long_peak / MIB:.0f} MiB (+{growth / MIB:.0f} MiB)")
+    assert long_peak <= LIMIT, f"{minutes} peak {long_peak / MIB:.0f} MiB"
+    assert growth <= GROWTH, f"the peak grows with duration: +{growth / MIB:.0f} MiB from 10 min to {minutes}"

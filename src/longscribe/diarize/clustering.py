@@ -63,12 +63,16 @@ def cluster(
     min_speakers: int = 1,
     max_speakers: int | None = None,
     min_cluster_size: int = 3,
+    places: np.ndarray | None = None,
+    min_spread: float = 0.0,
 ) -> np.ndarray:
     """A speaker label for each unit-length embedding: ``num_speakers`` speakers when given, else as many
     as merging closer than ``threshold`` leaves, kept within ``min_speakers..max_speakers``.
 
     A cluster of fewer than ``min_cluster_size`` embeddings is not a speaker (a cough, a laugh, a
-    stretch the segmentation cut badly): its members go to the nearest speaker's centroid."""
+    stretch the segmentation cut badly): its members go to the nearest speaker's centroid. Nor is
+    one whose embeddings' ``places`` (where each was heard) all lie within ``min_spread`` of each
+    other: one short sound seen by several overlapping windows."""
     n = len(embeddings)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
@@ -76,22 +80,22 @@ def cluster(
     labels = labels_after(n, merges, n - sum(1 for h in heights if h < threshold))
     target = num_speakers
     if target is None:
-        found = len(_large(labels, min_cluster_size))
+        found = len(_large(labels, min_cluster_size, places, min_spread))
         target = max(found, min_speakers)
         if max_speakers is not None:
             target = min(target, max_speakers)
     target = max(1, min(target, n))
-    if len(_large(labels, min_cluster_size)) != target:
+    if len(_large(labels, min_cluster_size, places, min_spread)) != target:
         labels = labels_after(n, merges, target)
         for clusters in range(target, min(n, target + 64) + 1):  # the finest cut with ``target`` speakers
             candidate = labels_after(n, merges, clusters)
-            large = len(_large(candidate, min_cluster_size))
+            large = len(_large(candidate, min_cluster_size, places, min_spread))
             if large == target:
                 labels = candidate
                 break
             if large > target:
                 break
-    speakers = _large(labels, min_cluster_size) or list(range(int(labels.max()) + 1))
+    speakers = _large(labels, min_cluster_size, places, min_spread) or list(range(int(labels.max()) + 1))
     means = centroids(embeddings, labels)[speakers]
     nearest = np.asarray(speakers)[np.argmax(embeddings @ means.T, axis=1)]
     keep = np.isin(labels, speakers)
@@ -100,8 +104,10 @@ def cluster(
     return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
 
 
-def _large(labels: np.ndarray, min_size: int) -> list[int]:
-    return [k for k, size in enumerate(np.bincount(labels)) if size >= min_size]
+def _large(labels: np.ndarray, min_size: int, places: np.ndarray | None, min_spread: float) -> list[int]:
+    sizes = np.bincount(labels)
+    return [k for k, size in enumerate(sizes) if size >= min_size
+            and (places is None or np.ptp(places[labels == k]) >= min_spread)]  # fmt: skip
 
 
 def centroids(embeddings: np.ndarray, labels: np.ndarray) -> np.ndarray:

@@ -30,8 +30,9 @@ def _mel(hz: np.ndarray | float) -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _tables() -> tuple[np.ndarray, np.ndarray]:
-    """(the Povey window, the mel weights as FFT bins x mel bins), as Kaldi builds them."""
+def _tables() -> tuple[np.ndarray, list[tuple[int, int, np.ndarray]]]:
+    """The Povey window and each mel bin's weights as Kaldi builds them: (first FFT bin, last + 1,
+    the weights of the bins between), a short contiguous range each."""
     n = np.arange(FRAME, dtype=np.float64)
     window = (0.5 - 0.5 * np.cos(2 * np.pi * n / (FRAME - 1))) ** 0.85
     low, high = _mel(LOW_HZ), _mel(SAMPLE_RATE / 2)
@@ -42,7 +43,11 @@ def _tables() -> tuple[np.ndarray, np.ndarray]:
     rising = (mel - left) / (center - left)
     falling = (right - mel) / (right - center)
     weights = np.where((mel > left) & (mel < right), np.where(mel <= center, rising, falling), 0.0)
-    return window.astype(np.float32), weights.astype(np.float32)
+    ranges = []
+    for column in weights.T.astype(np.float32):
+        used = np.flatnonzero(column)
+        ranges.append((int(used[0]), int(used[-1]) + 1, column[used[0] : used[-1] + 1]))
+    return window.astype(np.float32), ranges
 
 
 def num_frames(samples: int) -> int:
@@ -61,8 +66,14 @@ def fbank(samples: np.ndarray) -> np.ndarray:
     frames -= frames.mean(axis=1, keepdims=True)
     frames[:, 1:] -= PREEMPHASIS * frames[:, :-1].copy()
     frames[:, 0] *= 1.0 - PREEMPHASIS
-    window, weights = _tables()
+    window, ranges = _tables()
     spectrum = np.fft.rfft(frames * window, n=FFT)[:, : FFT // 2]
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
-    energies = np.log(np.maximum(power @ weights, FLOOR))
+    # Summed over each mel bin's few FFT bins, as Kaldi does, rather than as one matrix product:
+    # numpy hands the product to a multithreaded BLAS whose idle threads then spin on the cores
+    # the transcription needs (docs/benchmarks.md, 2026-12-02).
+    mel = np.empty((count, BINS), dtype=np.float32)
+    for k, (first, last, weights) in enumerate(ranges):
+        mel[:, k] = (power[:, first:last] * weights).sum(axis=1)
+    energies = np.log(np.maximum(mel, FLOOR))
     return np.asarray(energies - energies.mean(axis=0, keepdims=True), dtype=np.float32)

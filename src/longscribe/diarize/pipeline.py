@@ -10,6 +10,7 @@ windows counted there. Positions are integer samples at 16 kHz.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import permutations
@@ -25,6 +26,8 @@ from longscribe.types import SAMPLE_RATE
 GRID = 160
 """Samples per cell of the output grid (10 ms)."""
 CELLS = WINDOW // GRID
+TIMELINE_BLOCK = 360_000
+"""Cells of the output grid worked out at a time (an hour)."""
 
 
 @dataclass(frozen=True)
@@ -48,16 +51,25 @@ EMBEDDING_SIZE = 192
 LOCAL_SPEAKERS = 3
 
 
-@dataclass
 class WindowResult:
-    """What is kept of one window: small (about 5 KB), stored in the job store as :meth:`to_bytes`."""
+    """What is kept of one window: small (about 3 KB; the activity is held as bits), stored in the
+    job store as :meth:`to_bytes`."""
 
-    start: int
-    activity: np.ndarray
-    """(CELLS, 3) uint8: each local speaker's activity on the 10 ms grid."""
-    embeddings: list[np.ndarray | None]
-    clean: list[bool]
-    """Whether each embedding came from speech of that speaker alone (used to find the speakers)."""
+    __slots__ = ("start", "_bits", "embeddings", "clean")
+
+    def __init__(
+        self, start: int, activity: np.ndarray, embeddings: list[np.ndarray | None], clean: list[bool]
+    ) -> None:
+        self.start = start
+        self._bits = np.packbits(np.asarray(activity, dtype=bool), axis=0)
+        self.embeddings = embeddings
+        self.clean = clean
+        """Whether each embedding came from speech of that speaker alone (used to find the speakers)."""
+
+    @property
+    def activity(self) -> np.ndarray:
+        """(CELLS, 3) uint8: each local speaker's activity on the 10 ms grid, 1 where they speak."""
+        return np.unpackbits(self._bits, axis=0, count=CELLS)
 
     def to_bytes(self) -> bytes:
         """Activity, then the three embeddings (NaN where none), then the clean flags: exact floats,
@@ -66,7 +78,7 @@ class WindowResult:
         for k, vector in enumerate(self.embeddings):
             if vector is not None:
                 vectors[k] = vector
-        return self.activity.astype(np.uint8).tobytes() + vectors.tobytes() + bytes(self.clean)
+        return self.activity.tobytes() + vectors.tobytes() + bytes(self.clean)
 
     @classmethod
     def from_bytes(cls, start: int, data: bytes) -> WindowResult:
@@ -74,7 +86,7 @@ class WindowResult:
         size = EMBEDDING_SIZE * LOCAL_SPEAKERS * 4
         if len(data) != cells + size + LOCAL_SPEAKERS:
             raise ValueError(f"a diarization window of {len(data)} bytes")
-        activity = np.frombuffer(data[:cells], dtype=np.uint8).reshape(CELLS, LOCAL_SPEAKERS).copy()
+        activity = np.frombuffer(data[:cells], dtype=np.uint8).reshape(CELLS, LOCAL_SPEAKERS)
         vectors = np.frombuffer(data[cells : cells + size], dtype="<f4").reshape(LOCAL_SPEAKERS, EMBEDDING_SIZE)
         embeddings = [None if np.isnan(v).any() else v.astype(np.float32) for v in vectors]
         return cls(start, activity, embeddings, [bool(b) for b in data[cells + size :]])
@@ -192,27 +204,32 @@ class Diarizer:
         found = [(w, k) for w, win in enumerate(self.windows) for k, e in enumerate(win.embeddings) if e is not None]
         if not found:
             return []
-        vectors = np.stack([self.windows[w].embeddings[k] for w, k in found])  # type: ignore[misc]
         clean = np.array([self.windows[w].clean[k] for w, k in found])
         training = np.flatnonzero(clean) if clean.any() else np.arange(len(found))
         if len(training) > MAX_CLUSTERED:
             training = training[np.linspace(0, len(training) - 1, MAX_CLUSTERED).round().astype(np.int64)]
+        trained = np.stack([self.windows[found[i][0]].embeddings[found[i][1]] for i in training])  # type: ignore[misc]
+        # A voice is one heard in more places than one window covers, so one short sound seen by
+        # each window overlapping it is not taken for a speaker of its own.
+        places = np.array([self.windows[found[i][0]].start for i in training])
         # The count is estimated first, even when given: a given count then only corrects it.
-        labels = cluster(vectors[training], threshold=o.threshold, min_speakers=o.min_speakers,
-                         max_speakers=o.max_speakers)  # fmt: skip
-        speakers = centroids(vectors[training], labels)
+        labels = cluster(trained, threshold=o.threshold, min_speakers=o.min_speakers, max_speakers=o.max_speakers,
+                         places=places, min_spread=WINDOW)  # fmt: skip
+        speakers = centroids(trained, labels)
         if o.num_speakers is not None and len(speakers) < o.num_speakers:
-            labels = cluster(vectors[training], threshold=o.threshold, num_speakers=o.num_speakers)
-            speakers = centroids(vectors[training], labels)
+            labels = cluster(
+                trained, threshold=o.threshold, num_speakers=o.num_speakers, places=places, min_spread=WINDOW
+            )
+            speakers = centroids(trained, labels)
         by_window: dict[int, list[int]] = {}
-        for i, (w, _) in enumerate(found):
-            by_window.setdefault(w, []).append(i)
+        for w, k in found:
+            by_window.setdefault(w, []).append(k)
         links = self._links(set(found))
         while True:
-            similarity = vectors @ speakers.T
             mapping: dict[tuple[int, int], int] = {}
-            for local in by_window.values():
-                mapping.update(zip([found[i] for i in local], _assign(similarity[local])))
+            for w, local in by_window.items():
+                similarity = np.stack([self.windows[w].embeddings[k] for k in local]) @ speakers.T  # type: ignore[misc]
+                mapping.update(zip([(w, k) for k in local], _assign(similarity)))
             mapping.update({local: mapping[other] for local, other in links.items()})
             active = self._timeline(mapping, len(speakers))
             talk = active.sum(axis=0) * GRID / SAMPLE_RATE
@@ -236,17 +253,20 @@ class Diarizer:
         reach = -(-WINDOW // self._hop) - 1
         links: dict[tuple[int, int], tuple[int, int]] = {}
         for w, window in enumerate(self.windows):
-            for k in range(LOCAL_SPEAKERS):
-                if (w, k) in embedded or not window.activity[:, k].any():
-                    continue
+            activity = window.activity
+            unlinked = [k for k in range(LOCAL_SPEAKERS) if (w, k) not in embedded and activity[:, k].any()]
+            if not unlinked:
+                continue
+            near = [v for v in range(max(0, w - reach), min(len(self.windows), w + reach + 1)) if v != w]
+            others = {v: self.windows[v].activity for v in near}
+            for k in unlinked:
                 best, agreement = None, 0
-                for v in range(max(0, w - reach), min(len(self.windows), w + reach + 1)):
-                    other = self.windows[v]
-                    shift = (other.start - window.start) // GRID
-                    if v == w or abs(shift) >= CELLS:
+                for v in near:
+                    shift = (self.windows[v].start - window.start) // GRID
+                    if abs(shift) >= CELLS:
                         continue
-                    mine = window.activity[max(0, shift) : CELLS + min(0, shift), k]
-                    theirs = other.activity[max(0, -shift) : CELLS - max(0, shift)]
+                    mine = activity[max(0, shift) : CELLS + min(0, shift), k]
+                    theirs = others[v][max(0, -shift) : CELLS - max(0, shift)]
                     for j in range(LOCAL_SPEAKERS):
                         if (v, j) in embedded:
                             together = int(np.count_nonzero(mine & theirs[:, j]))
@@ -257,30 +277,35 @@ class Diarizer:
         return links
 
     def _timeline(self, mapping: dict[tuple[int, int], int], count: int) -> np.ndarray:
-        """(cells, speakers) booleans: who speaks in each 10 ms cell."""
+        """(cells, speakers) booleans: who speaks in each 10 ms cell. Worked out a block of cells at a
+        time, so what it needs besides the answer stays small however long the recording."""
         cells = -(-self._total // GRID)
-        score = np.zeros((cells, count), dtype=np.float32)
-        covered = np.zeros(cells, dtype=np.float32)
-        talking = np.zeros(cells, dtype=np.float32)
-        for w, window in enumerate(self.windows):
-            first = window.start // GRID
-            span = slice(first, min(cells, first + CELLS))
-            length = span.stop - span.start
-            covered[span] += 1
-            talking[span] += window.activity[:length].sum(axis=1)
-            for k in range(window.activity.shape[1]):
-                speaker = mapping.get((w, k))
-                if speaker is not None:
-                    score[span, speaker] += window.activity[:length, k]
-        covered = np.maximum(covered, 1)
-        score /= covered[:, None]
-        how_many = np.rint(talking / covered).astype(np.int64)
-        active = np.zeros_like(score, dtype=bool)
-        ranked = np.argsort(-score, axis=1)
-        for n in range(1, min(count, 2) + 1):
-            rows = np.flatnonzero(how_many >= n)
-            active[rows, ranked[rows, n - 1]] = True
-        active &= score > 0
+        active = np.zeros((cells, count), dtype=bool)
+        starts = [window.start // GRID for window in self.windows]
+        for first in range(0, cells, TIMELINE_BLOCK):
+            last = min(cells, first + TIMELINE_BLOCK)
+            score = np.zeros((last - first, count), dtype=np.float32)
+            covered = np.zeros(last - first, dtype=np.float32)
+            talking = np.zeros(last - first, dtype=np.float32)
+            for w in range(bisect_left(starts, first - CELLS + 1), bisect_left(starts, last)):
+                begin, end = max(first, starts[w]), min(last, starts[w] + CELLS)
+                activity = self.windows[w].activity[begin - starts[w] : end - starts[w]]
+                span = slice(begin - first, end - first)
+                covered[span] += 1
+                talking[span] += activity.sum(axis=1)
+                for k in range(LOCAL_SPEAKERS):
+                    speaker = mapping.get((w, k))
+                    if speaker is not None:
+                        score[span, speaker] += activity[:, k]
+            covered = np.maximum(covered, 1)
+            score /= covered[:, None]
+            how_many = np.rint(talking / covered).astype(np.int64)
+            ranked = np.argsort(-score, axis=1)
+            block = active[first:last]
+            for n in range(1, min(count, 2) + 1):
+                rows = np.flatnonzero(how_many >= n)
+                block[rows, ranked[rows, n - 1]] = True
+            block &= score > 0
         return active
 
 
