@@ -210,15 +210,17 @@ class Diarizer:
             training = training[np.linspace(0, len(training) - 1, MAX_CLUSTERED).round().astype(np.int64)]
         trained = np.stack([self.windows[found[i][0]].embeddings[found[i][1]] for i in training])  # type: ignore[misc]
         # A voice is one heard in more places than one window covers, so one short sound seen by
-        # each window overlapping it is not taken for a speaker of its own.
+        # each window overlapping it is not taken for a speaker of its own (in a recording too short
+        # for that: further apart than half the span of its windows).
         places = np.array([self.windows[found[i][0]].start for i in training])
+        spread = min(WINDOW, int(np.ptp(places)) // 2)
         # The count is estimated first, even when given: a given count then only corrects it.
         labels = cluster(trained, threshold=o.threshold, min_speakers=o.min_speakers, max_speakers=o.max_speakers,
-                         places=places, min_spread=WINDOW)  # fmt: skip
+                         places=places, min_spread=spread)  # fmt: skip
         speakers = centroids(trained, labels)
         if o.num_speakers is not None and len(speakers) < o.num_speakers:
             labels = cluster(
-                trained, threshold=o.threshold, num_speakers=o.num_speakers, places=places, min_spread=WINDOW
+                trained, threshold=o.threshold, num_speakers=o.num_speakers, places=places, min_spread=spread
             )
             speakers = centroids(trained, labels)
         by_window: dict[int, list[int]] = {}
