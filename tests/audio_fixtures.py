@@ -26,6 +26,21 @@ def write_wav(path: Path, audio: np.ndarray, rate: int = SAMPLE_RATE, channels: 
     return path
 
 
+def read_samples(path: Path, start: float = 0.0, end: float | None = None) -> np.ndarray:
+    """16 kHz mono samples of a real file from ``start`` to ``end`` seconds (decoded only as far as needed)."""
+    from longscribe.audio import AudioStream
+
+    last = None if end is None else int(end * SAMPLE_RATE)
+    blocks, held = [], 0
+    with AudioStream(path) as stream:
+        for block in stream.windows(30 * SAMPLE_RATE):
+            blocks.append(block)
+            held += len(block)
+            if last is not None and held >= last:
+                break
+    return np.concatenate(blocks)[int(start * SAMPLE_RATE) : last]
+
+
 def tone(seconds: float, freq: float = 440.0, rate: int = SAMPLE_RATE, level: float = 0.3) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     return (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)

@@ -12,28 +12,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from audio_fixtures import write_wav
+from audio_fixtures import read_samples, write_wav
 from longscribe import Transcriber
-from longscribe.audio import AudioStream
 from longscribe.bench.data import RefSegment, pause_before, read_segments
 from longscribe.metrics import error_rates
-from longscribe.types import SAMPLE_RATE, Segment
+from longscribe.types import Segment
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 TOLERANCE = 0.03
 """Issue 19: each stretch's WER within 3 points of transcribing it alone with its language given."""
-
-
-def samples(path: Path, start: float = 0.0, end: float | None = None) -> np.ndarray:
-    last = None if end is None else int(end * SAMPLE_RATE)
-    blocks, held = [], 0
-    with AudioStream(path) as stream:
-        for block in stream.windows(30 * SAMPLE_RATE):  # decoded only as far as needed
-            blocks.append(block)
-            held += len(block)
-            if last is not None and held >= last:
-                break
-    return np.concatenate(blocks)[int(start * SAMPLE_RATE) : last]
 
 
 def between(segments: list[RefSegment], start: float, end: float) -> str:
@@ -52,10 +39,11 @@ def switching(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple
     timed = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
     first = pause_before(timed, 150.0)
     second = pause_before(timed, 300.0)
+    spanish = data_dir / "librivox_es_galdos.mp3"
     stretches = [
-        Stretch("en", samples(english, 0.0, first), between(timed, 0.0, first)),
-        Stretch("es", samples(data_dir / "librivox_es_galdos.mp3"), (data_dir / "librivox_es_galdos.txt").read_text()),
-        Stretch("en", samples(english, first, second), between(timed, first, second)),
+        Stretch("en", read_samples(english, 0.0, first), between(timed, 0.0, first)),
+        Stretch("es", read_samples(spanish), spanish.with_suffix(".txt").read_text()),
+        Stretch("en", read_samples(english, first, second), between(timed, first, second)),
     ]
     position = 0
     for stretch in stretches:
