@@ -95,9 +95,10 @@ def main() -> int:
         help="seconds embedded of each local speaker, or all",
     )
     parser.add_argument("--one-voice", type=Path, action="append", default=[], help="a one-voice file (repeatable)")
+    parser.add_argument("--models", type=Path, default=None, help="a folder of other diarization models")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    models = DiarizationModels(threads=args.threads)
+    models = DiarizationModels(args.models, threads=args.threads)
     options = DiarizeOptions(hop_seconds=args.hop, max_embed_seconds=args.max_embed, embed_every=args.embed_every)
     sample = DATA / "pyannote_sample.wav"
     rows = [run(models, sample, read_rttm(sample.with_suffix(".rttm").read_text()), 2, options)]
