@@ -59,10 +59,17 @@ sys.exit(main(sys.argv[1:]))
 
 
 def start(*args: str, slow_renames: bool = False) -> subprocess.Popen[str]:
+    """The command as a terminal's foreground job would run it. A suite started in the background
+    by a shell without job control has Ctrl-C ignored, and an ignored signal stays ignored through
+    exec (the command would never see it); a handled one is reset to the default."""
     launcher = ["-c", SLOW_RENAMES] if slow_renames else ["-m", "longscribe"]
-    return subprocess.Popen(
-        [sys.executable, *launcher, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-    )
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen(
+            [sys.executable, *launcher, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def same_as_reference(out: Path, reference: dict[str, object]) -> dict[str, object]:
