@@ -65,18 +65,27 @@ def sha256(path: Path) -> str:
 
 
 def speech(seconds: float, name: str = "pyannote_sample.wav", start: float = 0.0) -> np.ndarray:
-    """``seconds`` of a real recording from ../shared/data from ``start`` (16 kHz mono)."""
+    """``seconds`` of a real recording from ../shared/data from ``start`` (16 kHz mono; the file is
+    decoded only as far as needed)."""
+    first, last = int(start * 16000), int((start + seconds) * 16000)
+    blocks, held = [], 0
     with AudioStream(DATA / name) as stream:
-        audio = np.concatenate(list(stream.windows(16000 * 30)))
-    return audio[int(start * 16000) : int((start + seconds) * 16000)].astype(np.float32)
+        for block in stream.windows(16000 * 30):
+            blocks.append(block)
+            held += len(block)
+            if held >= last:
+                break
+    return np.concatenate(blocks)[first:last].astype(np.float32)
 
 
-def stretches(files: Sequence[tuple[str, float, float]], length: int = STRETCH) -> list[np.ndarray]:
-    """The stretches of ``length`` samples of the files' given seconds that hold sound (not near-silence)."""
-    out = []
-    for name, start, end in files:
-        audio = speech(end - start, name, start)
-        out += [audio[i : i + length] for i in range(0, len(audio) - length + 1, length)]
+def recordings(files: Sequence[tuple[str, float, float]]) -> list[np.ndarray]:
+    """The given seconds of each file."""
+    return [speech(end - start, name, start) for name, start, end in files]
+
+
+def stretches(audios: list[np.ndarray], length: int = STRETCH) -> list[np.ndarray]:
+    """The stretches of ``length`` samples of the recordings that hold sound (not near-silence)."""
+    out = [audio[i : i + length] for audio in audios for i in range(0, len(audio) - length + 1, length)]
     return [x for x in out if np.abs(x).mean() > 0.005]
 
 
@@ -153,9 +162,9 @@ class _Calibration:
 def quantize(floats: Path, out: Path) -> None:
     """int8 models in ``out`` from the float ones in ``floats``. The segmentation model's LSTMs and
     matrix products get int8 weights, their activations quantized as they run (dynamic; its
-    convolutions stay float: in int8, static, the turn edges moved, 3-4 points more DER without
-    collar). CAM++'s convolutions run in int8 (static: per-channel weights, activation ranges
-    measured on 3-s stretches of real speech, ``CALIBRATION``)."""
+    convolutions stay float: in int8 the turn edges moved, docs/benchmarks.md). CAM++'s
+    convolutions run in int8 (static: per-channel weights, activation ranges measured on 3-s
+    stretches of real speech, ``CALIBRATION``)."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_dynamic, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
@@ -166,7 +175,7 @@ def quantize(floats: Path, out: Path) -> None:
                          weight_type=QuantType.QInt8)  # fmt: skip
         quant_pre_process(str(floats / EMBEDDING), str(prepared), skip_symbolic_shape=True)
         quantize_static(
-            str(prepared), str(out / EMBEDDING), _Calibration([fbank(x) for x in stretches(CALIBRATION)]),
+            str(prepared), str(out / EMBEDDING), _Calibration([fbank(x) for x in stretches(recordings(CALIBRATION))]),
             quant_format=QuantFormat.QDQ, per_channel=True, activation_type=QuantType.QUInt8,
             weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
             op_types_to_quantize=["Conv", "MatMul", "Gemm"],
@@ -180,11 +189,12 @@ def compare(floats: Path, out: Path) -> tuple[float, float]:
         [ort.InferenceSession(str(folder / name), providers=["CPUExecutionProvider"]) for folder in (floats, out)]
         for name in (SEGMENTATION, EMBEDDING)
     ]
-    windows = [x[None, None] for x in stretches(HELD_OUT, WINDOW)]
+    held_out = recordings(HELD_OUT)
+    windows = [x[None, None] for x in stretches(held_out, WINDOW)]
     classes = [[np.argmax(s.run(None, {"input": w})[0], axis=-1) for s in sessions[0]] for w in windows]
     agreement = float(np.mean(np.concatenate([a == b for a, b in classes], axis=None)))
     cosines = []
-    for x in stretches(HELD_OUT):
+    for x in stretches(held_out):
         a, b = (s.run(None, {"input": fbank(x)[None]})[0][0] for s in sessions[1])
         cosines.append(float(a @ b / np.linalg.norm(a) / np.linalg.norm(b)))
     if agreement < 0.97 or min(cosines) < 0.97:
