@@ -180,6 +180,22 @@ def quantize(floats: Path, out: Path) -> None:
             weight_type=QuantType.QInt8, calibrate_method=CalibrationMethod.MinMax,
             op_types_to_quantize=["Conv", "MatMul", "Gemm"],
         )  # fmt: skip
+    for name in (SEGMENTATION, EMBEDDING):
+        used_opsets_only(out / name)
+
+
+def used_opsets_only(path: Path) -> None:
+    """Drop the operator sets ``path`` imports but never uses. onnxruntime's optimizer stamps
+    every domain it knows, ``ai.onnx.ml`` at a version older onnxruntime releases refuse to load
+    (1.17 stops at 4), though no node of these models is from it."""
+    import onnx
+
+    model = onnx.load(str(path))
+    used = {node.domain for node in model.graph.node} | {""}
+    kept = [opset for opset in model.opset_import if opset.domain in used]
+    del model.opset_import[:]
+    model.opset_import.extend(kept)
+    onnx.save(model, str(path))
 
 
 def compare(floats: Path, out: Path) -> tuple[float, float]:
