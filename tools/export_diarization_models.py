@@ -190,8 +190,18 @@ def used_opsets_only(path: Path) -> None:
     (1.17 stops at 4), though no node of these models is from it."""
     import onnx
 
+    def domains(graph: Any) -> set[str]:
+        found: set[str] = set()
+        for node in graph.node:
+            found.add(node.domain)
+            for attribute in node.attribute:  # the branches of If, the bodies of Loop and Scan
+                subgraphs = ([attribute.g] if attribute.HasField("g") else []) + list(attribute.graphs)
+                for subgraph in subgraphs:
+                    found |= domains(subgraph)
+        return found
+
     model = onnx.load(str(path))
-    used = {node.domain for node in model.graph.node} | {""}
+    used = domains(model.graph) | {""}
     kept = [opset for opset in model.opset_import if opset.domain in used]
     del model.opset_import[:]
     model.opset_import.extend(kept)
