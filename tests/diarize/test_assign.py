@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from longscribe.diarize.assign import assign_speakers, parse_renames, renamed, speaker_summary
-from longscribe.diarize.pipeline import CELLS, WindowResult
+from longscribe.diarize.pipeline import CELLS, WindowResult, WindowTable
 from longscribe.errors import OptionsError
 from longscribe.metrics import read_rttm
 from longscribe.types import SAMPLE_RATE, Segment, SpeakerTurn, TranscriptInfo, Word
@@ -75,6 +75,28 @@ def test_a_window_survives_the_job_store_bit_for_bit() -> None:
     assert back.embeddings[0] is not None and back.embeddings[0].tobytes() == vector.tobytes()
     with pytest.raises(ValueError):
         WindowResult.from_bytes(0, window.to_bytes()[:-1])
+
+
+def test_the_window_table_gives_back_every_window_across_its_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(WindowTable, "BLOCK", 3)
+    rng = np.random.default_rng(1)
+    windows = []
+    for w in range(8):
+        vectors = [rng.standard_normal(192).astype(np.float32) if rng.random() < 0.6 else None for _ in range(3)]
+        clean = [bool(rng.random() < 0.5) for _ in range(3)]
+        windows.append(WindowResult(w * 40_000, rng.integers(0, 2, (CELLS, 3)).astype(np.uint8), vectors, clean))
+    table = WindowTable()
+    for window in windows:
+        table.append(window)
+    assert len(table) == 8
+    expected = [(w, k) for w, window in enumerate(windows) for k, v in enumerate(window.embeddings) if v is not None]
+    assert table.embedded() == expected
+    for w, window in enumerate(windows):
+        assert table.start(w) == window.start and np.array_equal(table.activity(w), window.activity)
+        for k in range(3):
+            assert table.clean(w, k) == window.clean[k]
+            vector, kept = window.embeddings[k], table.embedding(w, k)
+            assert (kept is None) if vector is None else (kept is not None and kept.tobytes() == vector.tobytes())
 
 
 def info(turns: list[SpeakerTurn]) -> TranscriptInfo:

@@ -52,16 +52,17 @@ LOCAL_SPEAKERS = 3
 
 
 class WindowResult:
-    """What is kept of one window: small (about 3 KB; the activity is held as bits), stored in the
-    job store as :meth:`to_bytes`."""
+    """What is kept of one window (about 3 KB; the activity as bits): passed to the job store as
+    :meth:`to_bytes`, copied into the :class:`WindowTable`."""
 
-    __slots__ = ("start", "_bits", "embeddings", "clean")
+    __slots__ = ("start", "bits", "embeddings", "clean")
 
     def __init__(
         self, start: int, activity: np.ndarray, embeddings: list[np.ndarray | None], clean: list[bool]
     ) -> None:
         self.start = start
-        self._bits = np.packbits(np.asarray(activity, dtype=bool), axis=0)
+        self.bits = np.packbits(np.asarray(activity, dtype=bool), axis=0)
+        """The activity, 8 cells to a byte."""
         self.embeddings = embeddings
         self.clean = clean
         """Whether each embedding came from speech of that speaker alone (used to find the speakers)."""
@@ -69,7 +70,7 @@ class WindowResult:
     @property
     def activity(self) -> np.ndarray:
         """(CELLS, 3) uint8: each local speaker's activity on the 10 ms grid, 1 where they speak."""
-        return np.unpackbits(self._bits, axis=0, count=CELLS)
+        return np.unpackbits(self.bits, axis=0, count=CELLS)
 
     def to_bytes(self) -> bytes:
         """Activity, then the three embeddings (NaN where none), then the clean flags: exact floats,
@@ -90,6 +91,65 @@ class WindowResult:
         vectors = np.frombuffer(data[cells : cells + size], dtype="<f4").reshape(LOCAL_SPEAKERS, EMBEDDING_SIZE)
         embeddings = [None if np.isnan(v).any() else v.astype(np.float32) for v in vectors]
         return cls(start, activity, embeddings, [bool(b) for b in data[cells + size :]])
+
+
+class WindowTable:
+    """The kept windows in order, packed side by side into a few big arrays of :data:`BLOCK` windows.
+
+    Hours of windows are then a handful of allocations instead of tens of thousands of small ones,
+    which would live for hours among the engine's big short-lived ones and split the free memory it
+    reuses: the process's peak grew with the recording's length that way (docs/benchmarks.md)."""
+
+    BLOCK = 1024
+    """Windows per array (42 minutes of audio at the default hop)."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._starts: list[np.ndarray] = []
+        self._bits: list[np.ndarray] = []
+        self._vectors: list[np.ndarray] = []
+        self._clean: list[np.ndarray] = []
+
+    def __len__(self) -> int:
+        return self._count
+
+    def append(self, window: WindowResult) -> None:
+        block, row = divmod(self._count, self.BLOCK)
+        if row == 0:
+            self._starts.append(np.zeros(self.BLOCK, dtype=np.int64))
+            self._bits.append(np.zeros((self.BLOCK, *window.bits.shape), dtype=np.uint8))
+            self._vectors.append(np.full((self.BLOCK, LOCAL_SPEAKERS, EMBEDDING_SIZE), np.nan, dtype=np.float32))
+            self._clean.append(np.zeros((self.BLOCK, LOCAL_SPEAKERS), dtype=bool))
+        self._starts[block][row] = window.start
+        self._bits[block][row] = window.bits
+        for k, vector in enumerate(window.embeddings):
+            if vector is not None:
+                self._vectors[block][row, k] = vector
+        self._clean[block][row] = window.clean
+        self._count += 1
+
+    def start(self, w: int) -> int:
+        return int(self._starts[w // self.BLOCK][w % self.BLOCK])
+
+    def activity(self, w: int) -> np.ndarray:
+        """(CELLS, 3) uint8, as :attr:`WindowResult.activity`."""
+        return np.unpackbits(self._bits[w // self.BLOCK][w % self.BLOCK], axis=0, count=CELLS)
+
+    def embedding(self, w: int, k: int) -> np.ndarray | None:
+        vector = self._vectors[w // self.BLOCK][w % self.BLOCK, k]
+        return None if np.isnan(vector[0]) else vector
+
+    def clean(self, w: int, k: int) -> bool:
+        return bool(self._clean[w // self.BLOCK][w % self.BLOCK, k])
+
+    def embedded(self) -> list[tuple[int, int]]:
+        """(window, local speaker) of every embedding, in order."""
+        found = []
+        for block, vectors in enumerate(self._vectors):
+            rows = min(self.BLOCK, self._count - block * self.BLOCK)
+            for row, k in zip(*np.nonzero(~np.isnan(vectors[:rows, :, 0]))):
+                found.append((block * self.BLOCK + int(row), int(k)))
+        return found
 
 
 class Diarizer:
@@ -117,7 +177,7 @@ class Diarizer:
         self._total = 0
         self._done = done or {}
         self._on_window = on_window
-        self.windows: list[WindowResult] = []
+        self.windows = WindowTable()
         self.restored = 0
         """Windows taken from ``done``."""
 
@@ -137,7 +197,7 @@ class Diarizer:
 
     def finish(self) -> list[Turn]:
         """The last windows (padded with silence), then the turns in time order."""
-        if self._total > 0 and (not self.windows or self.windows[-1].start + WINDOW < self._total):
+        if self._total > 0 and (not self.windows or self.windows.start(len(self.windows) - 1) + WINDOW < self._total):
             start = self._next_window if self.windows else 0
             while True:
                 self._window(start)
@@ -161,7 +221,7 @@ class Diarizer:
 
     def _window(self, start: int) -> None:
         if start in self._done:
-            self.windows.append(self._done[start])
+            self.windows.append(self._done.pop(start))
             self.restored += 1
             return
         audio = self._buffer[start - self._buffer_start : start - self._buffer_start + WINDOW]
@@ -201,18 +261,18 @@ class Diarizer:
     # -- at the end --------------------------------------------------------
 
     def _turns(self, o: DiarizeOptions) -> list[Turn]:
-        found = [(w, k) for w, win in enumerate(self.windows) for k, e in enumerate(win.embeddings) if e is not None]
+        found = self.windows.embedded()
         if not found:
             return []
-        clean = np.array([self.windows[w].clean[k] for w, k in found])
+        clean = np.array([self.windows.clean(w, k) for w, k in found])
         training = np.flatnonzero(clean) if clean.any() else np.arange(len(found))
         if len(training) > MAX_CLUSTERED:
             training = training[np.linspace(0, len(training) - 1, MAX_CLUSTERED).round().astype(np.int64)]
-        trained = np.stack([self.windows[found[i][0]].embeddings[found[i][1]] for i in training])  # type: ignore[misc]
+        trained = np.stack([self.windows.embedding(*found[i]) for i in training])  # type: ignore[misc]
         # A voice is one heard in more places than one window covers, so one short sound seen by
         # each window overlapping it is not taken for a speaker of its own (in a recording too short
         # for that: further apart than half the span of its windows).
-        places = np.array([self.windows[found[i][0]].start for i in training])
+        places = np.array([self.windows.start(found[i][0]) for i in training])
         spread = min(WINDOW, int(np.ptp(places)) // 2)
         # The count is estimated first, even when given: a given count then only corrects it.
         labels = cluster(trained, threshold=o.threshold, min_speakers=o.min_speakers, max_speakers=o.max_speakers,
@@ -230,7 +290,7 @@ class Diarizer:
         while True:
             mapping: dict[tuple[int, int], int] = {}
             for w, local in by_window.items():
-                similarity = np.stack([self.windows[w].embeddings[k] for k in local]) @ speakers.T  # type: ignore[misc]
+                similarity = np.stack([self.windows.embedding(w, k) for k in local]) @ speakers.T  # type: ignore[misc]
                 mapping.update(zip([(w, k) for k in local], _assign(similarity)))
             mapping.update({local: mapping[other] for local, other in links.items()})
             active = self._timeline(mapping, len(speakers))
@@ -254,17 +314,17 @@ class Diarizer:
         window whose activity agrees with theirs the most (none where nothing agrees)."""
         reach = -(-WINDOW // self._hop) - 1
         links: dict[tuple[int, int], tuple[int, int]] = {}
-        for w, window in enumerate(self.windows):
-            activity = window.activity
+        for w in range(len(self.windows)):
+            activity = self.windows.activity(w)
             unlinked = [k for k in range(LOCAL_SPEAKERS) if (w, k) not in embedded and activity[:, k].any()]
             if not unlinked:
                 continue
             near = [v for v in range(max(0, w - reach), min(len(self.windows), w + reach + 1)) if v != w]
-            others = {v: self.windows[v].activity for v in near}
+            others = {v: self.windows.activity(v) for v in near}
             for k in unlinked:
                 best, agreement = None, 0
                 for v in near:
-                    shift = (self.windows[v].start - window.start) // GRID
+                    shift = (self.windows.start(v) - self.windows.start(w)) // GRID
                     if abs(shift) >= CELLS:
                         continue
                     mine = activity[max(0, shift) : CELLS + min(0, shift), k]
@@ -283,7 +343,7 @@ class Diarizer:
         time, so what it needs besides the answer stays small however long the recording."""
         cells = -(-self._total // GRID)
         active = np.zeros((cells, count), dtype=bool)
-        starts = [window.start // GRID for window in self.windows]
+        starts = [self.windows.start(w) // GRID for w in range(len(self.windows))]
         for first in range(0, cells, TIMELINE_BLOCK):
             last = min(cells, first + TIMELINE_BLOCK)
             score = np.zeros((last - first, count), dtype=np.float32)
@@ -291,7 +351,7 @@ class Diarizer:
             talking = np.zeros(last - first, dtype=np.float32)
             for w in range(bisect_left(starts, first - CELLS + 1), bisect_left(starts, last)):
                 begin, end = max(first, starts[w]), min(last, starts[w] + CELLS)
-                activity = self.windows[w].activity[begin - starts[w] : end - starts[w]]
+                activity = self.windows.activity(w)[begin - starts[w] : end - starts[w]]
                 span = slice(begin - first, end - first)
                 covered[span] += 1
                 talking[span] += activity.sum(axis=1)
@@ -323,7 +383,7 @@ def runs_to_turns(active: np.ndarray, total: int, *, gap_seconds: float, shortes
         runs: list[list[int]] = []
         for start, end in zip(edges[::2], edges[1::2]):
             if runs and start - runs[-1][1] <= gap:
-                runs[-1][1] = end
+                runs[-1][1] = int(end)
             else:
                 runs.append([int(start), int(end)])
         for start, end in runs:
