@@ -84,9 +84,11 @@ class DiarizeOptions:
     """Seconds between window starts: smaller is more accurate at speaker changes and slower."""
     min_embed_seconds: float = 0.5
     """Speech of a local speaker alone in a window needed to embed their voice."""
-    embed_every: int = 1
-    """Voices are embedded in every n-th window only (the cost of finding speakers is mostly the
-    embeddings); the local speakers of the others are linked to the ones they overlap."""
+    max_linked: int = 3
+    """A window whose one voice goes on from the one voice of the window before (speaking in the same
+    places where the two overlap) is linked to it instead of embedded again, at most this many windows
+    in a row; 0: every window is embedded. In long turns most windows hear what the one before heard,
+    and the embeddings are half the cost of finding speakers."""
     max_embed_seconds: float | None = 3.0
     """At most this much of a local speaker's speech in a window is embedded, the part nearest the
     window's middle (the cost grows with it; the windows overlap, so the rest is near the middle of
@@ -116,7 +118,7 @@ class DiarizeOptions:
         _number(self, "threshold", low=0.0, high=2.0, open_low=True, open_high=True)
         _number(self, "hop_seconds", low=0.5, high=DIARIZE_WINDOW_SECONDS)
         _number(self, "min_embed_seconds", low=0.1, high=DIARIZE_WINDOW_SECONDS)
-        _integer(self, "embed_every", low=1, high=8)
+        _integer(self, "max_linked", low=0, high=8)
         if self.max_embed_seconds is not None:  # None: all of it
             _number(self, "max_embed_seconds", low=self.min_embed_seconds, high=DIARIZE_WINDOW_SECONDS)
         for name in ("min_turn_seconds", "min_speaker_seconds", "fill_gap_seconds"):

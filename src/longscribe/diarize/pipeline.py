@@ -1,7 +1,8 @@
 """Diarizer: speaker turns from audio fed in blocks; only small per-window results are kept.
 
 Every 10-second window (a new one every ``hop`` samples) is segmented into at most three
-local speakers; each local speaker with enough speech of their own gets a voice embedding.
+local speakers; each local speaker with enough speech of their own gets a voice embedding, except
+in a window that only hears the one voice the window before heard, which is linked to it instead.
 At the end, the embeddings are clustered into the recording's speakers, each local speaker
 is mapped to one (two local speakers of a window never to the same), and on a 10 ms grid a
 speaker is active where the windows covering it say so on average, as many at once as the
@@ -26,6 +27,9 @@ from longscribe.types import SAMPLE_RATE
 GRID = 160
 """Samples per cell of the output grid (10 ms)."""
 CELLS = WINDOW // GRID
+AGREEMENT = 0.95
+"""Share of the cells where two overlapping windows' one voice speaks that both must agree on for
+the later window to be linked to the earlier one instead of embedded."""
 TIMELINE_BLOCK = 360_000
 """Cells of the output grid worked out at a time (an hour)."""
 
@@ -139,6 +143,10 @@ class WindowTable:
         vector = self._vectors[w // self.BLOCK][w % self.BLOCK, k]
         return None if np.isnan(vector[0]) else vector
 
+    def has_embedding(self, w: int) -> bool:
+        """Whether any local speaker of window ``w`` was embedded."""
+        return not np.isnan(self._vectors[w // self.BLOCK][w % self.BLOCK, :, 0]).all()
+
     def clean(self, w: int, k: int) -> bool:
         return bool(self._clean[w // self.BLOCK][w % self.BLOCK, k])
 
@@ -234,7 +242,7 @@ class Diarizer:
         embeddings: list[np.ndarray | None] = []
         clean: list[bool] = []
         alone = activity.sum(axis=1) == 1
-        if (start // self._hop) % self.options.embed_every:  # linked to the windows it overlaps, at the end
+        if self._goes_on(start, activity):  # linked to the window before, at the end
             self._keep(WindowResult(start, activity, [None] * LOCAL_SPEAKERS, [False] * LOCAL_SPEAKERS))
             return
         need = int(self.options.min_embed_seconds * SAMPLE_RATE / GRID)
@@ -252,6 +260,30 @@ class Diarizer:
             embeddings.append(self.models.embed(fbank(samples)))
             clean.append(is_clean)
         self._keep(WindowResult(start, activity, embeddings, clean))
+
+    def _goes_on(self, start: int, activity: np.ndarray) -> bool:
+        """Whether this window hears one voice that goes on from the one voice of the window before:
+        where the two overlap, both speak at least ``min_embed_seconds`` and in the same places
+        (:data:`AGREEMENT`), and fewer than ``max_linked`` windows in a row before it have no
+        embedding. Decided from the kept windows only, so a resumed run decides the same."""
+        limit = self.options.max_linked
+        last = len(self.windows) - 1
+        if limit == 0 or last < 0:
+            return False
+        before = self.windows.activity(last)
+        mine, theirs = activity.any(axis=0), before.any(axis=0)
+        shift = (start - self.windows.start(last)) // GRID
+        if mine.sum() != 1 or theirs.sum() != 1 or not 0 < shift < CELLS:
+            return False
+        here = activity[: CELLS - shift, int(np.argmax(mine))].astype(bool)
+        there = before[shift:, int(np.argmax(theirs))].astype(bool)
+        both, either = int(np.count_nonzero(here & there)), int(np.count_nonzero(here | there))
+        if both < self.options.min_embed_seconds * SAMPLE_RATE / GRID or both < AGREEMENT * either:
+            return False
+        unembedded = 0
+        while unembedded < limit and last - unembedded >= 0 and not self.windows.has_embedding(last - unembedded):
+            unembedded += 1
+        return unembedded < limit
 
     def _keep(self, window: WindowResult) -> None:
         self.windows.append(window)
@@ -311,7 +343,8 @@ class Diarizer:
 
     def _links(self, embedded: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
         """Each local speaker without an embedding -> the embedded local speaker of an overlapping
-        window whose activity agrees with theirs the most (none where nothing agrees)."""
+        window whose activity agrees with theirs the most, or the one that a local speaker of an
+        earlier window, linked already, was linked to (none where nothing agrees)."""
         reach = -(-WINDOW // self._hop) - 1
         links: dict[tuple[int, int], tuple[int, int]] = {}
         for w in range(len(self.windows)):
@@ -330,12 +363,12 @@ class Diarizer:
                     mine = activity[max(0, shift) : CELLS + min(0, shift), k]
                     theirs = others[v][max(0, -shift) : CELLS - max(0, shift)]
                     for j in range(LOCAL_SPEAKERS):
-                        if (v, j) in embedded:
+                        if (v, j) in embedded or (v, j) in links:
                             together = int(np.count_nonzero(mine & theirs[:, j]))
                             if together > agreement:
                                 best, agreement = (v, j), together
                 if best is not None:
-                    links[(w, k)] = best
+                    links[(w, k)] = links.get(best, best)
         return links
 
     def _timeline(self, mapping: dict[tuple[int, int], int], count: int) -> np.ndarray:

@@ -27,7 +27,7 @@ COMMIT_EVERY = 12
 def window_config(models: DiarizationModels, options: DiarizeOptions) -> str:
     """What the stored windows depend on: the models and how windows are cut and embedded."""
     digests = ",".join(sampled_hash(models.directory / name)[:16] for name in (SEGMENTATION, EMBEDDING))
-    embed = f"{options.min_embed_seconds}..{options.max_embed_seconds}/{options.embed_every}"
+    embed = f"{options.min_embed_seconds}..{options.max_embed_seconds}/{options.max_linked}"
     return f"hop={options.hop_seconds};embed={embed};models={digests}"
 
 
