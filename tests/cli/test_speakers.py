@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -125,6 +126,13 @@ def test_kill_9_then_rerun_gives_the_same_speakers_without_recomputing_them(conv
     kill_when(proc, lambda: speaker_windows(out) >= 24)
     saved = speaker_windows(out)
     assert not (out / "talk.json").exists()
+    broken = tmp_path / "broken"
+    shutil.copytree(out, broken)
+    with sqlite3.connect(broken / ".longscribe" / "jobs.sqlite") as conn:
+        conn.execute("UPDATE speaker_windows SET data = substr(data, 1, 100) WHERE start = 0")
+    refused = longscribe("transcribe", str(conversation), "-o", str(broken), *args)
+    assert refused.returncode != 0 and "unreadable speaker window of 100 bytes" in refused.stderr, refused.stderr
+    assert "Traceback" not in refused.stderr
     started = time.perf_counter()
     rerun = longscribe("transcribe", str(conversation), "-o", str(out), *args)
     assert rerun.returncode == 0, rerun.stderr

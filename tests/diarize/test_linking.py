@@ -88,8 +88,8 @@ def test_a_window_that_hears_another_voice_is_embedded_and_the_change_is_found()
 def test_a_resumed_run_links_the_same_windows() -> None:
     """Restored windows (half of them) then computed ones: the same windows are embedded."""
     audio = np.concatenate([tone(LOW, 23.0), tone(HIGH, 41.0)])
-    stored: dict[int, object] = {}
-    whole, _ = run(audio, DiarizeOptions(), on_window=lambda window: stored.setdefault(window.start, window))
+    stored: dict[int, bytes] = {}
+    whole, _ = run(audio, DiarizeOptions(), on_window=lambda window: stored.setdefault(window.start, window.to_bytes()))
     half = dict(list(stored.items())[: len(stored) // 2 + 1])  # ends within a stretch of the high tone alone
     resumed, _ = run(audio, DiarizeOptions(), done=dict(half))
     assert resumed.restored == len(half)

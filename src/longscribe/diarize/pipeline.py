@@ -85,11 +85,14 @@ class WindowResult:
                 vectors[k] = vector
         return self.activity.tobytes() + vectors.tobytes() + bytes(self.clean)
 
+    SIZE = CELLS * LOCAL_SPEAKERS + EMBEDDING_SIZE * LOCAL_SPEAKERS * 4 + LOCAL_SPEAKERS
+    """Bytes of :meth:`to_bytes`."""
+
     @classmethod
     def from_bytes(cls, start: int, data: bytes) -> WindowResult:
         cells = CELLS * LOCAL_SPEAKERS
         size = EMBEDDING_SIZE * LOCAL_SPEAKERS * 4
-        if len(data) != cells + size + LOCAL_SPEAKERS:
+        if len(data) != cls.SIZE:
             raise ValueError(f"a diarization window of {len(data)} bytes")
         activity = np.frombuffer(data[:cells], dtype=np.uint8).reshape(CELLS, LOCAL_SPEAKERS)
         vectors = np.frombuffer(data[cells : cells + size], dtype="<f4").reshape(LOCAL_SPEAKERS, EMBEDDING_SIZE)
@@ -163,8 +166,9 @@ class WindowTable:
 class Diarizer:
     """Feed 16 kHz mono audio with :meth:`feed`, then :meth:`finish` for the turns.
 
-    ``done`` holds windows computed by an earlier run (by start sample): they are taken as they
-    are instead of computed again, so a resumed run finds exactly the same speakers.
+    ``done`` holds windows computed by an earlier run (by start sample, as :meth:`WindowResult.to_bytes`
+    gave them): they are taken as they are instead of computed again, so a resumed run finds exactly
+    the same speakers. Each is read back only when its turn comes.
     ``on_window`` is called with every window computed now (to store it).
     """
 
@@ -173,7 +177,7 @@ class Diarizer:
         models: DiarizationModels,
         options: DiarizeOptions | None = None,
         *,
-        done: dict[int, WindowResult] | None = None,
+        done: dict[int, bytes] | None = None,
         on_window: Callable[[WindowResult], None] | None = None,
     ) -> None:
         self.models = models
@@ -229,7 +233,7 @@ class Diarizer:
 
     def _window(self, start: int) -> None:
         if start in self._done:
-            self.windows.append(self._done.pop(start))
+            self.windows.append(WindowResult.from_bytes(start, self._done.pop(start)))
             self.restored += 1
             return
         audio = self._buffer[start - self._buffer_start : start - self._buffer_start + WINDOW]

@@ -52,14 +52,14 @@ class SpeakerTrack:
         self._config = ""
         if mode == "speakers":
             assert models is not None
-            done: dict[int, WindowResult] = {}
+            done: dict[int, bytes] = {}
             if job is not None:
                 self._config = window_config(models, options)
-                try:
-                    stored = job.store.speaker_windows(job.job.id, self._config)
-                    done = {start: WindowResult.from_bytes(start, data) for start, data in stored.items()}
-                except ValueError as exc:
-                    raise JobStateError(f"job store {job.store.path}: unreadable speaker window ({exc})") from exc
+                done = job.store.speaker_windows(job.job.id, self._config)
+                wrong = sorted({len(data) for data in done.values()} - {WindowResult.SIZE})
+                if wrong:
+                    where = f"job store {job.store.path}"
+                    raise JobStateError(f"{where}: unreadable speaker window of {wrong[0]} bytes")
             self._diarizer = Diarizer(models, options, done=done, on_window=self._store if job else None)
 
     @property
