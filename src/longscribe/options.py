@@ -88,7 +88,7 @@ class DiarizeOptions:
     """A window whose one voice goes on from the one voice of the window before (speaking in the same
     places where the two overlap) is linked to it instead of embedded again, at most this many windows
     in a row; 0: every window is embedded. In long turns most windows hear what the one before heard,
-    and the embeddings are half the cost of finding speakers."""
+    and the embeddings are much of the cost of finding speakers."""
     max_embed_seconds: float | None = 3.0
     """At most this much of a local speaker's speech in a window is embedded, the part nearest the
     window's middle (the cost grows with it; the windows overlap, so the rest is near the middle of
