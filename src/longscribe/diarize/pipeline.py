@@ -243,12 +243,12 @@ class Diarizer:
         activity = frames[np.clip(nearest, 0, len(frames) - 1)].astype(np.uint8)
         valid = max(0, min(CELLS, -(-(self._total - start) // GRID)))
         activity[valid:] = 0
-        embeddings: list[np.ndarray | None] = []
-        clean: list[bool] = []
-        alone = activity.sum(axis=1) == 1
         if self._goes_on(start, activity):  # linked to the window before, at the end
             self._keep(WindowResult(start, activity, [None] * LOCAL_SPEAKERS, [False] * LOCAL_SPEAKERS))
             return
+        embeddings: list[np.ndarray | None] = []
+        clean: list[bool] = []
+        alone = activity.sum(axis=1) == 1
         need = int(self.options.min_embed_seconds * SAMPLE_RATE / GRID)
         for k in range(activity.shape[1]):
             cells = activity[:, k].astype(bool)
