@@ -30,3 +30,18 @@ def test_the_median_repeat_is_reported_with_every_speed() -> None:
     assert picked.transcribe_seconds == 10.0 and picked.speeds == [10.0, 12.5, 8.33]
     assert median_run([run(10.0), run(8.0)]).transcribe_seconds == 10.0, "even count: the slower middle one"
     assert median_run([run(9.0)]).speeds == [11.11]
+
+
+def test_a_variant_is_timed_against_the_default_run_of_its_own_round() -> None:
+    from longscribe.bench.runner import RunResult, paired_ratios
+
+    def run(seconds: float, wall: float) -> RunResult:
+        return RunResult("x", 100.0, 0.1, seconds, 1.0, 500, 0.05, 0.02, "cmd", wall_seconds=wall)
+
+    # The machine slows down in the second round: both runs of a round see it.
+    auto = [run(10.0, 11.0), run(20.0, 22.0), run(10.0, 11.0)]
+    diarize = [run(13.0, 15.0), run(25.0, 27.5), run(14.0, 15.4)]
+    paired = paired_ratios(diarize, auto)
+    assert paired["rounds"] == [1.3, 1.25, 1.4] and paired["median"] == 1.3
+    assert paired["whole_rounds"] == [1.364, 1.25, 1.4] and paired["whole_median"] == 1.364
+    assert paired_ratios(diarize[:2], auto[:2])["median"] == 1.275, "even count: the middle two's mean"

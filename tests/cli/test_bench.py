@@ -30,6 +30,7 @@ FIELDS = {
     "startup_seconds",
     "first_chunk_seconds",
     "chunk_fill",
+    "against_auto",
 }
 STAGES = {
     "engine",
@@ -85,6 +86,10 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
         assert r["wer"] <= 0.1
     assert set(report["runs"][2]["ratios"]) == {"faster-whisper sequential", "faster-whisper batched"}
     assert report["runs"][2]["whole_ratios"].keys() == report["runs"][2]["ratios"].keys()
+    paired = report["runs"][3]["against_auto"]  # the variant against the default run, round by round
+    assert len(paired["rounds"]) == 2 and min(paired["rounds"]) <= paired["median"] <= max(paired["rounds"])
+    assert all(r["against_auto"] == {} for r in report["runs"][:3])
+    assert "longscribe --beam-size 1: " in run.stdout and "the time of longscribe auto" in run.stdout
     for r in report["runs"]:  # the whole process takes longer than its transcription: load, imports
         assert r["wall_seconds"] > r["load_seconds"] + r["transcribe_seconds"]
         assert r["whole_speed"] == pytest.approx(r["audio_seconds"] / r["wall_seconds"], rel=0.02)

@@ -9,7 +9,10 @@ count for that process) and WER/CER against the reference, normalised as
 transcription alone (``speed``, ``ratios``) and over the whole process, start-up,
 imports, model load and writing included (``whole_speed``, ``whole_ratios``).
 With ``repeats``, every run is made that many times, round by round, and the
-median one is reported with all speeds.
+median one is reported with all speeds. A ``--config`` variant's time is also given
+against longscribe's default run of the same round (``against_auto``): rounds run
+side by side share the machine's state, so on a noisy machine their pairs measure
+what a variant costs better than two medians taken apart.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import functools
 import json
 import shlex
+import statistics
 import sys
 import tempfile
 from collections.abc import Callable
@@ -63,6 +67,9 @@ class RunResult:
     """longscribe runs: the audio in the chunks over their 30 s encoder windows (1.0: all full)."""
     speeds: list[float] = field(default_factory=list)
     """× real time of every repeat, in order; the other fields are the median repeat's."""
+    against_auto: dict[str, Any] = field(default_factory=dict)
+    """``--config`` variants: their time over longscribe auto's in the same round, per round
+    (``rounds``, transcription; ``whole_rounds``, whole process) and the median of each."""
     profile: dict[str, float] = field(default_factory=dict)
     """longscribe runs: seconds per stage (engine stages summed over workers; ``decode_vad`` is
     the feed thread's busy time, ``engine`` all engine calls), from the run's own JSON."""
@@ -96,6 +103,9 @@ def run_bench(setup: BenchSetup) -> dict[str, Any]:
         jobs += [functools.partial(_longscribe, audio, setup, reference, c, tmp) for c in ["", *setup.configs]]
         rounds = [[job() for job in jobs] for _ in range(max(1, setup.repeats))]
         runs = [median_run([r[i] for r in rounds]) for i in range(len(jobs))]
+        auto = len(setup.baselines)
+        for i in range(auto + 1, len(jobs)):
+            runs[i].against_auto = paired_ratios([r[i] for r in rounds], [r[auto] for r in rounds])
     names = set(BASELINES.values())
     baselines = [r for r in runs if r.name in names]
     for run in runs:
@@ -166,6 +176,19 @@ def median_run(repeats: list[RunResult]) -> RunResult:
     return replace(ranked[len(ranked) // 2], speeds=[r.speed for r in repeats])
 
 
+def paired_ratios(variant: list[RunResult], reference: list[RunResult]) -> dict[str, Any]:
+    """Each round's times of ``variant`` over ``reference``'s, and their medians (of an even count,
+    the mean of the middle two)."""
+    rounds = [round(v.transcribe_seconds / r.transcribe_seconds, 3) for v, r in zip(variant, reference)]
+    whole = [round(v.wall_seconds / r.wall_seconds, 3) for v, r in zip(variant, reference)]
+    return {
+        "rounds": rounds,
+        "median": round(statistics.median(rounds), 3),
+        "whole_rounds": whole,
+        "whole_median": round(statistics.median(whole), 3),
+    }
+
+
 def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:
     pipeline = mode.removesuffix("-tuned")
     cmd = [sys.executable, "-m", "longscribe.bench.baselines", pipeline, str(audio), "--model", setup.model]
@@ -206,6 +229,14 @@ def table(report: dict[str, Any]) -> str:
             f"{r['speed']:.1f} | {r['wall_seconds']:.1f} | {r['whole_speed']:.1f} | "
             f"{r['peak_rss_mib']:.0f} | {100 * r['wer']:.2f} | {100 * r['cer']:.2f} | {ratios} |"
         )
+    for r in report["runs"]:
+        paired = r.get("against_auto")
+        if paired:
+            lines.append(
+                f"\n{r['name']}: {paired['median']}× the time of longscribe auto in the same round, "
+                f"{paired['whole_median']}× the whole process (medians; rounds: "
+                f"{', '.join(map(str, paired['rounds']))}; whole: {', '.join(map(str, paired['whole_rounds']))})"
+            )
     return "\n".join(lines)
 
 
