@@ -199,3 +199,9 @@ def test_chunk_limit_follows_the_timestamp_mode_unless_given() -> None:
     assert TranscribeOptions(chunk_seconds=20.0).chunk_limit == 20.0
     fixed = TranscribeOptions(vad=False)
     assert not fixed.aligned, "fixed windows stitch on decoded timestamps"
+
+
+def test_diarize_true_and_false_read_as_the_flag_does() -> None:
+    assert TranscribeOptions(diarize=True).diarize == "speakers"  # type: ignore[arg-type]
+    assert TranscribeOptions(diarize=False).diarize is None  # type: ignore[arg-type]
+    assert TranscribeOptions(diarize="channels").diarize == "channels"

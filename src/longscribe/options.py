@@ -198,13 +198,16 @@ class TranscribeOptions:
     cache_dir: str | None = None
     """Where assembled models and tuning results live; None: the user cache (platformdirs)."""
     diarize: str | None = None
-    """Who speaks when: "speakers" (voices told apart by models), "channels" (each channel of a
-    multi-channel file is one speaker) or None (no speakers). Never changes the text."""
+    """Who speaks when: "speakers" (voices told apart by models; True says the same), "channels"
+    (each channel of a multi-channel file is one speaker) or None (no speakers; False says the
+    same). Never changes the text."""
     diarize_options: DiarizeOptions = field(default_factory=DiarizeOptions)
 
     def __post_init__(self) -> None:
         if self.language == "auto":  # the default, however it is spelled
             object.__setattr__(self, "language", None)
+        if isinstance(self.diarize, bool):  # Transcriber(diarize=True), as the flag reads
+            object.__setattr__(self, "diarize", "speakers" if self.diarize else None)
         self.validate()
 
     def validate(self) -> None:

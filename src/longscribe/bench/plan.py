@@ -43,7 +43,7 @@ COSTS = {
     "batched": Cost(40.0, 1000.0, 9.6),
     "batched-tuned": Cost(45.0, 1000.0, 9.6),
     "longscribe": Cost(55.0, 800.0, 0.0),
-    "longscribe --diarize": Cost(11.0, 850.0, 0.0),
+    "longscribe --diarize": Cost(36.0, 850.0, 0.0),
 }
 REFERENCE_MODEL = "base"
 REFERENCE_CORES = 2

@@ -192,3 +192,22 @@ def test_each_chunk_is_identified_and_decoded_in_its_own_language(data_dir: Path
     assert transcription.info.language_runs == ["en", "es"], [(s.start_s, s.language, s.text) for s in segments]
     assert all(s.language == "en" for s in segments if s.end_s <= 30.0)
     assert all(s.language == "es" for s in segments if s.start_s >= 31.0)
+
+
+def test_speakers_with_the_mlx_engine_are_those_of_the_cpu_engine(data_dir: Path) -> None:
+    # Diarization runs on onnxruntime's CPU provider whatever the engine: the same turns, and the
+    # MLX engine's words get the speakers of the reference.
+    from longscribe.metrics import diarization_error_rate, read_rttm
+
+    sample = data_dir / "pyannote_sample.wav"
+    runs = {}
+    for device in ("mlx-cpu", "cpu"):
+        transcription = Transcriber(model="tiny.en", language="en", device=device, diarize=True).transcribe(sample)
+        segments = list(transcription)
+        runs[device] = (segments, transcription.info.speaker_turns)
+    (segments, turns), (_, cpu_turns) = runs["mlx-cpu"], runs["cpu"]
+    assert turns == cpu_turns and turns
+    found = [(t.start_s, t.end_s, t.speaker) for t in turns]
+    errors = diarization_error_rate(read_rttm((data_dir / "pyannote_sample.rttm").read_text()), found)
+    assert errors.speakers == 2 and errors.der <= 0.05, errors
+    assert {s.speaker for s in segments} == {"SPEAKER_00", "SPEAKER_01"}
