@@ -43,6 +43,11 @@ STAGES = {
 }
 
 
+def _field(cpuinfo: str, name: str) -> str:
+    line = next(line for line in cpuinfo.splitlines() if line.split(":")[0].strip() == name)
+    return line.split(":", 1)[1].strip()
+
+
 def bench(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "longscribe", "bench", *args], capture_output=True, text=True, env=os.environ.copy()
@@ -108,6 +113,12 @@ def test_bench_on_a_short_clip_reports_every_run_and_field(data_dir: Path, tmp_p
             inside = sum(v for k, v in profile.items() if k.startswith("engine."))
             assert 0.6 * profile["engine"] <= inside <= profile["engine"] + 0.01
     assert "| longscribe auto |" in run.stdout
+    machine = report["machine"]  # what the speeds belong to
+    cpuinfo = Path("/proc/cpuinfo").read_text()
+    assert machine["cpu"] in cpuinfo and machine["logical_cores"] == os.cpu_count()
+    assert f"family {_field(cpuinfo, 'cpu family')} model {_field(cpuinfo, 'model')}" in machine["cpu_id"]
+    assert machine["versions"]["ctranslate2"] and machine["measured"][:4].isdigit()
+    assert run.stdout.startswith(f"{machine['cpu']} ({machine['cpu_id']}), ")
     assert (tmp_path / "bench.png").read_bytes()[:4] == b"\x89PNG"
 
 

@@ -22,9 +22,14 @@ def add_bench_parser(sub: Any) -> None:
     p.add_argument("--model", default="base")
     p.add_argument("--language", default="en", help="language of the reference, for normalisation")
     p.add_argument("--limit", type=float, default=None, help="use only the first SECONDS of the file")
-    p.add_argument("--config", action="append", default=[], help='extra longscribe run, e.g. --config "--beam-size 1"')
+    p.add_argument(
+        "--config",
+        action="append",
+        default=[],
+        help='extra longscribe run, e.g. --config "--beam-size 1" (a flag alone: --config=--word-timestamps)',
+    )
     p.add_argument("--no-baselines", action="store_true", help="skip the faster-whisper runs")
-    p.add_argument("--diarize", action="store_true", help='also run with --diarize (same as --config "--diarize")')
+    p.add_argument("--diarize", action="store_true", help="also run with --diarize (same as --config=--diarize)")
     p.add_argument(
         "--baselines",
         default="sequential,batched",
@@ -40,7 +45,7 @@ def add_bench_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from longscribe.bench.plan import check_memory, estimate
-    from longscribe.bench.runner import plot, run_bench, table
+    from longscribe.bench.runner import machine, plot, run_bench, table
     from longscribe.placement import detect
 
     console = output.stderr()
@@ -58,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
     for e in estimates:
         console.print(f"bench:   {e.name}: ~{e.minutes:.1f} min a run, ~{e.peak_mib:.0f} MiB peak", markup=False)
     report = run_bench(setup)
+    report["machine"] = machine(hw)
     if args.plot:
         plot(report, args.plot)
     if args.json:
