@@ -12,36 +12,27 @@ With ``repeats``, every run is made that many times, round by round, and the
 median one is reported with all speeds. A ``--config`` variant's time is also given
 against longscribe's default run of the same round (``against_auto``): rounds run
 side by side share the machine's state, so on a noisy machine their pairs measure
-what a variant costs better than two medians taken apart. The report names the machine
-(``machine``: CPU, cores, the instruction sets CTranslate2's kernels use, library versions):
-speeds and their ratios belong to one machine, and CPUs sold under one name differ.
+what a variant costs better than two medians taken apart.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-import platform
-import re
 import shlex
 import statistics
 import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime, timezone
-from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.bench.measure import run_measured
 from longscribe.bench.plan import BASELINES, BenchSetup
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
-
-if TYPE_CHECKING:
-    from longscribe.placement.hardware import Hardware
 
 WINDOW_SECONDS = 30.0
 """Whisper's window: what the encoder is given per chunk, however much audio the chunk holds
@@ -221,41 +212,6 @@ def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunR
         wall_seconds=round(run.wall_seconds, 2),
         whole_speed=round(doc["audio_seconds"] / run.wall_seconds, 2),
     )
-
-
-def machine(hw: Hardware) -> dict[str, Any]:
-    """What a report was measured on, and when."""
-    versions: dict[str, str | None] = {}
-    for package in ("ctranslate2", "faster-whisper", "onnxruntime"):
-        try:
-            versions[package] = metadata.version(package)
-        except metadata.PackageNotFoundError:
-            versions[package] = None
-    return {
-        "cpu": hw.cpu.model,
-        "cpu_id": _cpu_id(),
-        "physical_cores": hw.cpu.physical_cores,
-        "logical_cores": hw.cpu.logical_cores,
-        "ram_gib": round(hw.cpu.ram_total / 2**30, 1),
-        "isa": sorted(hw.cpu.flags),  # the features that decide CTranslate2's kernels
-        "gpus": [gpu.name for gpu in hw.cuda],
-        "python": platform.python_version(),
-        "versions": versions,
-        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-
-
-def _cpu_id() -> str | None:
-    """Family, model and stepping from /proc/cpuinfo: virtual machines often name only the vendor
-    ("AMD EPYC"), and these tell its generations apart. None elsewhere than Linux on x86."""
-    try:
-        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return None
-    fields = dict(re.findall(r"^(cpu family|model|stepping)\s*:\s*(\S+)", text.split("\n\n")[0], flags=re.M))
-    if len(fields) < 3:
-        return None
-    return f"family {fields['cpu family']} model {fields['model']} stepping {fields['stepping']}"
 
 
 def table(report: dict[str, Any]) -> str:

@@ -1,10 +1,19 @@
-"""``longscribe bench FILE --reference REF``: the before/after benchmark."""
+"""``longscribe bench FILE --reference REF``: the before/after benchmark.
+
+The report names the machine it was measured on (``machine``: CPU, family/model, cores, the
+instruction sets CTranslate2's kernels use, library versions, date): speeds and their ratios
+belong to one machine, and virtual machines sold under one CPU name differ.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import platform
+import re
 import shlex
+from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +22,7 @@ from longscribe.errors import OptionsError, OutputError
 
 if TYPE_CHECKING:
     from longscribe.bench.plan import BenchSetup
+    from longscribe.placement.hardware import Hardware
 
 
 def add_bench_parser(sub: Any) -> None:
@@ -45,7 +55,7 @@ def add_bench_parser(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from longscribe.bench.plan import check_memory, estimate
-    from longscribe.bench.runner import machine, plot, run_bench, table
+    from longscribe.bench.runner import plot, run_bench, table
     from longscribe.placement import detect
 
     console = output.stderr()
@@ -105,3 +115,38 @@ def _check_outputs(args: argparse.Namespace) -> None:
             import matplotlib  # noqa: F401
         except ImportError as exc:
             raise OptionsError("--plot needs matplotlib: pip install 'longscribe[bench]'", "plot") from exc
+
+
+def machine(hw: Hardware) -> dict[str, Any]:
+    """What a report was measured on, and when."""
+    versions: dict[str, str | None] = {}
+    for package in ("ctranslate2", "faster-whisper", "onnxruntime"):
+        try:
+            versions[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            versions[package] = None
+    return {
+        "cpu": hw.cpu.model,
+        "cpu_id": _cpu_id(),
+        "physical_cores": hw.cpu.physical_cores,
+        "logical_cores": hw.cpu.logical_cores,
+        "ram_gib": round(hw.cpu.ram_total / 2**30, 1),
+        "isa": sorted(hw.cpu.flags),  # the features that decide CTranslate2's kernels
+        "gpus": [gpu.name for gpu in hw.cuda],
+        "python": platform.python_version(),
+        "versions": versions,
+        "measured": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _cpu_id() -> str | None:
+    """Family, model and stepping from /proc/cpuinfo: virtual machines often name only the vendor
+    ("AMD EPYC"), and these tell its generations apart. None elsewhere than Linux on x86."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return None
+    fields = dict(re.findall(r"^(cpu family|model|stepping)\s*:\s*(\S+)", text.split("\n\n")[0], flags=re.M))
+    if len(fields) < 3:
+        return None
+    return f"family {fields['cpu family']} model {fields['model']} stepping {fields['stepping']}"
