@@ -18,7 +18,7 @@ import json
 import sqlite3
 from pathlib import Path
 
-SAMPLE_RATE = 16_000
+from longscribe.types import SAMPLE_RATE
 
 
 def stretches(commits: list[tuple[int, float]], started: float, parts: int) -> list[dict[str, float]]:

@@ -3,33 +3,38 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 from longscribe.jobs.store import JobStore
+from longscribe.types import SAMPLE_RATE
 
 SCRIPT = Path(__file__).resolve().parents[2] / "bench" / "throughput.py"
-SR = 16_000
 
 
 def _store(tmp_path: Path, seconds_per_chunk: list[float]) -> Path:
     """A job of 30 s chunks, created at t=100, each committed ``seconds_per_chunk[i]`` after the last."""
-    store = JobStore(tmp_path)
-    store._db.execute(
+    store = JobStore(tmp_path)  # the schema; the rows are written here, at times of the test's choosing
+    store.close()
+    path = store.path
+    db = sqlite3.connect(path)
+    db.execute(
         "INSERT INTO jobs (id, input, fingerprint, options, status, created, updated) VALUES (?,?,?,?,?,?,?)",
         ("j1", "/x/long.wav", "f", "{}", "complete", 100.0, 200.0),
     )
     now = 100.0
     for idx, took in enumerate(seconds_per_chunk):
         now += took
-        chunk = {"index": idx, "keep": [idx * 30 * SR, (idx + 1) * 30 * SR]}
-        store._db.execute(
+        chunk = {"index": idx, "keep": [idx * 30 * SAMPLE_RATE, (idx + 1) * 30 * SAMPLE_RATE]}
+        db.execute(
             "INSERT INTO chunks (job, idx, result, committed) VALUES (?,?,?,?)",
             ("j1", idx, json.dumps({"chunk": chunk}), now),
         )
-    store.close()
-    return store.path
+    db.commit()
+    db.close()
+    return path
 
 
 def _stretches(path: Path, tmp_path: Path, parts: int) -> list[dict[str, float]]:
