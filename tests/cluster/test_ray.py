@@ -18,6 +18,9 @@ import pytest
 
 from longscribe import Progress, Transcriber
 from longscribe.bench.data import pause_before, read_segments, write_slice
+from longscribe.models import resolve_model
+from longscribe.placement import detect
+from longscribe.placement.tuning import Config, TuneResult, save_tuned
 from processes import committed, kill_when
 
 ray = pytest.importorskip("ray", reason="Ray not installed (pip install 'longscribe[ray]')")
@@ -28,9 +31,19 @@ ARGS = ["--model", "tiny.en", "--quiet"]
 CLIPS = ["jfk.flac", "lucier.mp3", "pyannote_sample.wav"]
 
 
+AVX2_PATH = {"CT2_FORCE_CPU_ISA": "AVX2", "OPENBLAS_CORETYPE": "Haswell"}
+"""CTranslate2's and OpenBLAS's AVX2 kernels, whatever this CPU has, for every run here and every actor.
+
+On that path OpenBLAS sums a matrix product in one order on one thread and in another on
+several, so where numpy's BLAS reached the features the words followed ``OMP_NUM_THREADS``,
+which Ray sets to each actor's CPUs.
+"""
+
+
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[str]:
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    saved = {key: os.environ.get(key) for key in (*AVX2_PATH, "RAY_USAGE_STATS_ENABLED")}
+    os.environ.update({**AVX2_PATH, "RAY_USAGE_STATS_ENABLED": "0"})  # before the actors start: they inherit it
     ray.init(
         num_cpus=2,
         include_dashboard=False,
@@ -42,6 +55,11 @@ def cluster() -> Iterator[str]:
         yield str(ray.get_runtime_context().gcs_address)
     finally:
         ray.shutdown()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 @pytest.fixture(scope="module")
@@ -51,21 +69,12 @@ def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk10.wav", cut)
 
 
-ONE_OMP_THREAD = {"OMP_NUM_THREADS": "1"}
-"""Added to the environment of every CLI run here, as Ray starts its actors with it.
-
-In a plain process some CTranslate2 op uses OpenMP's default thread count even at
-one intra-op thread, so float sums come out in another order and a score or a
-timestamp can differ (jfk, tiny.en: average log-probability -0.2823 against -0.2882).
-"""
-
-
-def cli(*args: str) -> subprocess.CompletedProcess[str]:
+def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """A command in this environment (the cluster fixture adds Ray's token and the AVX2 path), with
+    ``OMP_NUM_THREADS`` as ``env`` gives it, else unset: as a user's shell has it, unlike Ray's actors."""
+    environ = {k: v for k, v in os.environ.items() if k != "OMP_NUM_THREADS"}
     return subprocess.run(
-        [sys.executable, "-m", "longscribe", *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **ONE_OMP_THREAD},  # now: the cluster fixture adds Ray's token to os.environ
+        [sys.executable, "-m", "longscribe", *args], capture_output=True, text=True, env={**environ, **(env or {})}
     )
 
 
@@ -89,6 +98,37 @@ def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
             assert doc["info"]["cluster"]["retries"] == []
         else:
             assert ours.read_bytes() == theirs.read_bytes(), f"{name} differs from the local run"
+
+
+def test_the_words_follow_neither_openmp_nor_tuned_choices_nor_where_a_chunk_ran(
+    cluster: str, data_dir: Path, tmp_path: Path
+) -> None:
+    """The same txt and srt bytes locally with ``OMP_NUM_THREADS`` unset, 1 and 2, with a cached
+    ``tune`` result (workers x threads and batch, taken without ``--tuned``), and on the cluster with
+    the chunks' samples sent as arrays."""
+    inputs = [str(data_dir / c) for c in CLIPS]
+    cache = tmp_path / "cache"
+    tuned = Config("int8", workers=1, threads=2, batch_size=8, beam_size=5)
+    model = resolve_model("tiny.en", cache).path
+    save_tuned(detect(), str(model), "ct2", TuneResult(best=tuned, reference=tuned), cache)
+    runs: dict[str, tuple[list[str], dict[str, str]]] = {
+        "unset": ([], {}),
+        "omp1": ([], {"OMP_NUM_THREADS": "1"}),
+        "omp2": ([], {"OMP_NUM_THREADS": "2"}),
+        "tuned": ([], {"LONGSCRIBE_CACHE_DIR": str(cache)}),
+        "arrays": (["--ray", cluster, "--ray-audio", "arrays"], {}),
+    }
+    for name, (extra, env) in runs.items():
+        run = cli("transcribe", *inputs, "-o", str(tmp_path / name), "-f", "txt,srt,json", *extra, *ARGS, env=env)
+        assert run.returncode == 0, f"{name}: {run.stderr}"
+    choices = json.loads((tmp_path / "tuned" / "jfk.json").read_text())["info"]["choices"]
+    assert any("tuned on this machine" in choice and "batch_size 8" in choice for choice in choices), choices
+    for clip in CLIPS:
+        for suffix in (".txt", ".srt"):
+            name = Path(clip).with_suffix(suffix).name
+            expected = (tmp_path / "unset" / name).read_bytes()
+            differ = [run for run in runs if (tmp_path / run / name).read_bytes() != expected]
+            assert not differ, f"{name} differs from the run with OMP_NUM_THREADS unset in: {differ}"
 
 
 def test_speakers_on_ray_are_the_local_run_s(cluster: str, data_dir: Path, tmp_path: Path) -> None:
@@ -134,7 +174,7 @@ def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes
     transcriber.unload()
 
 
-def test_a_killed_driver_resumes_on_the_cluster_without_redoing_chunks(
+def test_a_killed_local_run_resumes_on_the_cluster_without_redoing_chunks(
     cluster: str, ten_minutes: Path, tmp_path: Path
 ) -> None:
     reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "ref"), "-f", "txt,json", *ARGS)
@@ -142,8 +182,12 @@ def test_a_killed_driver_resumes_on_the_cluster_without_redoing_chunks(
     total = json.loads((tmp_path / "ref" / "talk10.json").read_text())["info"]["chunks"]
     out = tmp_path / "out"
     command = [sys.executable, "-m", "longscribe", "transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json"]
-    proc = subprocess.Popen(
-        [*command, "--ray", cluster, *ARGS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    proc = subprocess.Popen(  # a local run in a shell that sets OMP_NUM_THREADS, resumed on the cluster
+        [*command, *ARGS],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "2"},
     )
     kill_when(proc, lambda: len(committed(out)) >= total // 3)
     assert proc.returncode == -signal.SIGKILL

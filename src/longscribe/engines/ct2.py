@@ -29,11 +29,11 @@ import numpy as np
 import numpy.typing as npt
 
 from longscribe.engines.base import DecodeRequest, EngineBase
+from longscribe.engines.features import LogMel
 from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
     MAX_INITIAL_TIMESTAMP_INDEX,
     MAX_LENGTH,
-    MEL_FRAMES,
     PUNCT_AFTER,
     PUNCT_BEFORE,
     Decoded,
@@ -42,12 +42,11 @@ from longscribe.engines.whisper import (
     chunk_prompts,
     identified,
     mel_frames,
-    padded_window,
     transcripts,
 )
 from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
-from longscribe.types import AudioArray, ChunkAudio, ChunkTranscript
+from longscribe.types import ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +88,7 @@ class Ct2Engine(EngineBase):
         self.compute_type = compute_type
         self.multilingual = bool(self._model.is_multilingual)
         self._tokenizers = Tokenizers(self._whisper.hf_tokenizer, self.multilingual)
+        self._log_mel = LogMel(self._whisper.feature_extractor.mel_filters.shape[0])
         self.stages = StageTimes()
         turns = device == "cpu" and workers > 1
         self._encoding = threading.Lock() if turns else contextlib.nullcontext()
@@ -111,7 +111,7 @@ class Ct2Engine(EngineBase):
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
     ) -> list[ChunkTranscript]:
         with self.stages.stage("features"):
-            features = np.stack([self._features(item.audio) for item in batch])
+            features = np.stack([self._log_mel(item.audio) for item in batch])
         with self._encoding, self.stages.stage("encode"):
             encoded = self._encode(features)
         with self.stages.stage("language"):
@@ -151,10 +151,6 @@ class Ct2Engine(EngineBase):
         return self._generate(encoded, [prompt], tokenizer, options, request)[0]
 
     # -- steps ------------------------------------------------------------
-
-    def _features(self, audio: AudioArray) -> npt.NDArray[np.float32]:
-        mel = self._whisper.feature_extractor(padded_window(audio))
-        return np.ascontiguousarray(mel[:, :MEL_FRAMES], dtype=np.float32)
 
     def _encode(self, features: npt.NDArray[np.float32]) -> Any:
         """On a GPU the batch together; on the CPU one chunk at a time, then stacked.

@@ -6,9 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-import numpy.typing as npt
-
 from longscribe.engines.base import DecodeRequest
 from longscribe.errors import OptionsError
 from longscribe.options import TranscribeOptions
@@ -17,7 +14,6 @@ from longscribe.text.sentences import sentence_pieces
 from longscribe.text.tokens import split_by_timestamps
 from longscribe.types import (
     SAMPLE_RATE,
-    AudioArray,
     Candidates,
     Chunk,
     ChunkAudio,
@@ -45,13 +41,6 @@ class Decoded:
     no_speech_prob: float
     truncated: bool
     """Stopped at the maximum length (or given up as a loop) without an end of text."""
-
-
-def padded_window(audio: AudioArray) -> npt.NDArray[np.float32]:
-    """Zero-padded to 30 s in the sample domain, as Whisper was trained."""
-    padded = np.zeros(WINDOW_SAMPLES, dtype=np.float32)
-    padded[: min(audio.shape[0], WINDOW_SAMPLES)] = audio[:WINDOW_SAMPLES]
-    return padded
 
 
 def mel_frames(num_samples: int) -> int:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from longscribe.engines.base import DecodeRequest, EngineBase
+from longscribe.engines.features import LogMel
 from longscribe.engines.mlx import align, decode
 from longscribe.engines.mlx.model import Dims, Whisper
 from longscribe.engines.mlx.runtime import blas, import_mlx
@@ -33,7 +34,6 @@ from longscribe.engines.whisper import (
     chunk_prompts,
     identified,
     mel_frames,
-    padded_window,
     transcripts,
 )
 from longscribe.errors import EngineError, OptionsError
@@ -90,10 +90,9 @@ class MlxEngine(EngineBase):
         mx.eval(self.model.parameters())
         self.multilingual = self.dims.n_vocab >= 51865
         import tokenizers
-        from faster_whisper.feature_extractor import FeatureExtractor
 
         self._hf_tokenizer = tokenizers.Tokenizer.from_file(str(tokenizer_file(self.directory, self.dims.n_vocab)))
-        self._features = FeatureExtractor(feature_size=self.dims.n_mels)
+        self._log_mel = LogMel(self.dims.n_mels)
         self._config = decoding_config(self.directory)
         self._tokenizers = Tokenizers(self._hf_tokenizer, self.multilingual)
         self.stages = StageTimes()
@@ -105,7 +104,7 @@ class MlxEngine(EngineBase):
         if not batch:
             return []
         with self.stages.stage("features"):
-            mels = np.stack([self._features(padded_window(item.audio))[:, :3000] for item in batch])
+            mels = np.stack([self._log_mel(item.audio) for item in batch])
         with self.stages.stage("encode"):
             audio = decode.encode(self.model, mels.astype(np.float32))
         with self.stages.stage("language"):
