@@ -22,3 +22,15 @@ def test_span_rejects_negative_or_reversed_ranges() -> None:
         Span(10, 5)
     with pytest.raises(ValueError):
         Span(-1, 5)
+
+
+def test_a_chunk_is_the_same_chunk_with_or_without_its_pauses() -> None:
+    """A job stored before chunks recorded their pauses resumes against this run's plan."""
+    from longscribe.jobs.codec import chunk_from_dict, chunk_to_dict
+    from longscribe.types import Chunk, Span
+
+    planned = Chunk(3, (Span(0, 480_000),), Span(0, 480_000), (Span(0, 480_000),), pauses=(160_000,))
+    stored = chunk_to_dict(planned)
+    assert chunk_from_dict(stored).pauses == (160_000,)
+    del stored["pauses"]
+    assert chunk_from_dict(stored) == planned and chunk_from_dict(stored).pauses == ()

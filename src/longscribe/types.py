@@ -61,6 +61,9 @@ class Chunk:
     keep: Span
     speech: tuple[Span, ...] | None = None
     """None: not known (no speech guard); () : VAD heard no speech in this chunk."""
+    pauses: tuple[int, ...] = field(default=(), compare=False)
+    """Short pauses inside its speech (their middles, in order), where a language may change. A hint,
+    not part of what the chunk is: a job stored before they were recorded resumes with the same chunks."""
 
     @property
     def num_samples(self) -> int:

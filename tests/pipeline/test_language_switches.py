@@ -14,7 +14,7 @@ import pytest
 
 from audio_fixtures import read_samples, write_wav
 from longscribe import Transcriber
-from longscribe.bench.data import RefSegment, pause_before, read_segments
+from longscribe.bench.data import RefSegment, pause_before, read_segments, write_conversation
 from longscribe.metrics import error_rates
 from longscribe.types import Segment
 
@@ -85,3 +85,51 @@ def test_english_throughout_gives_the_same_text_as_identifying_once(
     assert [s.text for s in ten_minutes_base] == [s.text for s in once]
     assert [(s.start, s.end) for s in ten_minutes_base] == [(s.start, s.end) for s in once]
     assert {s.language for s in ten_minutes_base} == {"en"}
+
+
+TURN_TOLERANCE = 0.05
+"""Issue 42: WER on the short turns within 5 points of the same turns decoded alone."""
+
+
+def test_short_turns_in_another_language_are_kept_in_their_own(
+    base_transcriber: Transcriber, data_dir: Path, tmp_path: Path
+) -> None:
+    """A 4-minute conversation, two English voices and Galdós's Spanish reading in turns of 5-19 s
+    (every Spanish turn inside a chunk that is mostly English, or the other way round)."""
+    voices = {
+        "allison": [data_dir / "longform_en_asterisk.mp3"],
+        "lucier": [data_dir / "lucier.mp3"],
+        "galdos": [data_dir / "librivox_es_galdos.mp3"],
+    }
+    path = tmp_path / "meeting.wav"
+    turns: list[list] = []
+    for a, b, voice in write_conversation(voices, path, minutes=4, seed=0, turn_seconds=(5.0, 19.0)):
+        if turns and turns[-1][2] == voice:
+            turns[-1][1] = b
+        else:
+            turns.append([a, b, voice])
+    transcription = base_transcriber.transcribe(path)
+    segments = list(transcription)
+    audio = read_samples(path)
+    here, alone = [], []
+    for start, end, voice in turns:
+        ours = [s for s in segments if start - 0.5 <= (s.start_s + s.end_s) / 2 <= end + 0.5]
+        if voice != "galdos":
+            assert end - start < 2 or "es" not in {s.language for s in ours}, (
+                start,
+                [(s.language, s.text) for s in ours],
+            )
+            continue
+        spanish = [s for s in ours if s.language == "es"]
+        assert spanish, (
+            f"the Spanish turn at {start:.1f}-{end:.1f} s is missing: {[(s.language, s.text) for s in ours]}"
+        )
+        here.append("".join(s.text for s in spanish))
+        turn = write_wav(tmp_path / "turn.wav", audio[int(start * 16_000) : int(end * 16_000)])
+        alone.append("".join(s.text for s in base_transcriber.with_options(language="es").transcribe(turn)))
+    assert len(here) >= 4
+    reference = (data_dir / "librivox_es_galdos.txt").read_text()
+    wer = error_rates(reference, " ".join(here), "es").wer
+    alone_wer = error_rates(reference, " ".join(alone), "es").wer
+    print(f"Spanish turns: WER {100 * wer:.2f} % here, {100 * alone_wer:.2f} % each decoded alone")
+    assert wer <= alone_wer + TURN_TOLERANCE, (wer, alone_wer)

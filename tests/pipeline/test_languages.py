@@ -12,8 +12,10 @@ from audio_fixtures import tone, write_wav
 from longscribe import Transcriber
 from longscribe.engines import FakeEngine
 from longscribe.jobs import JobStore
-from longscribe.pipeline.languages import SWITCH_PROBABILITY, LanguageSettler, decide
-from longscribe.types import Candidates, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span
+from longscribe.options import VadOptions
+from longscribe.pipeline.languages import SWITCH_PROBABILITY, LanguageSettler, _filled, _holes, _pieces, decide
+from longscribe.types import Candidates, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
+from longscribe.vad.plan import Pauses
 
 SURE = SWITCH_PROBABILITY + 0.05
 UNSURE = SWITCH_PROBABILITY - 0.3
@@ -201,3 +203,53 @@ def test_an_english_only_model_is_english_throughout(noise_file: Path) -> None:
     engine = FakeEngine(multilingual=False, heard={3: heard("de")})
     segments = list(Transcriber(engine=engine, vad=False, speech_guard=False).transcribe(noise_file))
     assert {s.language for s in segments} == {"en"}
+
+
+def test_a_turn_in_another_language_inside_a_chunk_is_decoded_in_its_own() -> None:
+    """Issue 42: 10 s of French between English turns, in one chunk heard as English at p=0.53."""
+    listener = Listener(recording(("en", 100), ("fr", 10), ("en", 100)))
+    settled = settle(listener, chunks(210))
+    cut = settled[3]  # 90-120 s: its middle piece is the French turn
+    assert [s.language for s in cut.segments] == ["en", "fr", "en"]
+    assert any("en -> fr -> en" in d for d in cut.decisions)
+    assert {s.language for r in settled if r is not cut for s in r.segments} == {None}
+
+
+def test_a_chunk_is_cut_at_the_short_pauses_inside_its_speech() -> None:
+    span = Span(0, 30 * SECOND)
+    chunk = Chunk(0, (span,), span, (span,), pauses=(10 * SECOND, 10 * SECOND + SECOND // 2, 20 * SECOND))
+    assert _pieces(chunk) == [Span(0, 10 * SECOND), Span(10 * SECOND, 20 * SECOND), Span(20 * SECOND, 30 * SECOND)]
+
+
+def test_the_vad_plan_records_pauses_shorter_than_its_silences() -> None:
+    probs = np.array([0.9] * 50 + [0.0] * 10 + [0.9] * 50 + [0.0] * 3 + [0.9] * 50, dtype=np.float32)
+    pauses = Pauses(VadOptions())  # 10 frames = 320 ms: a pause; 3 frames = 96 ms: not
+    pauses.push_many(probs)
+    assert pauses.found == [55 * 512]
+    chunk = pauses.take(Chunk(0, (Span(0, 200 * 512),), Span(0, 200 * 512), ()))
+    assert chunk.pauses == (55 * 512,) and pauses.found == []
+
+
+def words(*starts: float) -> tuple[Word, ...]:
+    return tuple(Word(int(t * SECOND), int((t + 0.3) * SECOND), " w", 1.0) for t in starts)
+
+
+def test_a_piece_of_speech_the_words_leave_empty_is_a_hole_and_is_filled_from_its_own_decode() -> None:
+    span = Span(0, 30 * SECOND)
+    pieces = [Span(0, 10 * SECOND), Span(10 * SECOND, 20 * SECOND), Span(20 * SECOND, 30 * SECOND)]
+    said = words(0.5, 1, 2, 3, 4, 5, 10.2, 21, 22, 23, 24, 25)  # one word in the middle 10 s
+    runaway = DecodedSegment(10 * SECOND, 19 * SECOND, " w", words=said[6:7])
+    result = ChunkTranscript(
+        Chunk(0, (span,), span, (span,)),
+        (
+            DecodedSegment(0, 6 * SECOND, "x", words=said[:6]),
+            runaway,
+            DecodedSegment(21 * SECOND, 26 * SECOND, "y", words=said[7:]),
+        ),
+        "en",
+    )
+    assert _holes(result, pieces) == [False, True, False]
+    piece = ChunkTranscript(result.chunk, (DecodedSegment(0, 8 * SECOND, " heard alone", words=words(0, 4)),), "en")
+    filled = _filled(result, [(pieces[1], piece)])
+    assert [s.text for s in filled.segments] == ["x", " heard alone", "y"]
+    assert filled.segments[1].start == 10 * SECOND and filled.segments[1].words[1].start == 14 * SECOND

@@ -43,6 +43,9 @@ def print_summary(console: Console, results: list[FileResult]) -> None:
         row = [r.path, format_clock(r.duration) if r.duration else "-", r.status, speed, r.languages or "-"]
         table.add_row(*row, *([f"{r.output}.*" if r.output else "-"] if renamed else []))
     console.print(table)
+    for r in results:
+        if r.status in OK_STATUSES and r.detail:
+            console.print(f"{r.path}: warning: {r.detail}", markup=False)
     failed = [r.path for r in results if r.status not in OK_STATUSES]
     if failed:
         console.print(f"longscribe: {len(failed)} of {len(results)} file(s) failed: {', '.join(failed)}", markup=False)

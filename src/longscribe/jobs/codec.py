@@ -13,6 +13,7 @@ def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
         "spans": [[s.start, s.end] for s in chunk.spans],
         "keep": [chunk.keep.start, chunk.keep.end],
         "speech": None if chunk.speech is None else [[s.start, s.end] for s in chunk.speech],
+        "pauses": list(chunk.pauses),
     }
 
 
@@ -23,6 +24,7 @@ def chunk_from_dict(d: dict[str, Any]) -> Chunk:
         tuple(Span(a, b) for a, b in d["spans"]),
         Span(*d["keep"]),
         None if speech is None else tuple(Span(a, b) for a, b in speech),
+        tuple(int(p) for p in d.get("pauses", ())),
     )
 
 

@@ -13,10 +13,11 @@ from longscribe.engines.base import Engine
 from longscribe.engines.stages import since
 from longscribe.jobs import JobHandle
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
+from longscribe.pipeline.coverage import Coverage
 from longscribe.pipeline.feed import ChunkFeed
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.stitch import Stitcher
-from longscribe.types import Segment, TranscriptInfo
+from longscribe.types import Segment, Span, TranscriptInfo
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class Transcription:
         heard: dict[str, float] = {}  # each language's probability where first heard
         track = self._feed.speakers
         held: list[Segment] = []  # with speakers: labelled once the whole recording is heard
+        coverage = Coverage()
         try:
             for result in self._scheduler.run(self._feed, lambda: stitcher.previous_text):
                 if info.language is None:
@@ -95,7 +97,14 @@ class Transcription:
                 info.decisions.extend({"chunk": result.chunk.index, "decision": d} for d in result.decisions)
                 if self._scheduler.resumed == info.chunks:
                     self._resumed_samples = result.chunk.keep.end
+                keep = result.chunk.keep
+                coverage.heard(
+                    Span(max(r.start, keep.start), min(r.end, keep.end))
+                    for r in result.chunk.speech or ()
+                    if r.end > keep.start and r.start < keep.end
+                )
                 for segment in stitcher.add(result):
+                    coverage.said(segment)
                     spoken.add(segment)
                     if track is None:
                         yield segment
@@ -109,6 +118,7 @@ class Transcription:
         finally:
             self._finish(started, engine, stages_before)
         info.complete = not info.warnings
+        info.warnings = [*info.warnings, *(gap.message() for gap in coverage.finish())]
         if info.languages:  # the language of most of the speech
             top = max(info.languages, key=lambda entry: entry["seconds"])
             if top["language"] != info.language:
