@@ -151,7 +151,8 @@ def test_speakers_are_renamed_after_the_fact_and_bad_renames_are_refused() -> No
     named = renamed(original, parse_renames(["SPEAKER_01=Ben", "SPEAKER_00 = Ana"]))
     assert [t.speaker for t in named.speaker_turns] == ["Ana", "Ben"]
     assert [s["speaker"] for s in named.speakers] == ["Ana", "Ben"]
-    for bad in (["SPEAKER_00"], ["=Ana"], ["SPEAKER_00="]):
+    assert parse_renames(["SPEAKER_00=Ana,SPEAKER_01=Ben"]) == {"SPEAKER_00": "Ana", "SPEAKER_01": "Ben"}
+    for bad in (["SPEAKER_00"], ["=Ana"], ["SPEAKER_00="], ["SPEAKER_00=Ana,Ben"], ["SPEAKER_00=Ana,"]):
         with pytest.raises(OptionsError, match="OLD=NEW"):
             parse_renames(bad)
     with pytest.raises(OptionsError, match="no speaker SPEAKER_07"):

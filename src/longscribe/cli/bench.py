@@ -29,7 +29,7 @@ def add_bench_parser(sub: Any) -> None:
     p = sub.add_parser("bench", help="speed, WER and peak memory against faster-whisper, on one file")
     p.add_argument("file", type=Path)
     p.add_argument("--reference", type=Path, required=True, help="reference text, or a *.segments.tsv (for --limit)")
-    p.add_argument("--model", default="base")
+    p.add_argument("--model", default="base", help="the model every program runs (default: base)")
     p.add_argument("--language", default="en", help="language of the reference, for normalisation")
     p.add_argument("--limit", type=float, default=None, help="use only the first SECONDS of the file")
     p.add_argument(

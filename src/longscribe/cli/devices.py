@@ -26,9 +26,9 @@ def add_devices_parser(sub: Any) -> None:
 
     p = sub.add_parser("devices", help="show the hardware found and what transcribe would use")
     add_placement_arguments(p)
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--workers", type=int, default=None)
-    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--batch-size", type=int, default=None, help="as transcribe --batch-size: the plan for it")
+    p.add_argument("--workers", type=int, default=None, help="as transcribe --workers: the plan for it")
+    p.add_argument("--threads", type=int, default=0, help="as transcribe --threads: the plan for it")
     p.add_argument("--tuned", action="store_true", help="as transcribe --tuned")
     p.add_argument("--json", action="store_true", help="machine-readable output (schema: docs/devices.md)")
     p.add_argument("--debug", action="store_true", help="show tracebacks")

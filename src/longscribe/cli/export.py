@@ -31,7 +31,7 @@ def add_export_parser(sub: Any) -> None:
         action="append",
         default=[],
         metavar="OLD=NEW",
-        help="name a speaker (repeatable): --rename SPEAKER_00=Ana --rename SPEAKER_01=Ben",
+        help="name speakers: --rename SPEAKER_00=Ana,SPEAKER_01=Ben (or the flag once per speaker)",
     )
     add_output_arguments(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")

@@ -12,7 +12,7 @@ from longscribe.writers.cues import STYLES, CueOptions
 SUBTITLE_FORMATS = ("srt", "vtt")
 
 
-def add_output_arguments(p: argparse.ArgumentParser) -> None:
+def add_output_arguments(p: argparse._ActionsContainer) -> None:
     """Subtitle cues (named as openai-whisper names them, underscore forms too) and the HTML page's audio."""
     defaults = CueOptions()
     p.add_argument(
@@ -32,7 +32,12 @@ def add_output_arguments(p: argparse.ArgumentParser) -> None:
         help=f"subtitles: lines per cue (default {defaults.max_line_count})",
     )
     p.add_argument(
-        "--max-words-per-line", "--max_words_per_line", type=int, default=None, metavar="N", help="subtitles: words"
+        "--max-words-per-line",
+        "--max_words_per_line",
+        type=int,
+        default=None,
+        metavar="N",
+        help="subtitles: at most N words per line (default: as many as fit the width)",
     )
     p.add_argument(
         "--max-cue-duration",

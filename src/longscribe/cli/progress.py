@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import TracebackType
 
 from rich.console import Console
@@ -25,6 +26,18 @@ class _SpeedColumn(ProgressColumn):
         decoded = task.completed - task.fields.get("resumed", 0)  # restored chunks cost no time
         speed = decoded / SAMPLE_RATE / elapsed if elapsed > 0 else 0.0
         return Text(f"{speed:5.1f}x real time" if speed else "")
+
+
+NAME_WIDTH = 28
+
+
+def short_name(path: str, width: int = NAME_WIDTH) -> str:
+    """The file's name (no folders), shortened from the middle to ``width`` characters."""
+    name = Path(path).name
+    if len(name) <= width:
+        return name
+    head = (width - 1) // 2
+    return f"{name[:head]}…{name[len(name) - (width - 1 - head) :]}"
 
 
 class ProgressBar:
@@ -60,7 +73,7 @@ class ProgressBar:
             return
         task = self._tasks.get(event.path)
         if task is None:
-            task = self._progress.add_task(event.path, total=event.total)
+            task = self._progress.add_task(short_name(event.path), total=event.total)
             self._tasks[event.path] = task
         total = max(event.total or 0, event.done) or None
         self._progress.update(task, completed=event.done, total=total, wall=event.elapsed, resumed=event.resumed)

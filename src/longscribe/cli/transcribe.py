@@ -38,84 +38,104 @@ from longscribe.writers import WRITERS, OutputSet, check_output_dir, parse_forma
 JOB_DIR = ".longscribe"
 
 
+EXAMPLES = """examples:
+  longscribe transcribe talk.mp3                          every format into the current folder
+  longscribe transcribe *.m4a -o out -f srt,txt            a folder of files, two formats
+  longscribe transcribe meeting.wav --diarize --speaker-names Ana,Ben -f srt
+  longscribe transcribe lecture.mp4 --model auto --deadline 10m
+  longscribe transcribe podcast.mp3 --language es --word-timestamps -f json
+
+Run the same command again after a crash or Ctrl-C: it resumes from the job store.
+"""
+
+
 def add_transcribe_parser(sub: Any) -> None:
-    p = sub.add_parser("transcribe", help="transcribe audio/video files", description="Transcribe audio/video files.")
+    p = sub.add_parser(
+        "transcribe",
+        help="transcribe audio/video files",
+        description="Transcribe audio/video files.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     p.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
-    p.add_argument("-o", "--output-dir", "--output_dir", default=".", help="where to write transcripts (default: .)")
-    p.add_argument(
+    files = p.add_argument_group("input and output")
+    files.add_argument(
+        "-o", "--output-dir", "--output_dir", default=".", help="where to write transcripts (default: .)"
+    )
+    files.add_argument(
         "-f",
         "--output-format",
         "--output_format",
         default="all",
         help=f"comma-separated formats: {', '.join(WRITERS)}, or all (default: all)",
     )
-    add_placement_arguments(p)
-    add_output_arguments(p)
-    p.add_argument("--quality", default="balanced", choices=QUALITIES, help="with --model auto: how fast it must be")
-    p.add_argument(
+    files.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
+    model = p.add_argument_group("model and device")
+    add_placement_arguments(model)
+    model.add_argument(
+        "--quality", default="balanced", choices=QUALITIES, help="with --model auto: how fast it must be"
+    )
+    model.add_argument(
         "--deadline", type=parse_duration, default=None, help="with --model auto: finish within e.g. 10m, 1h30m"
     )
-    p.add_argument("--unload", action="store_true", help="free the model after each file")
-    p.add_argument(
-        "--ray",
-        nargs="?",
-        const="auto",
-        default=None,
-        metavar="ADDRESS",
-        help="run on Ray: auto (the running cluster, $RAY_ADDRESS), local (start one here) or an address",
-    )
-    p.add_argument(
-        "--job-dir", default=None, help="where the resumable job store lives (default: OUTPUT_DIR/.longscribe)"
-    )
-    p.add_argument(
-        "--ray-audio",
-        default="auto",
-        choices=("auto", "arrays"),
-        help="on Ray: auto (actors that can read the input get chunk spans) or arrays (always send samples)",
-    )
-    p.add_argument("--restart", action="store_true", help="discard saved progress and start again")
-    p.add_argument("--wait", action="store_true", help="wait for another process transcribing the same input")
-    p.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
-    p.add_argument("--threads", type=int, default=0, help="CPU threads per worker (0: chosen)")
-    p.add_argument("--workers", type=int, default=None, help="concurrent engine workers (default: chosen)")
-    p.add_argument(
-        "--language",
-        default=None,
-        help="auto (default: each stretch of speech in its own language), first (the first chunk's for the whole"
-        " file), or a code such as en for the whole file",
-    )
-    p.add_argument("--task", default="transcribe", choices=("transcribe", "translate"))
-    p.add_argument("--beam-size", "--beam_size", type=int, default=None, help="beam width (default: 5)")
-    p.add_argument("--best-of", "--best_of", type=int, default=TranscribeOptions.best_of)
-    p.add_argument(
+    model.add_argument("--unload", action="store_true", help="free the model after each file")
+    model.add_argument("--threads", type=int, default=0, help="CPU threads per worker (0: chosen)")
+    model.add_argument("--workers", type=int, default=None, help="concurrent engine workers (default: chosen)")
+    model.add_argument(
         "--batch-size", "--batch_size", type=int, default=None, help="chunks per engine call (default: chosen)"
     )
-    p.add_argument(
+    model.add_argument(
+        "--tuned",
+        action="store_true",
+        help="let this machine's `longscribe tune` result set beam size and compute type too (can change the text)",
+    )
+    decoding = p.add_argument_group("decoding")
+    decoding.add_argument(
+        "--task",
+        default="transcribe",
+        choices=("transcribe", "translate"),
+        help="transcribe (default) in the language spoken, or translate into English",
+    )
+    decoding.add_argument("--beam-size", "--beam_size", type=int, default=None, help="beam width (default: 5)")
+    decoding.add_argument(
+        "--best-of",
+        "--best_of",
+        type=int,
+        default=TranscribeOptions.best_of,
+        help=f"candidates sampled at each fallback temperature (default: {TranscribeOptions.best_of})",
+    )
+    decoding.add_argument(
         "--temperature-increment-on-fallback",
         "--temperature_increment_on_fallback",
         type=float,
         default=0.2,
         help="temperature step of the fallback's retries, 0..1 (0: no sampled retries)",
     )
-    p.add_argument(
-        "--tuned",
-        action="store_true",
-        help="let this machine's `longscribe tune` result set beam size and compute type too (can change the text)",
+    decoding.add_argument(
+        "--word-timestamps", "--word_timestamps", action="store_true", help="time each word (json: words)"
     )
-    p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="time each word (json: words)")
-    p.add_argument(
+    decoding.add_argument(
         "--condition-on-previous-text",
         "--condition_on_previous_text",
         action=argparse.BooleanOptionalAction,
         default=False,
         help="prompt each chunk with the previous text (off: it feeds repetition loops)",
     )
-    p.add_argument("--initial-prompt", "--initial_prompt", default=None)
-    p.add_argument(
-        "--vad", action=argparse.BooleanOptionalAction, default=True, help="cut at speech (default) or in fixed windows"
+    decoding.add_argument(
+        "--initial-prompt",
+        "--initial_prompt",
+        default=None,
+        metavar="TEXT",
+        help="text that prompts the first chunk: names and spellings the speaker uses",
     )
-    p.add_argument("--vad-threshold", type=float, default=VadOptions.threshold)
-    p.add_argument(
+    decoding.add_argument(
+        "--timestamps",
+        default=TranscribeOptions.timestamps,
+        choices=TIMESTAMPS,
+        help="aligned (default): decode text only in 30 s chunks, time words by alignment, cut sentences; "
+        "decoded: Whisper's own timestamp tokens cut the segments (24 s chunks)",
+    )
+    decoding.add_argument(
         "--chunk-size",
         "--chunk_size",
         type=float,
@@ -123,27 +143,59 @@ def add_transcribe_parser(sub: Any) -> None:
         metavar="SECONDS",
         help="longest chunk VAD may build, 1..30 s (default: 30 with aligned timestamps, 24 with decoded)",
     )
-    p.add_argument(
-        "--timestamps",
-        default=TranscribeOptions.timestamps,
-        choices=TIMESTAMPS,
-        help="aligned (default): decode text only in 30 s chunks, time words by alignment, cut sentences; "
-        "decoded: Whisper's own timestamp tokens cut the segments (24 s chunks)",
+    decoding.add_argument(
+        "--vad", action=argparse.BooleanOptionalAction, default=True, help="cut at speech (default) or in fixed windows"
     )
-    p.add_argument(
+    decoding.add_argument(
+        "--vad-threshold",
+        type=float,
+        default=VadOptions.threshold,
+        help=f"speech probability from which VAD hears speech, 0..1 (default: {VadOptions.threshold})",
+    )
+    decoding.add_argument(
         "--speech-guard",
         action=argparse.BooleanOptionalAction,
         default=True,
         help="drop text where VAD heard no speech (default; --no-speech-guard for e.g. singing)",
     )
-    add_speaker_arguments(p)
-    p.add_argument("--quiet", action="store_true", help="no progress bar or per-file lines, only errors")
-    p.add_argument("--verbose", action="store_true", help="log what happens")
-    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    language = p.add_argument_group("language")
+    language.add_argument(
+        "--language",
+        default=None,
+        help="auto (default: each stretch of speech in its own language), first (the first chunk's for the whole"
+        " file), or a code such as en for the whole file",
+    )
+    add_speaker_arguments(p.add_argument_group("speakers"))
+    add_output_arguments(p.add_argument_group("subtitles and page"))
+    jobs = p.add_argument_group("jobs")
+    jobs.add_argument(
+        "--job-dir", default=None, help="where the resumable job store lives (default: OUTPUT_DIR/.longscribe)"
+    )
+    jobs.add_argument("--restart", action="store_true", help="discard saved progress and start again")
+    jobs.add_argument("--wait", action="store_true", help="wait for another process transcribing the same input")
+    cluster = p.add_argument_group("cluster")
+    cluster.add_argument(
+        "--ray",
+        nargs="?",
+        const="auto",
+        default=None,
+        metavar="ADDRESS",
+        help="run on Ray: auto (the running cluster, $RAY_ADDRESS), local (start one here) or an address",
+    )
+    cluster.add_argument(
+        "--ray-audio",
+        default="auto",
+        choices=("auto", "arrays"),
+        help="on Ray: auto (actors that can read the input get chunk spans) or arrays (always send samples)",
+    )
+    display = p.add_argument_group("display")
+    display.add_argument("--quiet", action="store_true", help="no progress bar or per-file lines, only errors")
+    display.add_argument("--verbose", action="store_true", help="log what happens")
+    display.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
 
 
-def add_speaker_arguments(p: argparse.ArgumentParser) -> None:
+def add_speaker_arguments(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--diarize",
         nargs="?",
@@ -203,7 +255,7 @@ def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
     return {"diarize": args.diarize, "diarize_options": options}
 
 
-def add_placement_arguments(p: argparse.ArgumentParser) -> None:
+def add_placement_arguments(p: argparse._ActionsContainer) -> None:
     """Flags shared by ``transcribe`` and ``devices``."""
     p.add_argument(
         "--model", default=TranscribeOptions.model, help="tiny.en, base, ..., a model dir, a hub id, or auto"

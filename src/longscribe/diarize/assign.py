@@ -115,9 +115,10 @@ def _split(segment: Segment, words: list[Word], timeline: _Timeline) -> list[Seg
 
 
 def parse_renames(pairs: Sequence[str]) -> dict[str, str]:
-    """``["SPEAKER_00=Ana", "SPEAKER_01=Ben"]`` -> ``{"SPEAKER_00": "Ana", ...}``."""
+    """``["SPEAKER_00=Ana", "SPEAKER_01=Ben"]`` or ``["SPEAKER_00=Ana,SPEAKER_01=Ben"]`` (as
+    ``--speaker-names`` takes a comma list) -> ``{"SPEAKER_00": "Ana", ...}``."""
     renames: dict[str, str] = {}
-    for pair in pairs:
+    for pair in (piece for given in pairs for piece in given.split(",")):
         old, sep, new = pair.partition("=")
         if not sep or not old.strip() or not new.strip():
             raise OptionsError(f"--rename takes OLD=NEW (e.g. SPEAKER_00=Ana), got {pair!r}", "rename")

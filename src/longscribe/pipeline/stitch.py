@@ -25,17 +25,35 @@ def _over_speech(chunk: Chunk, start: int, end: int) -> bool:
 
 
 def _clamped(chunk: Chunk, words: tuple[Word, ...]) -> tuple[Word, ...]:
-    """Word times pulled inside the speech they overlap: alignment stretches a first word over silence."""
+    """Word times held to what a word can take: inside the speech they overlap (alignment stretches
+    a first word over silence), ending in the speech region it starts in, no longer than
+    :func:`longest_word` and before the next word starts (a word timed over many seconds of speech
+    no text covers would carry cues and speakers with it)."""
     if chunk.speech is None or len(chunk.spans) != 1:
         return words
     offset = chunk.start
     out = []
-    for w in words:
+    for i, w in enumerate(words):
         spans = [s for s in chunk.speech if s.start <= offset + w.end and offset + w.start <= s.end]
         start = max(w.start, spans[0].start - offset) if spans else w.start
         end = min(w.end, spans[-1].end - offset) if spans else w.end
+        home = [s for s in spans if s.start <= offset + start < s.end]
+        if home:
+            end = min(end, home[0].end - offset)
+        end = min(end, start + longest_word(w.text))
+        if i + 1 < len(words):
+            end = min(end, max(start, words[i + 1].start))
         out.append(Word(start, max(start, end), w.text, w.probability))
     return tuple(out)
+
+
+SAMPLES_PER_CHAR = 16_000 * 3 // 10
+"""0.3 s a character: slower than anyone speaks a word (a digit string read out included)."""
+
+
+def longest_word(text: str) -> int:
+    """The longest time, in samples, a word of this text can take: 0.3 s a character, at least 1 s."""
+    return max(16_000, SAMPLES_PER_CHAR * len(text.strip()))
 
 
 def _map_word(chunk: Chunk, word: Word) -> Word:
@@ -117,7 +135,8 @@ class Stitcher:
                 if _over_speech(chunk, chunk.to_absolute(w.start), chunk.to_absolute(w.end, is_end=True))
             )
             if len(heard) == len(decoded.words):
-                return replace(decoded, words=_clamped(chunk, heard))
+                bounded = _clamped(chunk, heard)
+                return replace(decoded, words=bounded, end=min(decoded.end, max(decoded.start, bounded[-1].end)))
             gone = "".join(w.text for w in decoded.words if w not in heard)
             self.dropped.append((chunk.index, gone.strip()))
             if not heard:

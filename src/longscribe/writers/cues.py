@@ -2,7 +2,8 @@
 
 A cue holds at most ``max_line_count`` lines of at most ``max_line_width``
 characters (``max_words_per_line`` words, when set) and lasts at most
-``max_cue_duration`` seconds; a word alone longer than that is a cue of its own.
+``max_cue_duration`` seconds, always; a word alone longer than that is a cue of its
+own, shown for ``max_cue_duration``.
 Where a cue ends is chosen over each stretch of speech at once (between two
 pauses longer than ``max_pause``, which no cue spans; a change of speaker ends a
 stretch too): the fewest cues, ending after a sentence where one ends, else after
@@ -277,7 +278,7 @@ def _timed(cue: Cue, next_start: int | None, options: CueOptions) -> Cue:
     rate = SAMPLE_RATE
     needed = max(options.min_cue_duration, len(cue.text.replace("\n", " ")) / options.max_chars_per_second)
     end = max(cue.end, min(cue.start + int(needed * rate), cue.end + int(options.linger * rate)))
-    end = min(end, max(cue.end, cue.start + int(options.max_cue_duration * rate)))
+    end = min(end, cue.start + int(options.max_cue_duration * rate))
     if next_start is not None:
         end = min(end, next_start - int(options.gap * rate))
     return replace(cue, end=max(cue.start + 1, end))
