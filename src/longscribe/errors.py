@@ -63,6 +63,11 @@ class OutputError(LongscribeError):
         self.problem = problem
 
 
+class Stopped(LongscribeError):
+    """A transcription stopped on request (``Transcription.stop()``) before its end: the chunks
+    committed so far stay in the job store, and the same call later resumes from them."""
+
+
 class JobStateError(LongscribeError):
     """The job store cannot be used: corrupted, or the job is locked by another process."""
 

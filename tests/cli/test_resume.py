@@ -14,7 +14,7 @@ import pytest
 
 from longscribe.bench.data import pause_before, read_segments, write_slice
 from longscribe.jobs import JobStore
-from processes import committed, kill_when
+from processes import committed, committed_before, kill_when
 
 pytestmark = pytest.mark.model
 ARGS = ["--model", "tiny.en", "-f", "txt,json", "--quiet"]
@@ -93,30 +93,75 @@ def test_kill_9_then_rerun_gives_the_uninterrupted_transcript(
         "mid-file": lambda: len(committed(tmp_path)) >= total // 2,
         "while writing the outputs": lambda: (tmp_path / "talk.json").exists() or (tmp_path / "talk.txt").exists(),
     }[point]
-    kill_when(proc, ready)
+    killed_at = kill_when(proc, ready)
     assert proc.returncode == -signal.SIGKILL
     before = committed(tmp_path)
     assert 1 <= len(before) <= total
     rerun = cli("transcribe", str(six_minutes), "-o", str(tmp_path), *ARGS)
     assert rerun.returncode == 0, rerun.stderr
     info = same_as_reference(tmp_path, reference)
-    assert info["job"]["resumed_chunks"] == len(before)  # type: ignore[index]
+    kept = committed_before(tmp_path, killed_at)
+    assert info["job"]["resumed_chunks"] == len(kept)  # type: ignore[index]
     after = committed(tmp_path)
     assert {i: after[i] for i in before} == before, "a committed chunk was decoded again"
     assert sorted(after) == list(range(total))
     assert not list(tmp_path.glob(".talk.*.tmp")), "temp files of the killed run are left behind"
 
 
-def test_ctrl_c_saves_and_says_how_to_resume(six_minutes: Path, reference: dict[str, object], tmp_path: Path) -> None:
-    proc = start("transcribe", str(six_minutes), "-o", str(tmp_path), *ARGS)
-    kill_when(proc, lambda: len(committed(tmp_path)) >= 2, signal.SIGINT)
+def test_ctrl_c_stops_within_seconds_and_the_resumed_output_is_identical(six_minutes: Path, tmp_path: Path) -> None:
+    """Two workers decoding batches of four chunks with base: when Ctrl-C comes after the first batch is
+    committed, the next two are in flight on native threads for about five more seconds (here), so
+    waiting for them would fail the three seconds allowed; stopping without them takes well under one."""
+    args = ["--model", "base", "--language", "en", "-f", "txt,json", "--quiet"]
+    reference = cli("transcribe", str(six_minutes), "-o", str(tmp_path / "reference"), *args)
+    assert reference.returncode == 0, reference.stderr
+    out = tmp_path / "out"
+    parallel = ["--workers", "2", "--threads", "1", "--batch-size", "4"]
+    proc = start("transcribe", str(six_minutes), "-o", str(out), *args, *parallel)
+    kill_when(proc, lambda: len(committed(out)) >= 4, signal.SIGINT, within=3.0)
     stderr = proc.stderr.read() if proc.stderr else ""
-    assert proc.returncode == 130 and "Traceback" not in stderr
+    assert proc.returncode == 130 and "Traceback" not in stderr, stderr
+    assert "stopping: saving finished chunks" in stderr
     assert "run the same command again to resume" in stderr
-    assert not (tmp_path / "talk.txt").exists()
-    rerun = cli("transcribe", str(six_minutes), "-o", str(tmp_path), "--model", "tiny.en", "-f", "txt,json")
-    assert "resuming job" in rerun.stderr
-    same_as_reference(tmp_path, reference)
+    assert not (out / "talk.txt").exists()
+    before = committed(out)
+    assert 4 <= len(before) < 15
+    rerun = cli("transcribe", str(six_minutes), "-o", str(out), *args)
+    assert rerun.returncode == 0, rerun.stderr
+    for name in ("talk.txt", "talk.json"):
+        if name == "talk.json":
+            doc, ref = (json.loads((d / name).read_text()) for d in (out, tmp_path / "reference"))
+            assert doc["segments"] == ref["segments"]
+            assert doc["info"]["job"]["resumed_chunks"] == len(before)
+        else:
+            assert (out / name).read_bytes() == (tmp_path / "reference" / name).read_bytes()
+    assert {i: t for i, t in committed(out).items() if i in before} == before
+
+
+SECOND_CTRL_C = """
+import os, signal, sys, time
+from longscribe.cli.interrupt import ctrl_c
+with ctrl_c(lambda text: print(text, flush=True)):
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(5)
+    except KeyboardInterrupt:
+        print("unwinding", flush=True)
+        os.kill(os.getpid(), signal.SIGINT)  # while the first stop is still being handled
+        time.sleep(5)
+        print("still here", flush=True)
+"""
+
+
+def test_a_second_ctrl_c_ends_the_process_at_once() -> None:
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as in a terminal (see start)
+    try:
+        run = subprocess.run([sys.executable, "-c", SECOND_CTRL_C], capture_output=True, text=True, timeout=4)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert run.returncode == 130, run.stderr
+    assert run.stdout.splitlines() == ["stopping: saving finished chunks… (Ctrl-C again to quit at once)", "unwinding"]
+    assert "stopped" in run.stderr and "Traceback" not in run.stderr
 
 
 def test_changed_options_input_and_restart_start_new_jobs(six_minutes: Path, tmp_path: Path) -> None:
@@ -150,6 +195,21 @@ def test_export_rewrites_any_format_from_the_store(six_minutes: Path, tmp_path: 
     assert (out / "clip.srt").read_text() == first and (out / "clip.tsv").exists()
     missing = cli("export", str(tmp_path / "never.wav"), "-o", str(out))
     assert missing.returncode == 1 and "no job" in missing.stderr
+    elsewhere = tmp_path / "elsewhere"  # the store is found where transcribe recorded it, by content
+    moved = tmp_path / "moved" / "renamed.wav"
+    moved.parent.mkdir()
+    moved.write_bytes(clip.read_bytes())
+    for target in (str(clip), str(moved)):
+        again = cli("export", target, "-o", str(elsewhere), "-f", "srt")
+        assert again.returncode == 0, again.stderr
+        assert (elsewhere / "clip.srt").read_text() == first
+        (elsewhere / "clip.srt").unlink()
+    assert not (elsewhere / ".longscribe").exists(), "export made no store of its own"
+    unknown = tmp_path / "unknown.wav"
+    unknown.write_bytes(clip.read_bytes()[: 44 + 16000 * 2 * 5])
+    nowhere = cli("export", str(unknown), "-o", str(elsewhere))
+    assert nowhere.returncode == 1 and "unknown.wav: no job found" in nowhere.stderr, nowhere.stderr
+    assert len(nowhere.stderr.strip().splitlines()) == 1
     narrow = cli("export", str(clip), "-o", str(out), "-f", "srt", "--max-line-width", "20", "--max-line-count", "1")
     assert narrow.returncode == 0, narrow.stderr
     cues = [block.split("\n")[2:] for block in (out / "clip.srt").read_text().strip().split("\n\n")]

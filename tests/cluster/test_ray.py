@@ -21,7 +21,7 @@ from longscribe.bench.data import pause_before, read_segments, write_slice
 from longscribe.models import resolve_model
 from longscribe.placement import detect
 from longscribe.placement.tuning import Config, TuneResult, save_tuned
-from processes import committed, kill_when
+from processes import committed, committed_before, kill_when
 
 ray = pytest.importorskip("ray", reason="Ray not installed (pip install 'longscribe[ray]')")
 pytestmark = [pytest.mark.model, pytest.mark.slow]
@@ -189,14 +189,14 @@ def test_a_killed_local_run_resumes_on_the_cluster_without_redoing_chunks(
         text=True,
         env={**os.environ, "OMP_NUM_THREADS": "2"},
     )
-    kill_when(proc, lambda: len(committed(out)) >= total // 3)
+    killed_at = kill_when(proc, lambda: len(committed(out)) >= total // 3)
     assert proc.returncode == -signal.SIGKILL
     before = committed(out)
     rerun = cli("transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json", "--ray", cluster, *ARGS)
     assert rerun.returncode == 0, rerun.stderr
     assert (out / "talk10.txt").read_text() == (tmp_path / "ref" / "talk10.txt").read_text()
     info = json.loads((out / "talk10.json").read_text())["info"]
-    assert info["job"]["resumed_chunks"] == len(before)
+    assert info["job"]["resumed_chunks"] == len(committed_before(out, killed_at))
     after = committed(out)
     assert {i: after[i] for i in before} == before, "a committed chunk was decoded again"
     assert sorted(after) == list(range(total))

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from audio_fixtures import write_wav
 from longscribe.engines.base import DecodeRequest
 from longscribe.models import resolve_model
 from longscribe.options import TranscribeOptions
@@ -79,3 +80,25 @@ def test_two_workers_never_encode_or_decode_at_the_same_time(data_dir: Path) -> 
     assert len(texts) == 8 and all(texts)
     assert overlaps.most == {"encode": 1, "decode": 1}
     assert overlaps.mixed, "one worker encodes while the other decodes"
+
+
+def test_the_fallback_ladder_encodes_a_chunk_once(data_dir: Path, tmp_path: Path) -> None:
+    """Two seconds of JFK cut mid-word fail the first decode (base, low log-probability) and are
+    decoded again at higher temperatures: the same text as before, and the audio encoded once."""
+    from longscribe import Transcriber
+    from longscribe.audio import AudioStream
+    from longscribe.engines.ct2 import Ct2Engine
+
+    with AudioStream(data_dir / "jfk.flac") as stream:
+        audio = next(iter(stream.windows(16000 * 4)))[16000 * 2 : 16000 * 4]
+    clip = write_wav(tmp_path / "ask.wav", audio)
+    engine = Ct2Engine(resolve_model("base").path)
+    calls: list[int] = []
+    encode = engine._whisper.encode
+    engine._whisper.encode = lambda features: (calls.append(features.shape[0]), encode(features))[1]
+    transcription = Transcriber(TranscribeOptions(model="base", language="en"), engine=engine).transcribe(clip)
+    text = "".join(s.text for s in transcription).strip()
+    retried = [d["decision"] for d in transcription.info.decisions if d["decision"].startswith("t=0.2")]
+    assert retried, transcription.info.decisions  # the ladder ran
+    assert text == "Ask!"
+    assert sum(calls) == 1, f"encoded {sum(calls)} times"

@@ -7,6 +7,7 @@ from pathlib import Path
 from longscribe import Transcriber
 from longscribe.engines import FakeEngine
 from longscribe.pipeline.coverage import Coverage
+from longscribe.pipeline.stitch import longest_word
 from longscribe.types import Segment, Span, Word
 
 S = 16_000
@@ -35,12 +36,12 @@ def test_short_gaps_and_covered_speech_are_not_reported() -> None:
     assert coverage.finish() == []
 
 
-def test_a_word_timed_over_many_seconds_covers_only_its_first_two() -> None:
+def test_a_word_timed_over_many_seconds_covers_only_what_such_a_word_can_take() -> None:
     coverage = Coverage(min_seconds=5.0)
     coverage.heard([Span(0, 20 * S)])
-    coverage.said(said(0, 20, (0.0, 20.0)))
+    coverage.said(said(0, 20, (0.0, 20.0)))  # " w": one character, so at most a second (longest_word)
     (gap,) = coverage.finish()
-    assert (gap.start, gap.end) == (2 * S, 20 * S)
+    assert (gap.start, gap.end) == (longest_word(" w"), 20 * S) == (1 * S, 20 * S)
 
 
 def test_speech_after_the_last_segment_is_reported_at_the_end() -> None:

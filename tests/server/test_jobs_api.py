@@ -162,3 +162,25 @@ def test_a_recording_without_speech_is_an_empty_transcript(server: Server, tmp_p
     path = encode(tmp_path / "tone.mp3", tone(5.0), "mp3")
     reply = server.upload("/v1/audio/transcriptions", path, {"response_format": "verbose_json"})
     assert reply.status == 200 and reply.json()["text"] == "" and reply.json()["segments"] == []
+
+
+def test_the_same_recording_asked_the_same_way_gives_the_finished_job(server: Server, clip: Path) -> None:
+    audio = clip.read_bytes()
+    first = server.upload("/v1/jobs", audio, {"language": "en"}, filename="meeting4.flac")
+    assert first.status == 202, first.body
+    done = server.wait_job(first.json()["id"])
+    assert done["status"] == "done" and done["options"] == {"task": "transcribe", "language": "en"}
+    again = server.upload("/v1/jobs", audio, {"language": "en"}, filename="renamed.flac")
+    assert again.status == 200 and again.json()["reused"] is True and again.json()["id"] == done["id"]
+    assert again.headers["x-longscribe-reused"] == "true"
+    sync = server.upload("/v1/audio/transcriptions", audio, {"language": "en", "response_format": "text"})
+    assert sync.status == 200 and sync.headers["x-longscribe-job"] == done["id"]
+    assert sync.text.split() == server.request("GET", f"/v1/jobs/{done['id']}/result?format=txt").text.split()
+    other = server.upload("/v1/jobs", audio, {"language": "en", "word_timestamps": "true"})
+    forced = server.upload("/v1/jobs", audio, {"language": "en", "again": "true"})
+    assert other.status == forced.status == 202, "other options, or again=true: transcribed anew"
+    ids = {done["id"], other.json()["id"], forced.json()["id"]}
+    assert len(ids) == 3
+    for job_id in ids:
+        server.wait_job(job_id)
+        assert server.request("DELETE", f"/v1/jobs/{job_id}").status == 200

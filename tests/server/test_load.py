@@ -17,6 +17,8 @@ from servers import Reply, Server, multipart, send_raw
 pytestmark = pytest.mark.slow
 CLIENTS = 20
 MAX_QUEUE = 6
+TEXT_ANEW: dict[str, str | list[str]] = {"response_format": "text", "again": "true"}
+"""Every request a job of its own: without ``again`` the same recording would be answered from a finished job."""
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,7 @@ def test_twenty_clients_at_once_are_served_or_told_to_come_back(server: Server, 
 
     def client(n: int) -> Reply:
         start.wait(30)
-        return server.upload("/v1/audio/transcriptions", sample_mp3, {"response_format": "text"}, filename=f"c{n}.mp3")
+        return server.upload("/v1/audio/transcriptions", sample_mp3, TEXT_ANEW, filename=f"c{n}.mp3")
 
     with ThreadPoolExecutor(CLIENTS) as pool:
         replies = list(pool.map(client, range(CLIENTS)))
@@ -42,7 +44,7 @@ def test_twenty_clients_at_once_are_served_or_told_to_come_back(server: Server, 
     assert len({r.text for r in served}) == 1 and "ask not what your country" in served[0].text
     assert all(r.headers["retry-after"] and r.json()["error"]["code"] == "queue_full" for r in refused)
     for n in range(len(refused)):  # a client that comes back is served
-        again = server.upload("/v1/audio/transcriptions", sample_mp3, {"response_format": "text"}, filename=f"r{n}.mp3")
+        again = server.upload("/v1/audio/transcriptions", sample_mp3, TEXT_ANEW, filename=f"r{n}.mp3")
         assert again.status == 200 and again.text == served[0].text
     jobs = server.request("GET", "/v1/jobs").json()["data"]
     names = sorted(j["file"] for j in jobs)

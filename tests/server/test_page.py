@@ -7,6 +7,7 @@ speaker where the speaker changes, and the speaker file (RTTM) is offered with t
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +76,19 @@ def test_upload_read_play_search_and_delete_through_the_page(
     assert srt.startswith("1\n00:00:") and "[SPEAKER_00]" in srt
     rttm = page.eval_on_selector("#downloads a:last-child", "a => fetch(a.href).then(r => r.text())")
     assert rttm.startswith("SPEAKER ") and "SPEAKER_01" in rttm
+    job_id = page.get_attribute("#jobs li", "data-id")
+    assert page.evaluate("location.hash") == f"#/jobs/{job_id}"
+    details = page.inner_text("#jobs li .details")  # when, how long, who, how it was asked
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d · 0:\d\d · 2 speakers · auto language, who speaks", details)
+    page.goto("about:blank")
+    page.goto(f"{server.url}/#/jobs/{job_id}")  # the permalink, loaded afresh, opens the transcript
+    page.wait_for_selector("#segments li", timeout=10_000)
+    assert page.inner_text("#viewer-title") == "pyannote_sample.wav" and page.is_visible("#viewer")
+    page.check("#speakers")
+    page.set_input_files("#file", str(data_dir / "pyannote_sample.wav"))  # the same file, asked the same way
+    page.wait_for_selector("#notice button#again", timeout=10_000)
+    assert "already transcribed" in page.inner_text("#notice")
+    assert len(server.request("GET", "/v1/jobs").json()["data"]) == 1, "nothing was queued"
     page.click("#jobs li button.delete")
     until(page, "document.querySelectorAll('#jobs li').length === 0")
     assert page.is_hidden("#viewer") and server.request("GET", "/v1/jobs").json()["data"] == []

@@ -75,3 +75,38 @@ def test_keys_play_pause_and_move_five_seconds(browser: Any, page_file: Path) ->
     page.keyboard.press("ArrowRight")
     assert page.evaluate("document.getElementById('player').currentTime") == pytest.approx(15.0, abs=0.05)
     page.close()
+
+
+def write_page(folder: Path, audio: str | None) -> Path:
+    info = TranscriptInfo("talk.wav", "base", "", "", "cpu", "int8", "en", 1.0, duration=20 * S)
+    with OutputSet(folder, "talk", ("html",), OutputOptions(audio=audio)) as out:
+        for segment in SEGMENTS:
+            out.write(segment)
+        return out.commit(info)["html"]
+
+
+@pytest.mark.parametrize(("audio", "why"), [("../gone/talk.wav", "recording not found"), (None, "no recording")])
+def test_a_page_without_its_recording_says_so_and_plays_one_opened_by_hand(
+    browser: Any, tmp_path: Path, audio: str | None, why: str
+) -> None:
+    page_file = write_page(tmp_path / "sent", audio)
+    recording = write_wav(tmp_path / "elsewhere.wav", tone(20.0, level=0.1))
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_selector("#open", state="visible")
+    assert page.locator("#open").inner_text().strip() == f"{why} — open it"
+    page.set_input_files("#file", str(recording))
+    page.wait_for_selector("#open", state="hidden")
+    assert page.evaluate("document.getElementById('player').src").startswith("blob:")
+    page.locator("main .s").nth(2).click()
+    page.wait_for_function("document.getElementById('player').currentTime >= 6.9")
+    assert page.evaluate("document.getElementById('player').currentTime") == pytest.approx(7.0, abs=0.3)
+    page.close()
+
+
+def test_a_page_with_its_recording_offers_nothing_to_open(browser: Any, page_file: Path) -> None:
+    page = browser.new_page()
+    page.goto(page_file.as_uri())
+    page.wait_for_function("document.getElementById('player').readyState >= 1")  # metadata loaded
+    assert page.locator("#open").is_hidden()
+    page.close()

@@ -7,11 +7,12 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.cli import output
-from longscribe.cli.outputs import add_output_arguments, cue_options, output_options
+from longscribe.cli.outputs import add_output_arguments, cue_options, output_options, page_audio
 from longscribe.diarize.assign import assign_speakers, parse_renames, renamed
 from longscribe.errors import JobStateError, LongscribeError
-from longscribe.jobs import JobStore
+from longscribe.jobs.places import JobPlaces, locate_job
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
+from longscribe.models.resolve import cache_dir
 from longscribe.pipeline.stitch import stitch_all
 from longscribe.types import TranscriptInfo
 from longscribe.writers import WRITERS, OutputSet, parse_formats
@@ -24,7 +25,11 @@ def add_export_parser(sub: Any) -> None:
     p.add_argument("target", metavar="FILE_OR_JOB", help="the input file that was transcribed, or its job id")
     p.add_argument("-o", "--output-dir", "--output_dir", default=".", help="where to write (default: .)")
     p.add_argument("-f", "--output-format", "--output_format", default="all", help=f"{', '.join(WRITERS)} or all")
-    p.add_argument("--job-dir", default=None, help="the job store (default: OUTPUT_DIR/.longscribe)")
+    p.add_argument(
+        "--job-dir",
+        default=None,
+        help="the job store (default: OUTPUT_DIR/.longscribe, then the stores transcribe used for this input)",
+    )
     p.add_argument("--word-timestamps", "--word_timestamps", action="store_true", help="words in json output")
     p.add_argument(
         "--rename",
@@ -55,14 +60,9 @@ def export(args: argparse.Namespace) -> list[Path]:
     renames = parse_renames(args.rename)
     cues = cue_options(args)
     out_dir = Path(args.output_dir)
-    job_dir = Path(args.job_dir) if args.job_dir else out_dir / ".longscribe"
-    if not (job_dir / "jobs.sqlite").is_file():
-        raise JobStateError(f"no job store at {job_dir} (use --job-dir, or -o with the transcribe output dir)")
-    store = JobStore(job_dir)
+    places = JobPlaces(cache_dir(args.env.cache_dir))
+    store, job = locate_job(args.target, out_dir, None if args.job_dir is None else Path(args.job_dir), places)
     try:
-        job = store.get(args.target) or store.find(str(Path(args.target).resolve()))
-        if job is None:
-            raise JobStateError(f"{args.target}: no job in {store.path}")
         if job.status not in FINISHED or job.info is None:
             done = store.count(job.id)
             raise JobStateError(
@@ -74,13 +74,17 @@ def export(args: argparse.Namespace) -> list[Path]:
         if "rttm" in formats and not info.speaker_turns:
             raise JobStateError(f"{args.target}: -f rttm needs speakers: transcribe with --diarize")
         name = Path(job.input).stem
-        how = output_options(args, cues, job.input, out_dir / f"{name}.html")
+        audio = page_audio(args.html_audio, job.input, out_dir / f"{name}.html")
+        how = output_options(args, cues, audio)
         segments = stitch_all(results[i] for i in sorted(results))
         if info.speaker_turns:
             segments = iter(assign_speakers(segments, info.speaker_turns))
         with OutputSet(out_dir, name, formats, how) as out:
             for segment in segments:
                 out.write(segment)
-            return list(out.commit(info).values())
+            written = out.commit(info)
+        if "html" in written:
+            audio.place(written["html"])
+        return list(written.values())
     finally:
         store.close()

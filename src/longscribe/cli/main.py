@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from typing import NoReturn
@@ -14,10 +15,12 @@ from longscribe.cli.bench import add_bench_parser
 from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import add_export_parser
+from longscribe.cli.interrupt import EXIT_INTERRUPTED
 from longscribe.cli.serve import add_serve_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
 from longscribe.errors import LongscribeError, OptionsError
+from longscribe.pipeline.threads import calls_in_progress
 
 
 class UsageError(OptionsError):
@@ -50,7 +53,22 @@ def configure_logging(debug: bool, verbose: bool) -> None:
 
 
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
-    """Run one command; ``environ`` (default: the process's) is read once, here."""
+    """Run one command; ``environ`` (default: the process's) is read once, here.
+
+    The command's own process (``argv`` None) ends here, with ``os._exit``, when a stop left
+    decodes running (see :mod:`longscribe.pipeline.threads`): it does not wait for them, and
+    the outputs and the job store are closed by then.
+    """
+    code = _command(argv, environ)
+    if argv is None and calls_in_progress():
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
+
+
+def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> int:
     env = Environment.read(environ)
     if argv is None and env.malloc_tuning:  # the command owns its process; a call from Python does not
         from longscribe import memory
@@ -73,7 +91,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return exc.exit_code
     except KeyboardInterrupt:
         output.error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line, and how to see more
         if debug:
             raise

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
+from longscribe.errors import OutputError
 from longscribe.writers import OutputOptions
 from longscribe.writers.cues import STYLES, CueOptions
 
@@ -62,8 +65,9 @@ def add_output_arguments(p: argparse._ActionsContainer) -> None:
     p.add_argument(
         "--html-audio",
         default=None,
-        metavar="PATH|none",
-        help="html: the recording the page plays (default: the input file, by a path relative to the page)",
+        metavar="copy|URL|PATH|none",
+        help="html: the recording the page plays: copy (put it beside the page), a URL, a path, or none"
+        " (default: the input file, by a path relative to the page)",
     )
 
 
@@ -79,17 +83,65 @@ def cue_options(args: argparse.Namespace) -> CueOptions:
     )
 
 
-def output_options(args: argparse.Namespace, cues: CueOptions, source: str, page: Path) -> OutputOptions:
-    """How one input's outputs are written; ``page`` is where its HTML goes (the player's path is relative to it)."""
+def output_options(args: argparse.Namespace, cues: CueOptions, audio: PageAudio) -> OutputOptions:
+    """How one input's outputs are written; ``audio`` is what its HTML page plays (see :func:`page_audio`)."""
     words = args.word_timestamps or getattr(args, "diarize", None) is not None  # json: who says each word
-    return OutputOptions(words=words, cues=cues, audio=page_audio(args.html_audio, source, page))
+    return OutputOptions(words=words, cues=cues, audio=audio.src)
 
 
-def page_audio(flag: str | None, source: str, page: Path) -> str | None:
-    """``--html-audio``: none; a path (relative to the page when it is a file here); default: the input."""
-    if flag is not None and flag.strip().lower() == "none":
-        return None
-    target = flag if flag is not None else source
-    if Path(target).is_file():
-        return Path(os.path.relpath(Path(target).resolve(), page.parent.resolve())).as_posix()
-    return target
+@dataclass(frozen=True)
+class PageAudio:
+    """What an HTML page's player loads, and what it takes to make that work."""
+
+    src: str | None
+    """A path relative to the page, or a URL; None: no recording (the page offers to open one)."""
+    copy_from: Path | None = None
+    """``--html-audio copy``: the recording to put beside the page, as ``src``."""
+    note: str | None = None
+    """Said in the run's output: the player depends on where the page is kept."""
+
+    def place(self, page: Path) -> None:
+        """Copy the recording beside ``page`` (atomically; skipped when an identical copy is there)."""
+        if self.copy_from is None or self.src is None:
+            return
+        target = page.parent / self.src
+        source = os.stat(self.copy_from)
+        if target.is_file() and (target.stat().st_size, target.stat().st_mtime_ns) == (
+            source.st_size,
+            source.st_mtime_ns,
+        ):
+            return
+        tmp = target.with_name(f".{target.name}.tmp")
+        try:
+            shutil.copy2(self.copy_from, tmp)
+            os.replace(tmp, target)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise OutputError(str(target), f"cannot copy the recording there: {exc.strerror or exc}") from exc
+
+
+def page_audio(flag: str | None, source: str, page: Path) -> PageAudio:
+    """``--html-audio``: none; copy; a URL; a path (relative to the page when it is a file here);
+    default: the input, with a note when it is not beside the page (the page breaks when sent)."""
+    choice = (flag or "").strip()
+    if choice.lower() == "none":
+        return PageAudio(None)
+    if choice.lower() == "copy":
+        recording = Path(source).resolve()
+        beside = page.parent.resolve() / f"{page.stem}{recording.suffix}"
+        if beside == recording:
+            return PageAudio(beside.name)
+        return PageAudio(beside.name, copy_from=recording)
+    if "://" in choice:
+        return PageAudio(choice)
+    target = choice or source
+    if not Path(target).is_file():
+        return PageAudio(target)
+    relative = Path(os.path.relpath(Path(target).resolve(), page.parent.resolve())).as_posix()
+    note = None
+    if not choice and "/" in relative:
+        note = (
+            f"{page.name} plays {relative}: moved or sent, the page loses its recording"
+            " (--html-audio copy puts it beside the page; the page can also open it by hand)"
+        )
+    return PageAudio(relative, note=note)

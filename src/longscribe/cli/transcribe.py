@@ -16,12 +16,22 @@ from longscribe.cli import output
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import FINISHED
 from longscribe.cli.inputs import expand, output_names
-from longscribe.cli.outputs import SUBTITLE_FORMATS, add_output_arguments, cue_options, output_options
+from longscribe.cli.interrupt import EXIT_INTERRUPTED, ctrl_c
+from longscribe.cli.outputs import (
+    SUBTITLE_FORMATS,
+    add_output_arguments,
+    cue_options,
+    output_options,
+    page_audio,
+)
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
 from longscribe.diarize.channels import check_channels
 from longscribe.errors import LongscribeError, OptionsError, OutputError, UnsupportedDeviceError
 from longscribe.jobs import JobStore, open_store
+from longscribe.jobs.places import JobPlaces
+from longscribe.jobs.store import JOB_DIR
+from longscribe.models.resolve import cache_dir
 from longscribe.options import (
     COMPUTE_TYPES,
     DIARIZE_MODES,
@@ -34,9 +44,6 @@ from longscribe.options import (
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 from longscribe.writers import WRITERS, OutputSet, check_output_dir, parse_formats
-
-JOB_DIR = ".longscribe"
-
 
 EXAMPLES = """examples:
   longscribe transcribe talk.mp3                          every format into the current folder
@@ -395,7 +402,7 @@ def run(args: argparse.Namespace) -> int:
         if name != Path(path).stem:
             console.print(f"longscribe: {path}: another input has the same name; writing {name}.*", markup=False)
     run = FileRun(transcriber, job_dir, out_dir, formats, console, args)
-    with ProgressBar(console, enabled=not args.quiet) as bar:
+    with ctrl_c(run.say), ProgressBar(console, enabled=not args.quiet) as bar:
         for index, path in enumerate(inputs.files):
             result = run.one(path, names[path], bar)
             results.append(result)
@@ -408,7 +415,7 @@ def run(args: argparse.Namespace) -> int:
     if len(results) > 1 and not args.quiet:
         print_summary(console, results)
     if any(r.status == "interrupted" for r in results):
-        return 130
+        return EXIT_INTERRUPTED
     return 0 if results and all(r.status in OK_STATUSES for r in results) else 1
 
 
@@ -436,6 +443,7 @@ class FileRun:
         self.transcriber, self.job_dir, self.out_dir, self.formats = transcriber, job_dir, out_dir, formats
         self.console, self.args = console, args
         self._store: JobStore | None = None
+        self.places = JobPlaces(cache_dir(transcriber.options.cache_dir))
 
     @property
     def store(self) -> JobStore:
@@ -464,17 +472,23 @@ class FileRun:
                 if self.transcriber.options.diarize == "channels":
                     check_channels(path, probe.channels)
             with self.store.lock(str(Path(path).resolve()), wait=self.args.wait):
-                how = output_options(self.args, self.args.cues, path, self.out_dir / f"{name}.html")
+                audio = page_audio(self.args.html_audio, path, self.out_dir / f"{name}.html")
+                how = output_options(self.args, self.args.cues, audio)
                 with OutputSet(self.out_dir, name, self.formats, how) as out:
                     transcription = self.transcriber.transcribe(
                         path, on_progress=bar.update, store=self.store, restart=self.args.restart
                     )
                     self._announce(path, transcription)
+                    if transcription.job is not None:  # so that `export FILE` finds it from anywhere
+                        job = transcription.job.job
+                        self.places.record(job.fingerprint["sampled_sha256"], self.store.directory, job.input)
                     for segment in transcription:
                         out.write(segment)
                     info = transcription.info
                     written = out.commit(info)
                     transcription.mark_written()
+                if "html" in written:
+                    audio.place(written["html"])
         except LongscribeError as exc:
             bar.finish(path)
             if self.args.debug:
@@ -495,6 +509,8 @@ class FileRun:
         wall = time.perf_counter() - started
         for warning in info.warnings:
             output.warning(f"{path}: {warning}", self.console)
+        if "html" in written and audio.note and not self.args.quiet:
+            self.say(f"{path}: {audio.note}")
         if not self.args.quiet:
             speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
             self.say(

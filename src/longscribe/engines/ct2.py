@@ -14,13 +14,20 @@ encoder's attention scores, the decoder's cross-attention keys and values) only
 while it runs, so the peak holds one of each, whatever the workers overlap, at
 no cost in speed: encoding and decoding take about as long, so the turns
 interleave (docs/benchmarks.md).
+
+On the CPU the encoder outputs of the last few chunks are kept, by content: the fallback
+policy decodes a failing chunk again at each higher temperature, and its encoder output
+does not change (a short clip cut mid-word used to spend most of its time encoding itself
+again, once per temperature).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +56,36 @@ from longscribe.options import TranscribeOptions
 from longscribe.types import ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
+
+KEPT_ENCODINGS = 8
+"""Encoder outputs kept on the CPU: a batch of 4 for each of 2 workers, the default there."""
+
+
+class EncoderOutputs:
+    """The encoder outputs of the last ``size`` chunks encoded, keyed by a digest of their features."""
+
+    def __init__(self, size: int = KEPT_ENCODINGS) -> None:
+        self._rows: OrderedDict[bytes, npt.NDArray[np.float32]] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def key(features: npt.NDArray[np.float32]) -> bytes:
+        return hashlib.blake2b(np.ascontiguousarray(features).data, digest_size=16).digest()
+
+    def get(self, key: bytes) -> npt.NDArray[np.float32] | None:
+        with self._lock:
+            row = self._rows.get(key)
+            if row is not None:
+                self._rows.move_to_end(key)
+            return row
+
+    def put(self, key: bytes, row: npt.NDArray[np.float32]) -> None:
+        with self._lock:
+            self._rows[key] = row
+            self._rows.move_to_end(key)
+            while len(self._rows) > self._size:
+                self._rows.popitem(last=False)
 
 
 class Ct2Engine(EngineBase):
@@ -90,6 +127,7 @@ class Ct2Engine(EngineBase):
         self._tokenizers = Tokenizers(self._whisper.hf_tokenizer, self.multilingual)
         self._log_mel = LogMel(self._whisper.feature_extractor.mel_filters.shape[0])
         self.stages = StageTimes()
+        self._encoded = EncoderOutputs()
         turns = device == "cpu" and workers > 1
         self._encoding = threading.Lock() if turns else contextlib.nullcontext()
         self._decoding = threading.Lock() if turns else contextlib.nullcontext()
@@ -147,22 +185,29 @@ class Ct2Engine(EngineBase):
         step = int(round(request.temperature * 100))
         ctranslate2.set_random_seed((options.seed * 1_000_003 + chunk_index) * 101 + step)
         with self._encoding:  # called in the decoder's turn: nobody waits for that one holding this
-            encoded = self._whisper.encode(features)
+            encoded = self._encode(features[None])
         return self._generate(encoded, [prompt], tokenizer, options, request)[0]
 
     # -- steps ------------------------------------------------------------
 
     def _encode(self, features: npt.NDArray[np.float32]) -> Any:
-        """On a GPU the batch together; on the CPU one chunk at a time, then stacked.
+        """On a GPU the batch together; on the CPU one chunk at a time (or its kept output), then stacked.
 
         Encoding a batch at once holds every chunk's attention scores together and is
         no faster on a CPU; the decoder is where a batch pays (docs/benchmarks.md).
         """
-        if self.device != "cpu" or features.shape[0] == 1:
+        if self.device != "cpu":
             return self._whisper.encode(features)
         import ctranslate2
 
-        rows = [np.asarray(self._whisper.encode(features[i : i + 1])) for i in range(features.shape[0])]
+        rows = []
+        for i in range(features.shape[0]):
+            key = self._encoded.key(features[i])
+            row = self._encoded.get(key)
+            if row is None:
+                row = np.array(self._whisper.encode(features[i : i + 1]))
+                self._encoded.put(key, row)
+            rows.append(row)
         return ctranslate2.StorageView.from_array(np.concatenate(rows))
 
     def _identify(self, encoded: Any, request: DecodeRequest, n: int) -> list[Identified]:

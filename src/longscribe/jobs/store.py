@@ -28,6 +28,8 @@ from longscribe.types import ChunkTranscript
 
 log = logging.getLogger(__name__)
 
+JOB_DIR = ".longscribe"
+"""The job store's folder inside an output directory, unless ``--job-dir`` says otherwise."""
 DB_NAME = "jobs.sqlite"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -120,6 +122,14 @@ class JobStore:
 
     def find(self, input_path: str) -> Job | None:
         row = self._query_one("SELECT * FROM jobs WHERE input = ? ORDER BY updated DESC LIMIT 1", (input_path,))
+        return _job(row) if row else None
+
+    def find_content(self, sampled_sha256: str) -> Job | None:
+        """The latest job for an input with this content, wherever the file was then."""
+        row = self._query_one(
+            "SELECT * FROM jobs WHERE json_extract(fingerprint, '$.sampled_sha256') = ? ORDER BY updated DESC LIMIT 1",
+            (sampled_sha256,),
+        )
         return _job(row) if row else None
 
     def get(self, job_id: str) -> Job | None:

@@ -3,7 +3,8 @@
 The VAD's speech regions come in with each chunk, the segments as they are
 stitched, both in time order; a stretch between two pieces of text that holds
 at least ``min_seconds`` of speech is reported. A word covers from its start
-for at most ``MAX_WORD_SECONDS`` (a word timed over many seconds hides nothing),
+for at most as long as such a word can take (:func:`~longscribe.pipeline.stitch.longest_word`:
+a word timed over many seconds hides nothing),
 a segment without words its whole span. State is a few numbers and the speech
 regions not yet passed, so the check costs nothing over hours.
 """
@@ -15,11 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from longscribe.audio.decode import format_clock
+from longscribe.pipeline.stitch import longest_word
 from longscribe.types import SAMPLE_RATE, Segment, Span
 
 UNCOVERED_SECONDS = 5.0
 """Speech without text in one stretch, from which on it is reported."""
-MAX_WORD_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ class Coverage:
         self._speech.extend(spans)
 
     def said(self, segment: Segment) -> None:
-        longest = int(MAX_WORD_SECONDS * SAMPLE_RATE)
-        covers = [(w.start, min(w.end, w.start + longest)) for w in segment.words] or [(segment.start, segment.end)]
+        covers = [(w.start, min(w.end, w.start + longest_word(w.text))) for w in segment.words]
+        covers = covers or [(segment.start, segment.end)]
         for start, end in covers:
             self._pass(start)
             self._close()

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, InvalidStateError, wait
 from dataclasses import replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from longscribe.engines.base import DecodeRequest, Engine
-from longscribe.errors import EngineError, JobStateError
+from longscribe.errors import EngineError, JobStateError, Stopped
 from longscribe.options import LANGUAGE_FIRST, TranscribeOptions
 from longscribe.pipeline.fallback import complete_tails, decode_with_fallback
 from longscribe.pipeline.languages import LanguageSettler
+from longscribe.pipeline.threads import DaemonPool
 from longscribe.types import ChunkAudio, ChunkTranscript
 
 log = logging.getLogger(__name__)
@@ -57,6 +59,12 @@ class BatchScheduler:
     smaller engine (compute type, then CPU), which every later batch uses.
     Results are only kept from calls that succeeded, so no chunk is lost or
     decoded into the output twice.
+
+    The engine is only ever called on the scheduler's own (daemon) threads; the thread
+    iterating :meth:`run` waits for them. So it hears Ctrl-C (Python handles a signal
+    between the main thread's bytecodes, never inside a native call) or :meth:`stop` at
+    once, and stops without waiting for the decodes in flight, which are abandoned:
+    nothing they would have produced is committed.
     """
 
     def __init__(
@@ -88,20 +96,33 @@ class BatchScheduler:
         self.resumed = 0
         self.workers = max(1, workers)
         self._lock = threading.Lock()
+        self._stopped: Future[None] = Future()
+        self._foreground: DaemonPool | None = None
+
+    def stop(self) -> None:
+        """From any thread: :meth:`run` raises :class:`~longscribe.errors.Stopped` now, not after the
+        decodes in flight (what was committed stays committed)."""
+        with contextlib.suppress(InvalidStateError):  # stopped already
+            self._stopped.set_result(None)
 
     def run(self, chunks: Iterable[ChunkAudio], previous_text: Callable[[], str]) -> Iterator[ChunkTranscript]:
         """Transcripts in chunk order: restored ones from ``done``, the others decoded and committed."""
-        if self.workers > 1 and not self.options.condition_on_previous_text:
-            yield from self._run_parallel(chunks)
-        else:
-            for group in self._groups(chunks):
-                if isinstance(group, ChunkTranscript):
-                    yield from self._restored(group)
-                    continue
-                prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
-                yield from self._committed(self._decode(group, prompts), group)
-        if self._settler is not None:
-            yield from self._commit_all(self._settler.finish())
+        self._foreground = foreground = DaemonPool(1, "longscribe-decode")
+        try:
+            if self.workers > 1 and not self.options.condition_on_previous_text:
+                yield from self._run_parallel(chunks)
+            else:
+                for group in self._groups(chunks):
+                    if isinstance(group, ChunkTranscript):
+                        yield from self._restored(group)
+                        continue
+                    prompts = (previous_text() or None,) if self.options.condition_on_previous_text else ()
+                    decoded = self._result(foreground.submit(self._decode, group, prompts))
+                    yield from self._committed(decoded, group)
+            if self._settler is not None:
+                yield from self._commit_all(self._settler.finish())
+        finally:
+            foreground.close()
 
     def _run_parallel(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript]:
         """``workers`` batches in flight at once, results still handed back (and committed) in order.
@@ -117,7 +138,8 @@ class BatchScheduler:
         def fresh() -> int:
             return sum(not isinstance(group, ChunkTranscript) for _, group in ahead)
 
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="longscribe-worker") as pool:
+        pool = DaemonPool(self.workers, "longscribe-worker")
+        try:
             for group in self._groups(chunks):
                 if isinstance(group, ChunkTranscript):
                     ahead.append((_completed([group]), group))
@@ -132,6 +154,8 @@ class BatchScheduler:
                     yield from self._handed_back(*ahead.popleft())
             while ahead:
                 yield from self._handed_back(*ahead.popleft())
+        finally:
+            pool.close()
 
     def _handed_back(
         self, future: Future[list[ChunkTranscript]], group: ChunkTranscript | list[ChunkAudio]
@@ -139,7 +163,7 @@ class BatchScheduler:
         if isinstance(group, ChunkTranscript):
             yield from self._restored(group)
         else:
-            yield from self._committed(future.result(), group)
+            yield from self._committed(self._result(future), group)
 
     def _groups(self, chunks: Iterable[ChunkAudio]) -> Iterator[ChunkTranscript | list[ChunkAudio]]:
         """Restored transcripts and batches of chunks still to decode, in chunk order.
@@ -151,6 +175,7 @@ class BatchScheduler:
         batch: list[ChunkAudio] = []
         detecting = self._first and self._language is None
         for item in chunks:
+            self._check_stopped()  # no new batch starts once stopped
             stored = self._done.pop(item.chunk.index, None)
             if stored is None:
                 batch.append(item)
@@ -190,7 +215,21 @@ class BatchScheduler:
 
     def _decode_in(self, batch: list[ChunkAudio], language: str | None) -> list[ChunkTranscript]:
         """The language settler's decodes: ``batch`` in ``language`` (None: each in its own)."""
-        return self._decode(batch, (), decides=False, language=language)
+        assert self._foreground is not None
+        return self._result(self._foreground.submit(lambda: self._decode(batch, (), decides=False, language=language)))
+
+    def _result(self, future: Future[list[ChunkTranscript]]) -> list[ChunkTranscript]:
+        """What ``future`` gives, waited for here; :class:`Stopped` as soon as :meth:`stop` is called
+        unless it is done already (a decoded batch is still committed)."""
+        either: tuple[Future[Any], ...] = (future, self._stopped)
+        wait(either, return_when=FIRST_COMPLETED)
+        if not future.done():
+            self._check_stopped()
+        return future.result()
+
+    def _check_stopped(self) -> None:
+        if self._stopped.done():
+            raise Stopped("stopped before the end: the chunks committed so far are kept")
 
     def _decode_on_a_guess(
         self, batch: list[ChunkAudio], first: Future[list[ChunkTranscript]]

@@ -158,6 +158,11 @@ class Transcription:
             if track is not None:
                 info.job["resumed_speaker_windows"] = track.restored
 
+    def stop(self) -> None:
+        """From any thread: iteration raises :class:`~longscribe.errors.Stopped` now, without waiting
+        for the decodes in flight. The chunks committed so far stay in the job store."""
+        self._scheduler.stop()
+
     def mark_written(self) -> None:
         """The outputs are on disk: the job is complete (a rerun only rewrites them)."""
         if self.job is not None and self.info.complete:

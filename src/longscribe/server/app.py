@@ -17,6 +17,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,8 +32,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longscribe.audio import AudioStream
 from longscribe.errors import InputError, NoAudioStreamError
+from longscribe.jobs.fingerprint import sampled_hash
 from longscribe.server.config import ServerConfig
-from longscribe.server.formats import MEDIA_TYPES, error_body, parse_request, response
+from longscribe.server.formats import MEDIA_TYPES, error_body, parse_request, response, wants_again
 from longscribe.server.jobs import (
     CANCELLED,
     DONE,
@@ -49,6 +51,8 @@ log = logging.getLogger(__name__)
 
 MODEL_HEADER = "X-Longscribe-Model"
 JOB_HEADER = "X-Longscribe-Job"
+REUSED_HEADER = "X-Longscribe-Reused"
+"""Set (true) when the answer is an earlier finished job on the same recording with the same options."""
 RETRY_AFTER_SECONDS = 30
 NOSNIFF = (b"x-content-type-options", b"nosniff")  # an upload played back is never taken for a page
 PAGE_POLICY = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'"
@@ -126,11 +130,27 @@ def client_of(request: Request) -> str:
     return request.client.host if request.client else "?"
 
 
-async def new_job(service: Service, request: Request, task: str) -> tuple[ServerJob, str, bool, bool, str | None]:
+@dataclass(frozen=True)
+class NewJob:
+    """An upload put in line (or, the same recording asked for the same way, a finished job)."""
+
+    job: ServerJob
+    fmt: str
+    """The response format asked for."""
+    stream: bool
+    words: bool
+    """Word times asked for."""
+    asked: str | None
+    """The model the client named."""
+    reused: bool = False
+    """``job`` is an earlier, finished job with this recording and these options: nothing was queued."""
+
+
+async def new_job(service: Service, request: Request, task: str) -> NewJob:
     """Stream the upload into a new job folder, check it is audio, and put the job in line.
 
-    Returns the job, the response format, whether to stream, whether word times were asked
-    for, and the model the client named."""
+    The same recording (by its sampled hash) asked for the same way as a finished job gives that
+    job back instead, unless the upload says ``again=true`` or wants a stream of events."""
     board = service.board
     job_id, folder = board.new_folder()
     target = folder / "audio"
@@ -139,14 +159,20 @@ async def new_job(service: Service, request: Request, task: str) -> tuple[Server
             request.headers.get("content-type", ""), request.stream(), target, service.config.max_upload
         )
         job_request, fmt, stream, words = parse_request(upload, task, client_of(request))
+        again = wants_again(upload)
         if upload.size == 0:
             raise UploadError(400, "the file is empty", "file")
         await asyncio.to_thread(_sniff, target)
-        job = board.submit(job_id, job_request, upload.size)
+        content = await asyncio.to_thread(sampled_hash, target)
+        earlier = None if again or stream else board.finished_like(content, job_request)
+        if earlier is not None:
+            board.forget_folder(job_id)
+            return NewJob(earlier, fmt, stream, words, upload.one("model"), reused=True)
+        job = board.submit(job_id, job_request, upload.size, content)
     except BaseException:
         board.forget_folder(job_id)
         raise
-    return job, fmt, stream, words, upload.one("model")
+    return NewJob(job, fmt, stream, words, upload.one("model"))
 
 
 def _sniff(path: Path) -> None:
@@ -238,12 +264,13 @@ def create_app(service: Service) -> Starlette:
 
     async def audio_route(request: Request, task: str) -> Response:
         try:
-            job, fmt, stream, words, asked = await new_job(service, request, task)
+            new = await new_job(service, request, task)
         except UploadError as exc:
             return error(exc.status, exc.message, exc.param)
         except QueueFull as exc:
             return _full(exc)
-        headers = mapped({JOB_HEADER: job.id}, asked)
+        job, fmt, stream, words = new.job, new.fmt, new.stream, new.words
+        headers = mapped({JOB_HEADER: job.id, **({REUSED_HEADER: "true"} if new.reused else {})}, new.asked)
         if stream:
             return StreamingResponse(events(board, job, True), media_type="text/event-stream", headers=headers)
         await finished(board, job)
@@ -278,14 +305,16 @@ def create_app(service: Service) -> Starlette:
             task = request.query_params.get("task", "transcribe")
             if task not in ("transcribe", "translate"):
                 return error(400, f"task must be transcribe or translate, got {task!r}", "task")
-            job, _, _, _, _ = await new_job(service, request, task)
+            new = await new_job(service, request, task)
         except UploadError as exc:
             return error(exc.status, exc.message, exc.param)
         except QueueFull as exc:
             return _full(exc)
-        return JSONResponse(
-            job.public(), status_code=202, headers={JOB_HEADER: job.id, "Location": f"/v1/jobs/{job.id}"}
-        )
+        job = new.job
+        headers = {JOB_HEADER: job.id, "Location": f"/v1/jobs/{job.id}"}
+        if new.reused:  # 200: here it is, finished; again=true transcribes it anew
+            return JSONResponse({**job.public(), "reused": True}, headers={**headers, REUSED_HEADER: "true"})
+        return JSONResponse(job.public(), status_code=202, headers=headers)
 
     def found(request: Request) -> ServerJob | Response:
         job = board.get(request.path_params["job_id"])

@@ -39,6 +39,7 @@ KNOWN_FIELDS = {
     "num_speakers",
     "min_speakers",
     "max_speakers",
+    "again",
 }
 LANGUAGES = {
     "en": "english", "zh": "chinese", "de": "german", "es": "spanish", "ru": "russian", "ko": "korean",
@@ -95,6 +96,11 @@ def parse_request(upload: Upload, task: str, client: str) -> tuple[JobRequest, s
     stream = _flag(upload.one("stream"), "stream")
     request = JobRequest(task, language, prompt, temperature, words, upload.filename, client, **_speakers(upload))
     return request, fmt, stream, words
+
+
+def wants_again(upload: Upload) -> bool:
+    """``again=true``: transcribe the file anew even when a finished job has it with the same options."""
+    return _flag(upload.one("again"), "again")
 
 
 def _speakers(upload: Upload) -> dict[str, Any]:

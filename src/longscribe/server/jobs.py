@@ -26,10 +26,11 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, cast
 
-from longscribe.errors import InputError, LongscribeError
+from longscribe.errors import InputError, LongscribeError, Stopped
 from longscribe.jobs import JobStore
 from longscribe.options import DiarizeOptions
 from longscribe.pipeline import Progress, Transcriber
+from longscribe.pipeline.transcription import Transcription
 from longscribe.types import SAMPLE_RATE, Segment
 from longscribe.writers import OutputOptions, OutputSet
 
@@ -72,6 +73,12 @@ class JobRequest:
     min_speakers: int | None = None
     max_speakers: int | None = None
 
+    def identity(self) -> dict[str, Any]:
+        """What was asked, without who asked or their name for the file: two requests with the same
+        identity on the same audio give the same transcript. Unset fields are left out."""
+        asked = asdict(self)
+        return {k: v for k, v in asked.items() if k not in ("filename", "client") and v not in (None, False, "")}
+
     def options(self) -> dict[str, Any]:
         """TranscribeOptions fields for this request (the server's own options give the rest)."""
         out: dict[str, Any] = {"task": self.task, "language": self.language, "word_timestamps": self.word_timestamps}
@@ -105,6 +112,10 @@ class ServerJob:
     duration: float = 0.0
     warnings: list[str] = field(default_factory=list)
     error: str | None = None
+    speakers: int | None = None
+    """The number of speakers found (a job with ``diarize``, once done)."""
+    content: str = ""
+    """The upload's sampled hash: the same recording uploaded again is recognised."""
 
     @property
     def formats(self) -> tuple[str, ...]:
@@ -137,6 +148,8 @@ class ServerJob:
             "warnings": self.warnings,
             "error": self.error,
             "diarize": self.request.diarize,
+            "speakers": self.speakers,
+            "options": self.request.identity(),
             "formats": list(self.formats),
         }
 
@@ -147,10 +160,6 @@ class ServerJob:
         request = JobRequest(**{k: v for k, v in doc.pop("request").items() if k in known})
         names = {f.name for f in fields(cls)}
         return cls(request=request, **{k: v for k, v in doc.items() if k in names})
-
-
-class _Stopped(Exception):
-    """The job was cancelled, or the server is stopping: committed chunks stay."""
 
 
 class JobBoard:
@@ -180,6 +189,7 @@ class JobBoard:
         self._lines: OrderedDict[str, deque[str]] = OrderedDict()
         self._listeners: dict[str, list[Listener]] = {}
         self._cancelled: set[str] = set()
+        self._running: dict[str, Transcription] = {}  # stopped at once on cancel or shutdown
         self._cond = threading.Condition()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -214,13 +224,16 @@ class JobBoard:
             self._threads.append(thread)
 
     def shutdown(self) -> None:
-        """Stop taking work, and return at once: running jobs stop after their next committed chunk (they
+        """Stop taking work, and return at once: running jobs stop now, keeping the chunks committed (they
         resume at the next start), and every listener hears ``{"type": "shutdown"}`` (a request waiting
         for a result answers that the server is stopping)."""
         self._stopping.set()
         with self._cond:
             self._cond.notify_all()
             listened = list(self._listeners)
+            running = list(self._running.values())
+        for transcription in running:
+            transcription.stop()
         for job_id in listened:
             self._emit(job_id, {"type": SHUTDOWN})
 
@@ -242,11 +255,11 @@ class JobBoard:
         if job_id not in self._jobs:
             shutil.rmtree(self.folder(job_id), ignore_errors=True)
 
-    def submit(self, job_id: str, request: JobRequest, size: int) -> ServerJob:
+    def submit(self, job_id: str, request: JobRequest, size: int, content: str = "") -> ServerJob:
         with self._cond:
             if self.waiting() >= self._max_queue:
                 raise QueueFull(f"{self.waiting()} jobs are waiting already; try again later")
-            job = ServerJob(job_id, request, size=size)
+            job = ServerJob(job_id, request, size=size, content=content)
             self._save(job)
             self._jobs[job_id] = job
             self._lines.setdefault(request.client, deque()).append(job_id)
@@ -254,6 +267,17 @@ class JobBoard:
         named = f" from {request.filename!r}" if self._log_content else ""
         log.info("job %s queued (%d bytes%s)", job_id, size, named)
         return job
+
+    def finished_like(self, content: str, request: JobRequest) -> ServerJob | None:
+        """The latest done job on the same recording (by ``content``) asked for the same way, if any."""
+        identity = request.identity()
+        with self._cond:
+            same = [
+                job
+                for job in self._jobs.values()
+                if job.status == DONE and job.content == content and job.request.identity() == identity
+            ]
+        return max(same, key=lambda job: job.updated, default=None)
 
     def waiting(self) -> int:
         return sum(len(line) for line in self._lines.values())
@@ -274,7 +298,7 @@ class JobBoard:
         return self.folder(job_id) / AUDIO
 
     def delete(self, job_id: str) -> bool:
-        """Cancel the job (a running one stops after the chunk in flight) and delete its files."""
+        """Cancel the job (a running one stops now, its decodes in flight abandoned) and delete its files."""
         with self._cond:
             job = self._jobs.pop(job_id, None)
             if job is None:
@@ -286,6 +310,9 @@ class JobBoard:
             job.status = CANCELLED
             if running:
                 self._cancelled.add(job_id)
+            transcription = self._running.get(job_id)
+        if transcription is not None:
+            transcription.stop()
         if not running:
             self._remove_files(job_id)
         self._emit(job_id, {"type": "status", "status": CANCELLED})
@@ -340,7 +367,7 @@ class JobBoard:
         """(DONE, None), (FAILED, why), or (None, None) when stopped before the end."""
         try:
             self._run(job)
-        except _Stopped:
+        except Stopped:
             return None, None
         except LongscribeError as exc:
             return FAILED, _public_message(exc)
@@ -356,7 +383,7 @@ class JobBoard:
 
         def progress(event: Progress) -> None:  # called after each committed chunk
             if self._stopping.is_set() or job.id in self._cancelled:
-                raise _Stopped
+                raise Stopped("stopped")
             job.done_seconds = event.done / SAMPLE_RATE
             job.total_seconds = max(event.total or 0, event.done) / SAMPLE_RATE or None
             fresh = (event.done - event.resumed) / SAMPLE_RATE
@@ -369,6 +396,11 @@ class JobBoard:
 
         try:
             transcription = transcriber.transcribe(self.audio(job.id), progress, store=store)
+            with self._cond:
+                self._running[job.id] = transcription
+                stop = self._stopping.is_set() or job.id in self._cancelled
+            if stop:
+                transcription.stop()
             options = OutputOptions(words=job.request.word_timestamps, audio=None)
             segments = cast(Generator[Segment, None, None], iter(transcription))
             with OutputSet(self.folder(job.id), RESULT, job.formats, options) as out:
@@ -383,9 +415,12 @@ class JobBoard:
                 transcription.mark_written()
             job.language, job.language_runs = info.language, list(info.language_runs)
             job.duration, job.warnings = info.duration_s, list(info.warnings)
+            job.speakers = len(info.speakers) if job.request.diarize else None
             with self._cond:  # more than one job may finish at once
                 self.transcribed_seconds += info.duration_s
         finally:
+            with self._cond:
+                self._running.pop(job.id, None)
             store.close()
 
     def _finish(self, job: ServerJob, status: str, error: str | None) -> None:

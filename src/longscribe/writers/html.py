@@ -4,7 +4,9 @@ Paragraphs (a new one at a long pause or a change of language) open with their
 time; every sentence knows where it starts, so a click plays the recording from
 there and the sentence being played is marked and kept in view. A search box
 marks and counts matches; space plays or pauses, the arrow keys move 5 s. The
-recording is the input file by a path relative to the page (``OutputOptions.audio``).
+recording is the input file by a path relative to the page (``OutputOptions.audio``), or a
+URL; when it cannot be loaded (the page was moved or sent) or there is none, the page says
+so and offers to open a local file, which it plays from then on.
 Everything from the transcript is escaped. Sentences are streamed into the file as
 they come; the header (file, duration, languages, model, date) is written last and
 shown first.
@@ -43,7 +45,12 @@ class HtmlWriter(Writer):
         self._paragraphs = Paragraphs()
         self._open = False
         audio = self.options.audio
-        player = f'<audio id="player" controls preload="metadata" src="{escape(audio)}"></audio>' if audio else ""
+        src = f' src="{escape(audio)}"' if audio else ""
+        player = (
+            f'<audio id="player" controls preload="metadata"{src}></audio>'
+            '<label id="open" hidden><span id="why">recording not found</span> — open it'
+            '<input id="file" type="file" accept="audio/*,video/*"></label>'
+        )
         self.out.write(
             '<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'

@@ -25,12 +25,39 @@
     return (h ? h + ":" + String(m).padStart(2, "0") : m) + ":" + String(s % 60).padStart(2, "0");
   }
 
+  function when(seconds) {  // the local date and time a job was made: 2026-12-06 14:03
+    var d = new Date(seconds * 1000), two = function (n) { return String(n).padStart(2, "0"); };
+    return d.getFullYear() + "-" + two(d.getMonth() + 1) + "-" + two(d.getDate()) + " " + two(d.getHours()) + ":" + two(d.getMinutes());
+  }
+
+  function asked(options) {  // the options that change the text, as words
+    var words = [options.language || "auto language"];
+    if (options.task === "translate") words.push("to English");
+    if (options.diarize) words.push(options.diarize === "channels" ? "speakers by channel" : "who speaks");
+    if (options.word_timestamps) words.push("word times");
+    if (options.prompt) words.push("prompt");
+    if (options.temperature) words.push("temperature " + options.temperature);
+    return words.join(", ");
+  }
+
+  function details(job) {
+    var facts = [when(job.created_at)];
+    if (job.duration) facts.push(clock(job.duration));
+    if (job.speakers !== null && job.speakers !== undefined) facts.push(job.speakers + (job.speakers === 1 ? " speaker" : " speakers"));
+    facts.push(asked(job.options || {}));
+    return facts.join(" · ");
+  }
+
   function row(job) {
     var li = document.createElement("li");
     li.dataset.id = job.id;
-    var name = document.createElement("span");
+    var name = document.createElement("a");  // a permalink: #/jobs/ID opens the transcript, also from a bookmark
     name.className = "name";
+    name.href = "#/jobs/" + job.id;
     name.textContent = job.file || job.id;
+    var about = document.createElement("span");
+    about.className = "details";
+    about.textContent = details(job);
     var state = document.createElement("span");
     state.className = "state";
     var p = job.progress;
@@ -45,18 +72,19 @@
         (job.error ? ": " + job.error : "");
     }
     li.insertBefore(name, li.firstChild);
+    li.appendChild(about);
     li.appendChild(state);
     if (job.status === "done") {
       var open = document.createElement("button");
       open.textContent = "Open"; open.className = "open";
-      open.onclick = function () { show(job); };
+      open.onclick = function () { location.hash = "#/jobs/" + job.id; route(); };
       li.appendChild(open);
     }
     var remove = document.createElement("button");
     remove.textContent = "Delete"; remove.className = "delete";
     remove.onclick = function () {
       api("/v1/jobs/" + job.id, { method: "DELETE" }).then(function () {
-        if (shown === job.id) { $("viewer").hidden = true; shown = null; }
+        if (shown === job.id) { $("viewer").hidden = true; shown = null; history.replaceState(null, "", location.pathname); }
         refresh();
       }).catch(function (e) { say(e.message); });
     };
@@ -79,27 +107,54 @@
   }
 
   function upload(files) {
-    Array.prototype.forEach.call(files, function (file) {
-      var form = new FormData();
-      form.append("file", file, file.name);
-      if ($("language").value) form.append("language", $("language").value);
-      if ($("speakers").checked) form.append("diarize", "true");
-      say("uploading " + file.name + " …");
-      api("/v1/jobs", { method: "POST", body: form }).then(function (r) {
-        return r.json().then(function (doc) {
-          if (!r.ok) throw new Error(file.name + ": " + doc.error.message);
+    Array.prototype.forEach.call(files, function (file) { send(file, false); });
+  }
+
+  function send(file, again) {
+    var form = new FormData();
+    form.append("file", file, file.name);
+    if ($("language").value) form.append("language", $("language").value);
+    if ($("speakers").checked) form.append("diarize", "true");
+    if (again) form.append("again", "true");
+    say("uploading " + file.name + " …");
+    api("/v1/jobs", { method: "POST", body: form }).then(function (r) {
+      return r.json().then(function (doc) {
+        if (!r.ok) throw new Error(file.name + ": " + doc.error.message);
+        if (doc.reused) {  // the same recording, asked the same way, is done already: offer it
+          say(file.name + ": already transcribed on " + when(doc.created_at) + " with these options — opened. ");
+          var anew = document.createElement("button");
+          anew.id = "again"; anew.textContent = "Transcribe again";
+          anew.onclick = function () { send(file, true); };
+          $("notice").appendChild(anew);
+          location.hash = "#/jobs/" + doc.id;
+          route();
+        } else {
           say(file.name + ": queued");
-          refresh();
-        });
-      }).catch(function (e) { say(e.message); });
-    });
+        }
+        refresh();
+      });
+    }).catch(function (e) { say(e.message); });
+  }
+
+  function route() {  // #/jobs/ID: that job's transcript
+    var m = /^#\/jobs\/([A-Za-z0-9_-]+)$/.exec(location.hash);
+    if (!m || m[1] === shown) return;
+    shown = m[1];  // once, however many ways the hash was set
+    api("/v1/jobs/" + m[1]).then(function (r) {
+      if (!r.ok) throw new Error("no job " + m[1] + " on this server");
+      return r.json();
+    }).then(function (job) {
+      if (job.status !== "done") { shown = null; say((job.file || job.id) + ": " + job.status); return; }
+      show(job);
+    }).catch(function (e) { shown = null; say(e.message); });
   }
 
   function show(job) {
+    shown = job.id;
     api("/v1/jobs/" + job.id + "/result?format=json").then(function (r) { return r.json(); }).then(function (doc) {
-      shown = job.id;
       $("viewer").hidden = false;
       $("viewer-title").textContent = job.file || job.id;
+      $("viewer-details").textContent = details(job);
       $("player").src = withKey("/v1/jobs/" + job.id + "/audio");
       var downloads = $("downloads");
       downloads.textContent = "";
@@ -184,7 +239,9 @@
       $("model").textContent = "model " + doc.data[0].id;
     }).catch(function () {});
     refresh();
+    route();
   }
 
+  window.addEventListener("hashchange", route);
   start();
 })();

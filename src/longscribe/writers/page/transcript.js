@@ -1,5 +1,6 @@
 // The transcript page: click a sentence to play from it, follow the sentence being played,
-// search with highlights and a count, keys (space: play/pause, left/right: 5 s).
+// search with highlights and a count, keys (space: play/pause, left/right: 5 s), and a
+// recording opened by hand when the page cannot load its own.
 (function () {
   "use strict";
   var player = document.getElementById("player");
@@ -50,6 +51,27 @@
   if (player) {
     player.addEventListener("timeupdate", follow);
     player.addEventListener("seeked", follow);
+  }
+
+  // The recording cannot be loaded (the page was moved or sent) or there is none: say so, and
+  // play a file the reader opens instead (it stays on their machine).
+  var opener = document.getElementById("open"), file = document.getElementById("file");
+  function missing(why) {
+    if (!opener || player.dataset.opened) return;
+    document.getElementById("why").textContent = why;
+    opener.hidden = false;
+  }
+  if (player && opener) {
+    if (!player.getAttribute("src")) missing("no recording");
+    else if (player.error) missing("recording not found");  // failed before this script ran
+    player.addEventListener("error", function () { missing("recording not found"); });
+    file.addEventListener("change", function () {
+      var chosen = file.files && file.files[0];
+      if (!chosen) return;
+      player.dataset.opened = chosen.name;
+      player.src = URL.createObjectURL(chosen);
+      opener.hidden = true;
+    });
   }
 
   document.addEventListener("keydown", function (event) {
