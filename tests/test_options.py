@@ -205,3 +205,30 @@ def test_diarize_true_and_false_read_as_the_flag_does() -> None:
     assert TranscribeOptions(diarize=True).diarize == "speakers"  # type: ignore[arg-type]
     assert TranscribeOptions(diarize=False).diarize is None  # type: ignore[arg-type]
     assert TranscribeOptions(diarize="channels").diarize == "channels"
+
+
+def test_every_option_says_whether_it_changes_the_words() -> None:
+    """A new field without a kind would be silently left out of the job key (or let a variant of a
+    loaded model change it): it fails here instead."""
+    from dataclasses import fields
+
+    from longscribe.jobs.fingerprint import TEXT_OPTIONS
+    from longscribe.options import KINDS, PLACEMENT, SPEAKERS, TEXT, fields_of
+    from longscribe.pipeline.transcriber import Transcriber
+
+    unkinded = [f.name for f in fields(TranscribeOptions) if f.metadata.get("kind") not in KINDS]
+    assert unkinded == []
+    assert TEXT_OPTIONS == fields_of(TEXT) and "beam_size" in TEXT_OPTIONS and "workers" not in TEXT_OPTIONS
+    assert Transcriber.PLACEMENT_FIELDS == set(fields_of(PLACEMENT)) and "model" in Transcriber.PLACEMENT_FIELDS
+    assert set(fields_of(SPEAKERS)) == {"diarize", "diarize_options"}
+
+
+def test_one_temperature_ladder_for_the_command_and_the_server() -> None:
+    from longscribe.options import temperature_ladder
+
+    assert temperature_ladder() == (0.0, 0.2, 0.4, 0.6, 0.8, 1.0) == TranscribeOptions().temperatures
+    assert temperature_ladder(0.0, 0.3) == (0.0, 0.3, 0.6, 0.9)  # --temperature-increment-on-fallback 0.3
+    assert temperature_ladder(0.0, 0.0) == (0.0,)
+    assert temperature_ladder(0.5) == (0.5, 0.7, 0.9)  # the API's temperature=0.5
+    assert temperature_ladder(0.1) == (0.1, 0.3, 0.5, 0.7, 0.9)
+    assert temperature_ladder(1.0) == (1.0,)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
+from types import MappingProxyType
 from typing import Any, Literal
 
 from longscribe.errors import OptionsError
@@ -132,82 +134,112 @@ class DiarizeOptions:
             raise OptionsError(f"models must be a folder, got {self.models!r}", "models")
 
 
+def temperature_ladder(start: float = 0.0, step: float = 0.2) -> tuple[float, ...]:
+    """Whisper's fallback temperatures: ``start``, then ``step`` more each time, up to 1 (step 0: ``start``
+    only). openai-whisper's ``--temperature_increment_on_fallback`` is ``step``; the API's ``temperature``
+    is ``start``."""
+    if step == 0:
+        return (start,)
+    steps = int(round((1.0 - start) / step, 6))
+    return tuple(round(start + k * step, 3) for k in range(steps + 1)) or (start,)
+
+
+TEXT: Mapping[str, str] = MappingProxyType({"kind": "text"})
+"""A field that can change the words: part of a job's key (a job resumes only with the same values)."""
+PLACEMENT: Mapping[str, str] = MappingProxyType({"kind": "placement"})
+"""A field that decides what is loaded and where, and how fast it runs: fixed once a model is loaded."""
+SPEAKERS: Mapping[str, str] = MappingProxyType({"kind": "speakers"})
+"""A field that adds who speaks, per transcription, without changing the words."""
+KINDS = (TEXT["kind"], PLACEMENT["kind"], SPEAKERS["kind"])
+
+
+def fields_of(kind: Mapping[str, str]) -> tuple[str, ...]:
+    """The names of :class:`TranscribeOptions`'s fields of this kind, in declaration order."""
+    return tuple(f.name for f in fields(TranscribeOptions) if f.metadata.get("kind") == kind["kind"])
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
-    """Everything that shapes a transcription. Defaults live here and nowhere else."""
+    """Everything that shapes a transcription. Defaults live here and nowhere else.
 
-    model: str = "base"
+    Every field says what kind it is (:data:`TEXT`, :data:`PLACEMENT` or :data:`SPEAKERS`, in its
+    metadata): the job key is made of the ``TEXT`` fields, and a variant of a loaded Transcriber
+    (``with_options``) may change any field but the ``PLACEMENT`` ones (:func:`fields_of`)."""
+
+    model: str = field(default="base", metadata=PLACEMENT)
     """A name (tiny.en, base, ...), a model dir, a hub id, or "auto" (see quality, deadline)."""
-    device: str | None = None
+    device: str | None = field(default=None, metadata=PLACEMENT)
     """auto, cpu, cuda, cuda:N, metal or mlx-cpu (MLX's CPU backend); None: auto."""
-    compute_type: str | None = None
+    compute_type: str | None = field(default=None, metadata=PLACEMENT)
     """None: the best for the device."""
-    quality: str = "balanced"
+    quality: str = field(default="balanced", metadata=PLACEMENT)
     """With model="auto": fast, balanced or best (speed the model must reach)."""
-    deadline_seconds: float | None = None
+    deadline_seconds: float | None = field(default=None, metadata=PLACEMENT)
     """With model="auto": finish the input within this many seconds."""
-    cpu_threads: int = 0
+    cpu_threads: int = field(default=0, metadata=PLACEMENT)
     """CTranslate2 intra-op threads per worker; 0 = chosen (cores / workers)."""
-    workers: int | None = None
+    workers: int | None = field(default=None, metadata=PLACEMENT)
     """Concurrent engine calls (CTranslate2 inter-op workers); None = chosen for the device."""
-    language: str | None = None
+    language: str | None = field(default=None, metadata=TEXT)
     """A language code (``en``) for the whole file; None (or "auto"): identified for every chunk, each
     stretch of speech decoded in its own language; "first": identified once, on the first chunk."""
-    task: Task = "transcribe"
-    beam_size: int | None = None
+    task: Task = field(default="transcribe", metadata=TEXT)
+    beam_size: int | None = field(default=None, metadata=TEXT)
     """None: 5 (or the tuned beam size, with ``use_tuning``). A value given is never overridden."""
-    best_of: int = 5
+    best_of: int = field(default=5, metadata=TEXT)
     """Sampled candidates per chunk in a temperature fallback."""
-    patience: float = 1.0
-    length_penalty: float = 1.0
-    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    patience: float = field(default=1.0, metadata=TEXT)
+    length_penalty: float = field(default=1.0, metadata=TEXT)
+    temperatures: tuple[float, ...] = field(default=(0.0, 0.2, 0.4, 0.6, 0.8, 1.0), metadata=TEXT)
     """The first for every chunk; the others, in order, for the chunks the fallback policy retries."""
-    compression_ratio_threshold: float | None = 2.4
-    log_prob_threshold: float | None = -1.0
-    no_speech_threshold: float | None = 0.6
-    condition_on_previous_text: bool = False
-    initial_prompt: str | None = None
-    word_timestamps: bool = False
-    timestamps: str = "aligned"
+    compression_ratio_threshold: float | None = field(default=2.4, metadata=TEXT)
+    log_prob_threshold: float | None = field(default=-1.0, metadata=TEXT)
+    no_speech_threshold: float | None = field(default=0.6, metadata=TEXT)
+    condition_on_previous_text: bool = field(default=False, metadata=TEXT)
+    initial_prompt: str | None = field(default=None, metadata=TEXT)
+    word_timestamps: bool = field(default=False, metadata=TEXT)
+    timestamps: str = field(default="aligned", metadata=TEXT)
     """How segments get their times. "aligned": Whisper decodes text only (no timestamp
     tokens), chunks fill its 30 s window, and words are timed by cross-attention alignment,
     then grouped into sentences; "decoded": Whisper's own timestamp tokens cut the segments
     (chunks stop at 24 s, where Whisper still finishes its last phrase). Fixed windows
     (``vad=False``) always use decoded timestamps."""
-    vad: bool = True
-    vad_options: VadOptions = field(default_factory=VadOptions)
-    speech_guard: bool = True
+    vad: bool = field(default=True, metadata=TEXT)
+    vad_options: VadOptions = field(default_factory=VadOptions, metadata=TEXT)
+    speech_guard: bool = field(default=True, metadata=TEXT)
     """Drop text the model puts where VAD heard no speech (Whisper invents "Thank you." in silence)."""
-    chunk_seconds: float | None = None
+    chunk_seconds: float | None = field(default=None, metadata=TEXT)
     """Longest VAD chunk; None: 30 s with aligned timestamps, 24 s with decoded ones."""
-    overlap_seconds: float = 6.0
+    overlap_seconds: float = field(default=6.0, metadata=TEXT)
     """Only without VAD: overlap between neighbouring 30 s windows; it must be longer
     than the tail Whisper may drop at a window's end."""
-    batch_size: int | None = None
+    batch_size: int | None = field(default=None, metadata=PLACEMENT)
     """Chunks per engine call; None: chosen for the device (GPU: from free memory)."""
-    use_tuning: bool = False
+    use_tuning: bool = field(default=False, metadata=PLACEMENT)
     """Let this machine's ``longscribe tune`` result also set beam size and compute type (they can
     change the text). Its workers, threads and batch size are used whenever not given."""
-    seed: int = 0
+    seed: int = field(default=0, metadata=TEXT)
     """Seeds temperature-fallback sampling, so reruns give the same text."""
-    ray: str | None = None
+    ray: str | None = field(default=None, metadata=PLACEMENT)
     """Run on Ray: "local" (start one here), "auto" (the running cluster) or a cluster address."""
-    ray_audio: str = "auto"
+    ray_audio: str = field(default="auto", metadata=PLACEMENT)
     """On Ray: "auto" lets actors that can read the input themselves get chunk spans only; "arrays"
     always sends the samples."""
-    cache_dir: str | None = None
+    cache_dir: str | None = field(default=None, metadata=PLACEMENT)
     """Where assembled models and tuning results live; None: the user cache (platformdirs)."""
-    diarize: str | None = None
+    diarize: str | None = field(default=None, metadata=SPEAKERS)
     """Who speaks when: "speakers" (voices told apart by models; True says the same), "channels"
     (each channel of a multi-channel file is one speaker) or None (no speakers; False says the
     same). Never changes the text."""
-    diarize_options: DiarizeOptions = field(default_factory=DiarizeOptions)
+    diarize_options: DiarizeOptions = field(default_factory=DiarizeOptions, metadata=SPEAKERS)
 
     def __post_init__(self) -> None:
         if self.language == "auto":  # the default, however it is spelled
             object.__setattr__(self, "language", None)
         if isinstance(self.diarize, bool):  # Transcriber(diarize=True), as the flag reads
             object.__setattr__(self, "diarize", "speakers" if self.diarize else None)
+        if self.diarize is not None:  # speakers are told word by word: a segment is cut where they change
+            object.__setattr__(self, "word_timestamps", True)
         self.validate()
 
     def validate(self) -> None:

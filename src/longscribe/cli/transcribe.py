@@ -40,6 +40,7 @@ from longscribe.options import (
     DiarizeOptions,
     TranscribeOptions,
     VadOptions,
+    temperature_ladder,
 )
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
@@ -316,7 +317,7 @@ def temperatures_from_increment(step: float) -> tuple[float, ...]:
             f" {MIN_TEMPERATURE_STEP:g}..1, got {step:g}",
             "temperature_increment_on_fallback",
         )
-    return tuple(round(t * step, 3) for t in range(int(round(1 / step, 6)) + 1))
+    return temperature_ladder(0.0, step)
 
 
 def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
@@ -333,7 +334,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
         best_of=args.best_of,
         batch_size=args.batch_size,
         temperatures=temperatures_from_increment(args.temperature_increment_on_fallback),
-        word_timestamps=args.word_timestamps or _subtitles_need_words(args) or args.diarize is not None,
+        word_timestamps=args.word_timestamps or _subtitles_need_words(args),
         condition_on_previous_text=args.condition_on_previous_text,
         initial_prompt=args.initial_prompt,
         vad=args.vad,

@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from longscribe.options import TranscribeOptions
+from longscribe.options import TEXT, TranscribeOptions, fields_of
 
 BLOCK = 64 * 1024
 SAMPLES = 16
@@ -38,29 +38,8 @@ def input_fingerprint(path: str | Path, expected_samples: int | None) -> dict[st
     }
 
 
-TEXT_OPTIONS = (
-    "language",
-    "task",
-    "beam_size",
-    "best_of",
-    "patience",
-    "length_penalty",
-    "temperatures",
-    "compression_ratio_threshold",
-    "log_prob_threshold",
-    "no_speech_threshold",
-    "condition_on_previous_text",
-    "initial_prompt",
-    "word_timestamps",
-    "timestamps",
-    "vad",
-    "vad_options",
-    "speech_guard",
-    "chunk_seconds",
-    "overlap_seconds",
-    "seed",
-)
-"""Options that can change the text; batch size, threads and the like cannot."""
+TEXT_OPTIONS = fields_of(TEXT)
+"""Options that can change the text (their kind says so); batch size, threads and the like cannot."""
 
 
 def options_identity(

@@ -14,7 +14,7 @@ from longscribe.diarize.channels import check_channels
 from longscribe.engines.base import Engine
 from longscribe.errors import OptionsError
 from longscribe.jobs import EngineIdentity, JobHandle, JobStore, start_job
-from longscribe.options import TranscribeOptions
+from longscribe.options import PLACEMENT, TranscribeOptions, fields_of
 from longscribe.pipeline.feed import ChunkFeed
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.speakers import SpeakerTrack
@@ -117,7 +117,7 @@ class Transcriber:
             "; ".join(self.plan.reasons),
         )
 
-    PLACEMENT_FIELDS = frozenset({"model", "device", "compute_type", "cpu_threads", "workers", "batch_size", "ray"})
+    PLACEMENT_FIELDS = frozenset(fields_of(PLACEMENT))
     """Options a :meth:`with_options` variant cannot change: they decide what is loaded and where."""
 
     def with_options(self, **fields_: Any) -> Transcriber:

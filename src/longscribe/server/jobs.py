@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from longscribe.errors import InputError, LongscribeError, Stopped
 from longscribe.jobs import JobStore
-from longscribe.options import DiarizeOptions
+from longscribe.options import DiarizeOptions, temperature_ladder
 from longscribe.pipeline import Progress, Transcriber
 from longscribe.pipeline.transcription import Transcription
 from longscribe.types import SAMPLE_RATE, Segment
@@ -83,16 +83,14 @@ class JobRequest:
         """TranscribeOptions fields for this request (the server's own options give the rest)."""
         out: dict[str, Any] = {"task": self.task, "language": self.language, "word_timestamps": self.word_timestamps}
         if self.diarize is not None:
-            out["diarize"] = self.diarize
-            out["word_timestamps"] = True  # segments are cut between words where the speaker changes
+            out["diarize"] = self.diarize  # with word times (TranscribeOptions says so)
             out["diarize_options"] = DiarizeOptions(
                 num_speakers=self.num_speakers, min_speakers=self.min_speakers or 1, max_speakers=self.max_speakers
             )
         if self.prompt:
             out["initial_prompt"] = self.prompt
         if self.temperature:  # sampling from this temperature up, seeded: a rerun samples the same text
-            steps = [round(self.temperature + 0.2 * k, 3) for k in range(6)]
-            out["temperatures"] = tuple(t for t in steps if t <= 1.0) or (self.temperature,)
+            out["temperatures"] = temperature_ladder(self.temperature)
         return out
 
 
