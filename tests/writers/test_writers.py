@@ -150,3 +150,12 @@ def test_disk_full_while_writing_is_a_clear_output_error(tmp_path: Path) -> None
 def test_unknown_format_is_refused() -> None:
     with pytest.raises(OptionsError, match="docx"):
         parse_formats("srt,docx")
+
+
+def test_the_registry_says_which_formats_need_speakers_and_in_what_order_formats_come() -> None:
+    """One home: the command, export and the server all ask parse_formats."""
+    assert parse_formats("all") == ("txt", "srt", "vtt", "tsv", "json", "html", "md")
+    assert parse_formats("all", speakers=True)[-1] == "rttm"
+    assert parse_formats("rttm,srt", speakers=True) == ("rttm", "srt")
+    with pytest.raises(OptionsError, match=r"-f rttm needs speakers \(--diarize\)"):
+        parse_formats("srt,rttm")

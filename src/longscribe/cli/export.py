@@ -9,7 +9,7 @@ from typing import Any
 from longscribe.cli import output
 from longscribe.cli.outputs import add_output_arguments, cue_options, output_options, page_audio
 from longscribe.diarize.assign import assign_speakers, parse_renames, renamed
-from longscribe.errors import JobStateError, LongscribeError
+from longscribe.errors import JobStateError, LongscribeError, OptionsError
 from longscribe.jobs.places import JobPlaces, locate_job
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
 from longscribe.models.resolve import cache_dir
@@ -70,9 +70,10 @@ def export(args: argparse.Namespace) -> list[Path]:
             )
         results = store.results(job.id)
         info = renamed(TranscriptInfo.from_dict(job.info), renames)
-        formats = parse_formats(args.output_format, speakers=bool(info.speaker_turns))
-        if "rttm" in formats and not info.speaker_turns:
-            raise JobStateError(f"{args.target}: -f rttm needs speakers: transcribe with --diarize")
+        try:
+            formats = parse_formats(args.output_format, speakers=bool(info.speaker_turns))
+        except OptionsError as exc:
+            raise OptionsError(f"{args.target}: {exc}", exc.field) from None
         name = Path(job.input).stem
         audio = page_audio(args.html_audio, job.input, out_dir / f"{name}.html")
         how = output_options(args, cues, audio)

@@ -352,7 +352,7 @@ def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
 def _subtitles_need_words(args: argparse.Namespace) -> bool:
     """Cues are cut on word times: with decoded timestamps, words are timed when subtitles are written."""
     try:
-        formats = parse_formats(args.output_format)
+        formats = parse_formats(args.output_format, speakers=True)  # only the subtitle formats matter here
     except LongscribeError:
         return False
     return args.subtitle_style != "none" and any(f in SUBTITLE_FORMATS for f in formats)
@@ -363,8 +363,6 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = options_from_args(args)
         formats = parse_formats(args.output_format, speakers=options.diarize is not None)
-        if "rttm" in formats and options.diarize is None:
-            raise OptionsError("-f rttm needs --diarize")
         args.cues = cue_options(args)
     except (LongscribeError, ValueError) as exc:
         output.error(exc, console)

@@ -32,15 +32,12 @@ from longscribe.options import DiarizeOptions, temperature_ladder
 from longscribe.pipeline import Progress, Transcriber
 from longscribe.pipeline.transcription import Transcription
 from longscribe.types import SAMPLE_RATE, Segment
-from longscribe.writers import OutputOptions, OutputSet
+from longscribe.writers import OutputOptions, OutputSet, parse_formats
 
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
 FINISHED = (DONE, FAILED)
-FORMATS = ("txt", "srt", "vtt", "tsv", "json", "html", "md")
-SPEAKER_FORMATS = ("rttm",)
-"""Written besides ``FORMATS`` for a job that finds speakers."""
 AUDIO = "audio"
 RESULT = "result"
 PROGRESS_SAVE_SECONDS = 5.0
@@ -118,7 +115,7 @@ class ServerJob:
     @property
     def formats(self) -> tuple[str, ...]:
         """The result formats this job writes."""
-        return FORMATS + SPEAKER_FORMATS if self.request.diarize else FORMATS
+        return parse_formats("all", speakers=self.request.diarize is not None)
 
     def public(self) -> dict[str, Any]:
         """The job as the API shows it (no server paths)."""

@@ -35,8 +35,11 @@ class Writer:
     """Base of one output format. Subclasses set ``extension`` and override the hooks."""
 
     extension: ClassVar[str] = ""
-    in_all: ClassVar[bool] = True
-    """Whether ``all`` includes this format (rttm only with speakers)."""
+    order: ClassVar[int] = 0
+    """Where the format comes in ``all`` and in every list of formats shown (plain text first)."""
+    needs_speakers: ClassVar[bool] = False
+    """The format says who speaks (rttm): asked for without speakers it is refused, and ``all``
+    leaves it out."""
 
     def __init__(self, out: IO[str], options: OutputOptions | None = None) -> None:
         self.out = out
@@ -56,20 +59,28 @@ WRITERS: dict[str, type[Writer]] = {}
 
 
 def register(cls: type[Writer]) -> type[Writer]:
+    """Add a format; ``WRITERS`` stays in the formats' ``order``."""
     WRITERS[cls.extension] = cls
+    ordered = sorted(WRITERS.items(), key=lambda item: item[1].order)
+    WRITERS.clear()
+    WRITERS.update(ordered)
     return cls
 
 
 def parse_formats(spec: str, *, speakers: bool = False) -> tuple[str, ...]:
-    """``"srt,vtt"`` or ``"all"`` -> a tuple of registered format names (``all``: rttm only with ``speakers``)."""
+    """``"srt,vtt"`` or ``"all"`` -> a tuple of registered format names. A format that says who speaks
+    (rttm) needs ``speakers``: ``all`` leaves it out without them, and asking for it is refused."""
     names = [n.strip().lower() for n in spec.split(",") if n.strip()]
     if names == ["all"]:
-        return tuple(name for name, writer in WRITERS.items() if writer.in_all or speakers)
+        return tuple(name for name, writer in WRITERS.items() if speakers or not writer.needs_speakers)
     unknown = [n for n in names if n not in WRITERS]
     if unknown or not names:
         raise OptionsError(
             f"unknown output format {', '.join(unknown) or spec!r} (choose from {', '.join(WRITERS)}, all)"
         )
+    needing = [n for n in names if WRITERS[n].needs_speakers and not speakers]
+    if needing:
+        raise OptionsError(f"-f {', '.join(needing)} needs speakers (--diarize)", "output_format")
     return tuple(dict.fromkeys(names))
 
 

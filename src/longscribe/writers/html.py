@@ -40,6 +40,7 @@ def _seconds(samples: int) -> str:
 @register
 class HtmlWriter(Writer):
     extension = "html"
+    order = 5
 
     def begin(self) -> None:
         self._paragraphs = Paragraphs()

@@ -42,6 +42,7 @@ def segment_dict(index: int, segment: Segment, *, words: bool) -> dict[str, Any]
 @register
 class JsonWriter(Writer):
     extension = "json"
+    order = 4
 
     def begin(self) -> None:
         self._texts: list[str] = []

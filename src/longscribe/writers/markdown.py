@@ -19,6 +19,7 @@ def escape(text: str) -> str:
 @register
 class MarkdownWriter(Writer):
     extension = "md"
+    order = 6
 
     def begin(self) -> None:
         self._paragraphs = Paragraphs()

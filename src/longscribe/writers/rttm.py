@@ -22,7 +22,8 @@ class RttmWriter(Writer):
     """Who speaks when, from the run's speaker turns (``--diarize``); not part of ``-f all`` without it."""
 
     extension = "rttm"
-    in_all = False
+    order = 7
+    needs_speakers = True
 
     def segment(self, index: int, segment: Segment) -> None:
         pass

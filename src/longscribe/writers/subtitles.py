@@ -67,6 +67,7 @@ class _CueWriter(Writer):
 @register
 class SrtWriter(_CueWriter):
     extension = "srt"
+    order = 1
 
     def cue(self, cue: Cue, text: str) -> None:
         self._count += 1
@@ -88,6 +89,7 @@ class SrtWriter(_CueWriter):
 @register
 class VttWriter(_CueWriter):
     extension = "vtt"
+    order = 2
     decimal = "."
 
     def begin(self) -> None:

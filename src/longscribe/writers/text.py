@@ -11,6 +11,7 @@ class TxtWriter(Writer):
     """One segment per line, as openai-whisper writes it."""
 
     extension = "txt"
+    order = 0
 
     def segment(self, index: int, segment: Segment) -> None:
         who = f"{segment.speaker}: " if segment.speaker else ""
@@ -23,6 +24,7 @@ class TsvWriter(Writer):
     and ``speaker`` (empty without diarization)."""
 
     extension = "tsv"
+    order = 3
 
     def begin(self) -> None:
         self.out.write("start\tend\ttext\tlanguage\tspeaker\n")
