@@ -1,8 +1,8 @@
 """``longscribe serve``: the HTTP service (OpenAI's audio API, durable jobs, a web page) on uvicorn.
 
 The model is loaded before the port opens; unfinished jobs from the data directory
-are resumed. SIGTERM or Ctrl+C stops taking work, lets each running job commit its
-chunk in flight, and exits; those jobs resume at the next start. Needs the
+are resumed. SIGTERM or Ctrl+C stops taking work, stops each running job at once (what
+it committed stays), and exits; those jobs resume at the next start. Needs the
 ``server`` extra (``pip install 'longscribe[server]'``).
 """
 

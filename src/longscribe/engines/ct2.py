@@ -58,7 +58,7 @@ from longscribe.types import ChunkAudio, ChunkTranscript
 log = logging.getLogger(__name__)
 
 KEPT_ENCODINGS = 8
-"""Encoder outputs kept on the CPU: a batch of 4 for each of 2 workers, the default there."""
+"""Encoder outputs kept on the CPU: enough for the batches the CPU workers have in flight at once."""
 
 
 class EncoderOutputs:

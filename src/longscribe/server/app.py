@@ -438,7 +438,7 @@ def create_app(service: Service) -> Starlette:
         service.ready = True
         try:
             yield
-        finally:  # after the open requests: the running jobs commit the chunk in flight and stop
+        finally:  # after the open requests: the running jobs stop, keeping what they committed
             service.ready = False
             await asyncio.to_thread(board.stop)
 
