@@ -57,8 +57,7 @@ def graph() -> dict[str, set[str]]:
     return edges
 
 
-def test_the_parts_of_the_package_import_each_other_without_a_cycle() -> None:
-    edges = graph()
+def assert_acyclic(edges: dict[str, set[str]]) -> None:
     state: dict[str, str] = {}
     path: list[str] = []
 
@@ -67,8 +66,7 @@ def test_the_parts_of_the_package_import_each_other_without_a_cycle() -> None:
         path.append(node)
         for nxt in sorted(edges.get(node, ())):
             if state.get(nxt) == "open":
-                cycle = path[path.index(nxt) :] + [nxt]
-                raise AssertionError(f"import cycle: {' -> '.join(cycle)}")
+                raise AssertionError(f"import cycle: {' -> '.join(path[path.index(nxt) :] + [nxt])}")
             if nxt not in state:
                 visit(nxt)
         path.pop()
@@ -77,6 +75,10 @@ def test_the_parts_of_the_package_import_each_other_without_a_cycle() -> None:
     for node in sorted(edges):
         if node not in state:
             visit(node)
+
+
+def test_the_parts_of_the_package_import_each_other_without_a_cycle() -> None:
+    assert_acyclic(graph())
 
 
 def test_front_ends_are_imported_by_nothing_below_them() -> None:
@@ -134,3 +136,48 @@ def test_docstrings_quote_no_measurements() -> None:
             ):
                 match = figure.search(node.value.value)
                 assert match is None, f"{relative}: docstring quotes {match.group(0)!r}" if match else ""
+
+
+def module_of(name: str) -> str | None:
+    """The package's module file (relative to SRC) that ``import name`` runs last, or None when it is not ours."""
+    parts = name.split(".")
+    if parts[0] != "longscribe":
+        return None
+    base = "/".join(parts[1:])
+    if base and (SRC / f"{base}.py").exists():
+        return f"{base}.py"
+    if (SRC / base / "__init__.py").exists():
+        return f"{base}/__init__.py".lstrip("/")
+    return None
+
+
+def runtime_imports(path: Path) -> set[str]:
+    """The package's modules ``path`` imports when it runs: at the top or inside a function, not under
+    ``if TYPE_CHECKING``. ``from package import name`` counts the submodule when ``name`` is one."""
+    tree = ast.parse(path.read_text())
+    typing_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+        for child in node.body
+        for inner in ast.walk(child)
+    }
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if id(node) in typing_only:
+            continue
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [
+                f"{node.module}.{a.name}" if module_of(f"{node.module}.{a.name}") else node.module for a in node.names
+            ]
+        found |= {m for m in map(module_of, names) if m is not None}
+    return found
+
+
+def test_no_module_imports_itself_back_at_the_top_or_inside_a_function() -> None:
+    """Module by module, every import counted wherever it is written: a cycle hidden in a function
+    (a command importing the parser that imports it) fails here too."""
+    assert_acyclic({relative: runtime_imports(path) - {relative} for relative, path in modules().items()})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from longscribe.cli.common import options_from_args
 from longscribe.cli.environment import Environment
-from longscribe.cli.transcribe import options_from_args
 
 
 def test_variables_become_defaults_the_flags_override() -> None:
@@ -23,12 +23,10 @@ def test_options_take_the_flag_then_the_variable() -> None:
     parser = build_parser()
     env = Environment(device="cpu", compute_type="float32", cache_dir="/tmp/c")
     args: argparse.Namespace = parser.parse_args(["transcribe", "x.wav"])
-    args.env = env
-    options = options_from_args(args)
+    options = options_from_args(args, env)
     assert (options.device, options.compute_type, options.cache_dir) == ("cpu", "float32", "/tmp/c")
     args = parser.parse_args(["transcribe", "x.wav", "--device", "auto", "--compute-type", "int8"])
-    args.env = env
-    options = options_from_args(args)
+    options = options_from_args(args, env)
     assert (options.device, options.compute_type) == ("auto", "int8")
 
 

@@ -15,14 +15,17 @@ import shlex
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from longscribe.cli import output
+from longscribe.bench.plan import BenchSetup, check_memory, estimate
+from longscribe.bench.runner import plot, run_bench, table
+from longscribe.cli.common import options_from_args
+from longscribe.cli.console import stderr_console
+from longscribe.cli.environment import Environment
+from longscribe.cli.transcribe import transcribe_parser
 from longscribe.errors import OptionsError, OutputError
-
-if TYPE_CHECKING:
-    from longscribe.bench.plan import BenchSetup
-    from longscribe.placement.hardware import Hardware
+from longscribe.placement import detect
+from longscribe.placement.hardware import Hardware
 
 
 def add_bench_parser(sub: Any) -> None:
@@ -53,13 +56,9 @@ def add_bench_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from longscribe.bench.plan import check_memory, estimate
-    from longscribe.bench.runner import plot, run_bench, table
-    from longscribe.placement import detect
-
-    console = output.stderr()
-    setup = setup_from_args(args)
+def run(args: argparse.Namespace, env: Environment) -> int:
+    console = stderr_console()
+    setup = setup_from_args(args, env)
     setup.validate()
     _check_outputs(args)
     hw = detect()
@@ -83,27 +82,19 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def setup_from_args(args: argparse.Namespace) -> BenchSetup:
+def setup_from_args(args: argparse.Namespace, env: Environment) -> BenchSetup:
     """The bench as asked, every ``--config`` checked as the transcribe command would check it."""
-    from longscribe.bench.plan import BenchSetup
-    from longscribe.cli.main import build_parser
-    from longscribe.cli.transcribe import options_from_args
-
     named = tuple(b.strip() for b in args.baselines.split(",") if b.strip())
     BenchSetup(args.file, args.reference, baselines=named).check_baselines()
     baselines = () if args.no_baselines else named
-    if args.diarize and "--diarize" not in args.config:
-        args.config.append("--diarize")
-    for config in args.config:
+    configs = [*args.config, *(["--diarize"] if args.diarize and "--diarize" not in args.config else [])]
+    for config in configs:
         try:
-            extra = build_parser().parse_args(["transcribe", "bench-input.wav", *shlex.split(config)])
+            extra = transcribe_parser().parse_args(["bench-input.wav", *shlex.split(config)])
         except ValueError as exc:  # shlex: an unclosed quote
             raise OptionsError(f"--config {config!r}: {exc}", "config") from exc
-        extra.env = args.env
-        options_from_args(extra)
-    return BenchSetup(
-        args.file, args.reference, args.model, args.language, args.limit, list(args.config), baselines, args.repeat
-    )
+        options_from_args(extra, env)
+    return BenchSetup(args.file, args.reference, args.model, args.language, args.limit, configs, baselines, args.repeat)
 
 
 def _check_outputs(args: argparse.Namespace) -> None:

@@ -11,7 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from longscribe import memory
-from longscribe.cli import output
+from longscribe.cli.common import add_placement_arguments, placement_from_args
+from longscribe.cli.console import print_error
+from longscribe.cli.environment import Environment
 from longscribe.errors import LongscribeError
 from longscribe.models.catalog import available_models
 from longscribe.options import TranscribeOptions
@@ -22,8 +24,6 @@ GIB = 2**30
 
 
 def add_devices_parser(sub: Any) -> None:
-    from longscribe.cli.transcribe import add_placement_arguments
-
     p = sub.add_parser("devices", help="show the hardware found and what transcribe would use")
     add_placement_arguments(p)
     p.add_argument("--batch-size", type=int, default=None, help="as transcribe --batch-size: the plan for it")
@@ -73,11 +73,9 @@ def report(hw: Hardware, options: TranscribeOptions) -> dict[str, Any]:
     return doc
 
 
-def options_from_args(args: argparse.Namespace) -> TranscribeOptions:
-    from longscribe.cli.transcribe import placement_from_args
-
+def options_from_args(args: argparse.Namespace, env: Environment) -> TranscribeOptions:
     return TranscribeOptions(
-        **placement_from_args(args),
+        **placement_from_args(args, env),
         batch_size=args.batch_size,
         workers=args.workers,
         cpu_threads=args.threads,
@@ -103,22 +101,22 @@ def _hardware_dict(hw: Hardware) -> dict[str, Any]:
     }
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace, env: Environment) -> int:
     try:
-        options = options_from_args(args)
+        options = options_from_args(args, env)
     except LongscribeError as exc:
-        output.error(exc)
+        print_error(exc)
         return 2
     doc = report(detect(), options)
     if doc["error"]:
-        doc["error"] += args.env.sources(args.device, args.compute_type)
+        doc["error"] += env.sources(args.device, args.compute_type)
     if args.json:
         print(json.dumps(doc, indent=2))
         return 1 if doc["error"] else 0
     console = Console(highlight=False)
     _print(console, doc)
     if doc["error"]:
-        output.error(doc["error"])
+        print_error(doc["error"])
         return 1
     return 0
 

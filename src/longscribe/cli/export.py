@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from longscribe.cli import output
-from longscribe.cli.outputs import add_output_arguments, cue_options, output_options, page_audio
+from longscribe.cli.console import print_error, stderr_console
+from longscribe.cli.environment import Environment
+from longscribe.cli.outputs import add_output_arguments, output_options, page_audio
 from longscribe.diarize.assign import assign_speakers, parse_renames, renamed
 from longscribe.errors import JobStateError, LongscribeError, OptionsError
 from longscribe.jobs.places import JobPlaces, locate_job
@@ -43,24 +45,24 @@ def add_export_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    console = output.stderr()
+def run(args: argparse.Namespace, env: Environment) -> int:
+    console = stderr_console()
     try:
-        written = export(args)
+        written = export(args, env)
     except LongscribeError as exc:
         if args.debug:
             console.print_exception()
-        output.error(exc, console)
+        print_error(exc, console)
         return exc.exit_code
     console.print(f"{args.target} -> {', '.join(str(p) for p in written)}", markup=False)
     return 0
 
 
-def export(args: argparse.Namespace) -> list[Path]:
+def export(args: argparse.Namespace, env: Environment) -> list[Path]:
     renames = parse_renames(args.rename)
-    cues = cue_options(args)
+    how = output_options(args)
     out_dir = Path(args.output_dir)
-    places = JobPlaces(cache_dir(args.env.cache_dir))
+    places = JobPlaces(cache_dir(env.cache_dir))
     store, job = locate_job(args.target, out_dir, None if args.job_dir is None else Path(args.job_dir), places)
     try:
         if job.status not in FINISHED or job.info is None:
@@ -76,11 +78,10 @@ def export(args: argparse.Namespace) -> list[Path]:
             raise OptionsError(f"{args.target}: {exc}", exc.field) from None
         name = Path(job.input).stem
         audio = page_audio(args.html_audio, job.input, out_dir / f"{name}.html")
-        how = output_options(args, cues, audio)
         segments = stitch_all(results[i] for i in sorted(results))
         if info.speaker_turns:
             segments = iter(assign_speakers(segments, info.speaker_turns))
-        with OutputSet(out_dir, name, formats, how) as out:
+        with OutputSet(out_dir, name, formats, replace(how, audio=audio.src)) as out:
             for segment in segments:
                 out.write(segment)
             written = out.commit(info)

@@ -7,11 +7,11 @@ import logging
 import os
 import sys
 from collections.abc import Mapping, Sequence
-from typing import NoReturn
 
 from longscribe import __version__
-from longscribe.cli import output
 from longscribe.cli.bench import add_bench_parser
+from longscribe.cli.common import Parser, UsageError
+from longscribe.cli.console import print_error
 from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import add_export_parser
@@ -19,19 +19,8 @@ from longscribe.cli.interrupt import EXIT_INTERRUPTED
 from longscribe.cli.serve import add_serve_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
-from longscribe.errors import LongscribeError, OptionsError
+from longscribe.errors import LongscribeError
 from longscribe.pipeline.threads import calls_in_progress
-
-
-class UsageError(OptionsError):
-    """The command line does not parse (exit code 2, as argparse's own)."""
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse, with a usage error raised as one line (the usage itself is one ``--help`` away)."""
-
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,25 +66,24 @@ def _command(argv: Sequence[str] | None, environ: Mapping[str, str] | None) -> i
     try:
         args = build_parser().parse_args(argv)
     except UsageError as exc:
-        output.error(exc)
+        print_error(exc)
         return exc.exit_code
-    args.env = env
     debug = getattr(args, "debug", False)
     configure_logging(debug, getattr(args, "verbose", False))
     try:
-        code: int = args.run(args)
+        code: int = args.run(args, env)
     except LongscribeError as exc:
         if debug:
             raise
-        output.error(exc)
+        print_error(exc)
         return exc.exit_code
     except KeyboardInterrupt:
-        output.error("interrupted")
+        print_error("interrupted")
         return EXIT_INTERRUPTED
     except Exception as exc:  # a bug: one line, and how to see more
         if debug:
             raise
-        output.error(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+        print_error(f"unexpected {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
         return 1
     return code
 

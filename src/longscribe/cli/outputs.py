@@ -83,10 +83,10 @@ def cue_options(args: argparse.Namespace) -> CueOptions:
     )
 
 
-def output_options(args: argparse.Namespace, cues: CueOptions, audio: PageAudio) -> OutputOptions:
-    """How one input's outputs are written; ``audio`` is what its HTML page plays (see :func:`page_audio`)."""
+def output_options(args: argparse.Namespace) -> OutputOptions:
+    """How the outputs are written; each input's page gets its own ``audio`` (see :func:`page_audio`)."""
     words = args.word_timestamps or getattr(args, "diarize", None) is not None  # json: who says each word
-    return OutputOptions(words=words, cues=cues, audio=audio.src)
+    return OutputOptions(words=words, cues=cue_options(args))
 
 
 @dataclass(frozen=True)

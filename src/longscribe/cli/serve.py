@@ -14,17 +14,19 @@ from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from longscribe.cli import output
-from longscribe.cli.environment import API_KEY
+from longscribe.cli.common import add_placement_arguments, placement_from_args
+from longscribe.cli.console import print_error, print_warning, stderr_console
+from longscribe.cli.environment import API_KEY, Environment
 from longscribe.errors import LongscribeError, OptionsError
+from longscribe.options import TranscribeOptions
+from longscribe.pipeline import Transcriber
+from longscribe.server.config import ServerConfig, parse_size
 
 DEFAULT_DATA_DIR = "longscribe-data"
 GRACEFUL_SECONDS = 30
 
 
 def add_serve_parser(sub: Any) -> None:
-    from longscribe.cli.transcribe import add_placement_arguments
-
     p = sub.add_parser(
         "serve",
         help="serve an OpenAI-compatible transcription API, durable jobs and a web page",
@@ -55,14 +57,12 @@ def add_serve_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def config_from_args(args: argparse.Namespace) -> Any:
-    from longscribe.server.config import ServerConfig, parse_size
-
+def config_from_args(args: argparse.Namespace, env: Environment) -> ServerConfig:
     return ServerConfig(
         data_dir=args.data_dir,
         host=args.host,
         port=args.port,
-        api_key=read_api_key(args),
+        api_key=read_api_key(args, env),
         insecure_no_auth=args.insecure_no_auth,
         max_upload=parse_size(args.max_upload),
         jobs=args.jobs,
@@ -74,7 +74,7 @@ def config_from_args(args: argparse.Namespace) -> Any:
     )
 
 
-def read_api_key(args: argparse.Namespace) -> str | None:
+def read_api_key(args: argparse.Namespace, env: Environment) -> str | None:
     """``--api-key``, else the first line of ``--api-key-file``, else ``$LONGSCRIBE_API_KEY``."""
     if args.api_key is not None:
         return str(args.api_key)
@@ -88,22 +88,18 @@ def read_api_key(args: argparse.Namespace) -> str | None:
         if not lines or not lines[0].strip():
             raise OptionsError(f"{args.api_key_file}: the first line holds no API key", "api_key")
         return lines[0].strip()
-    key: str | None = args.env.api_key
-    return key
+    return env.api_key
 
 
-def run(args: argparse.Namespace) -> int:
-    from longscribe.cli.transcribe import placement_from_args
-    from longscribe.options import TranscribeOptions
-
-    console = output.stderr()
+def run(args: argparse.Namespace, env: Environment) -> int:
+    console = stderr_console()
     try:
-        config = config_from_args(args)
+        config = config_from_args(args, env)
         options = TranscribeOptions(
-            **placement_from_args(args), cpu_threads=args.threads, workers=args.workers, beam_size=args.beam_size
+            **placement_from_args(args, env), cpu_threads=args.threads, workers=args.workers, beam_size=args.beam_size
         )
     except LongscribeError as exc:
-        output.error(exc, console)
+        print_error(exc, console)
         return 2
     try:
         import uvicorn
@@ -111,25 +107,24 @@ def run(args: argparse.Namespace) -> int:
         from longscribe.server.app import Service, create_app
         from longscribe.server.jobs import JobBoard
     except ImportError as exc:
-        output.error(f"the server needs its extra: pip install 'longscribe[server]' ({exc.name} is missing)", console)
+        print_error(f"the server needs its extra: pip install 'longscribe[server]' ({exc.name} is missing)", console)
         return 1
-    from longscribe.pipeline import Transcriber
 
     data = Path(config.data_dir)
     try:
         data.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        output.error(f"{data}: cannot hold the server's data ({exc.strerror or exc})", console)
+        print_error(f"{data}: cannot hold the server's data ({exc.strerror or exc})", console)
         return 1
     transcriber = Transcriber(options)
     transcriber.load()  # before the port opens: a request never waits for the model
     assert transcriber.plan is not None
     for warning in transcriber.plan.warnings:
-        output.warning(warning, console)
+        print_warning(warning, console)
     try:
         sock = _bind(config.host, config.port)
     except OSError as exc:
-        output.error(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", console)
+        print_error(f"cannot listen on {config.host}:{config.port}: {exc.strerror or exc}", console)
         return 1
     board = JobBoard(data, transcriber, jobs=config.jobs, max_queue=config.max_queue, keep_days=config.keep_days,
                      max_jobs_kept=config.max_jobs_kept, log_content=config.log_content)  # fmt: skip

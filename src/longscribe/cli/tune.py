@@ -11,13 +11,19 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from longscribe.cli import output
+from longscribe.audio import AudioStream, check_input
+from longscribe.cli.common import add_placement_arguments, placement_from_args
+from longscribe.cli.console import print_error, stderr_console
+from longscribe.cli.environment import Environment
 from longscribe.errors import LongscribeError
+from longscribe.metrics import error_rates
+from longscribe.options import TranscribeOptions
+from longscribe.pipeline import Transcriber
+from longscribe.placement import detect, plan
+from longscribe.placement.tuning import SAMPLE, Config, Run, SamplePasses, save_tuned, tune
 
 
 def add_tune_parser(sub: Any) -> None:
-    from longscribe.cli.transcribe import add_placement_arguments
-
     p = sub.add_parser("tune", help="find and cache the fastest configuration for this machine and model")
     add_placement_arguments(p)
     p.add_argument("--sample", type=Path, default=None, help="a 60-120 s speech recording (default: bundled sample)")
@@ -26,22 +32,14 @@ def add_tune_parser(sub: Any) -> None:
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    from longscribe.audio import AudioStream, check_input
-    from longscribe.cli.transcribe import placement_from_args
-    from longscribe.metrics import error_rates
-    from longscribe.options import TranscribeOptions
-    from longscribe.pipeline import Transcriber
-    from longscribe.placement import detect, plan
-    from longscribe.placement.tuning import SAMPLE, Config, Run, SamplePasses, save_tuned, tune
-
-    console = output.stderr()
+def run(args: argparse.Namespace, env: Environment) -> int:
+    console = stderr_console()
     sample = args.sample or SAMPLE
     try:
         check_input(sample)
         AudioStream(sample).close()  # a sample that is not audio: said before anything is timed
         hw = detect()
-        options = TranscribeOptions(**placement_from_args(args))
+        options = TranscribeOptions(**placement_from_args(args, env))
         start = plan(options, hw)
         resolved, placement = start.model, start.placement
         device = placement.device if placement.device != "cuda" else f"cuda:{placement.device_index}"
@@ -67,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             result = tune(hw, placement, run_config, lambda ref, hyp: error_rates(ref, hyp).wer)
         path = save_tuned(hw, resolved.path, placement.engine, result, start.cache)
     except LongscribeError as exc:
-        output.error(exc, console)
+        print_error(exc, console)
         return 1
     if args.json:
         print(json.dumps(result.as_dict(), indent=1))

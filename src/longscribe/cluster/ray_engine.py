@@ -1,4 +1,4 @@
-"""Ray: connect, size the actors from each node's resources, start them (one loaded model each).
+"""Ray: connect, and start the actors :mod:`longscribe.placement.cluster` sized (one loaded model each).
 
 An actor that dies loses only the batch it held: that batch goes to another
 actor (:mod:`longscribe.cluster.engine`).
@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from longscribe.cluster.engine import ClusterEngine
@@ -17,18 +17,11 @@ from longscribe.cluster.worker import EngineWorker, WorkerSpec
 from longscribe.errors import LongscribeError, OptionsError
 from longscribe.models import ResolvedModel
 from longscribe.options import TranscribeOptions
+from longscribe.placement.cluster import ActorPlan
 
 log = logging.getLogger(__name__)
 
 INSTALL_HINT = "pip install 'longscribe[ray]'"
-
-
-@dataclass(frozen=True)
-class ActorPlan:
-    node_id: str
-    num_cpus: float
-    num_gpus: float
-    threads: int
 
 
 def import_ray() -> Any:
@@ -58,31 +51,6 @@ def connect(address: str) -> Any:
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise LongscribeError(f"cannot reach a Ray cluster at {address!r}: {exc}") from exc
     return ray
-
-
-def plan_actors(nodes: Sequence[dict[str, Any]], options: TranscribeOptions) -> list[ActorPlan]:
-    """One actor per GPU; on CPU-only nodes one per ``cpu_threads`` cores (default 1: 2 x 1 beats 1 x 2).
-
-    ``options.workers`` caps the total. A device of cpu/mlx-cpu ignores GPUs.
-    """
-    threads = max(1, options.cpu_threads)
-    use_gpus = options.device not in ("cpu", "mlx-cpu")
-    plans: list[ActorPlan] = []
-    for node in nodes:
-        if not node.get("Alive", True):
-            continue
-        resources = node.get("Resources", {})
-        gpus = int(resources.get("GPU", 0)) if use_gpus else 0
-        cpus = int(resources.get("CPU", 0))
-        if gpus:
-            plans += [ActorPlan(node["NodeID"], 1, 1, 0) for _ in range(gpus)]
-        else:
-            plans += [ActorPlan(node["NodeID"], threads, 0, threads) for _ in range(max(1, cpus // threads))]
-    if options.workers:
-        plans = plans[: options.workers]
-    if not plans:
-        raise LongscribeError("the Ray cluster has no alive node with CPUs or GPUs")
-    return plans
 
 
 class RayEngine(ClusterEngine):

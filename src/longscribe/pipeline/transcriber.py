@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import logging
-import threading
-import time
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,10 +13,11 @@ from longscribe.errors import OptionsError
 from longscribe.jobs import EngineIdentity, JobHandle, JobStore, start_job
 from longscribe.options import PLACEMENT, TranscribeOptions, fields_of
 from longscribe.pipeline.feed import ChunkFeed
+from longscribe.pipeline.runtime import EngineRuntime
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.speakers import SpeakerTrack
 from longscribe.pipeline.transcription import ProgressCallback, Transcription
-from longscribe.placement import Hardware, RunPlan, after_oom, detect, plan
+from longscribe.placement import Hardware, RunPlan
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 
 if TYPE_CHECKING:
@@ -28,8 +26,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUE_BATCHES = 2  # how many batches of chunks may wait, decoded, ahead of the engine
-INJECTED_BATCH_SIZE = 4
-"""Chunks per call for an injected engine when ``batch_size`` is not given (no plan decides it)."""
 
 
 class Transcriber:
@@ -37,8 +33,9 @@ class Transcriber:
 
     ``Transcriber(model="tiny.en", language="en")`` or
     ``Transcriber(TranscribeOptions(...))``. What runs where is decided once, by
-    :func:`longscribe.placement.plan` (``self.plan``); pass ``engine=`` to inject
-    one instead (tests use :class:`~longscribe.engines.FakeEngine`).
+    :func:`longscribe.placement.plan` (``self.plan``), and the engine's life is its
+    :class:`~longscribe.pipeline.runtime.EngineRuntime`'s; pass ``engine=`` to inject one
+    instead (tests use :class:`~longscribe.engines.FakeEngine`).
     """
 
     def __init__(
@@ -55,33 +52,27 @@ class Transcriber:
         if unknown:
             raise OptionsError(f"unknown option(s): {', '.join(unknown)}")
         self.options = replace(options or TranscribeOptions(), **fields_)
-        self.plan: RunPlan | None = None
-        self.load_seconds = 0.0
-        self._engine = engine
-        self._hardware = hardware
-        self._lock = threading.Lock()
+        self.runtime = EngineRuntime(self.options, engine=engine, hardware=hardware)
         self._speaker_models: DiarizationModels | None = None
 
     @property
-    def hardware(self) -> Hardware:
-        if self._hardware is None:
-            self._hardware = detect()
-        return self._hardware
+    def plan(self) -> RunPlan | None:
+        """What runs where, and why (None until loaded, and with an injected engine)."""
+        return self.runtime.plan
+
+    @property
+    def load_seconds(self) -> float:
+        return self.runtime.load_seconds
 
     @property
     def engine(self) -> Engine:
         """The loaded engine; the model is planned and loaded on first use."""
-        if self._engine is None:
-            self.load()
-        assert self._engine is not None
-        return self._engine
+        return self.runtime.engine
 
     @property
     def decoding(self) -> TranscribeOptions:
         """The options the engine decodes with: the given ones, with what the plan settled (beam size)."""
-        if self.plan is not None:
-            return self.plan.decoding(self.options)
-        return replace(self.options, beam_size=self.options.beam)
+        return self.runtime.decoding(self.options)
 
     @property
     def speaker_models(self) -> DiarizationModels:
@@ -97,25 +88,7 @@ class Transcriber:
         (and the diarization models, when speakers are to be found)."""
         if self.options.diarize == "speakers":
             self.speaker_models  # noqa: B018 (loaded now: a missing model is said before any work)
-        if self._engine is not None:
-            return
-        started = time.perf_counter()
-        self.plan = plan(self.options, self.hardware, audio_seconds=audio_seconds)
-        if self.options.ray:
-            self._engine = self._start_cluster(self.plan)
-        else:
-            from longscribe.engines.factory import build_engine
-
-            self._engine = build_engine(self.plan)
-        self.load_seconds = time.perf_counter() - started
-        log.info(
-            "loaded %s (%s) on %s in %.1fs: %s",
-            self.plan.model.name,
-            self.plan.model.source,
-            self.plan.placement.label,
-            self.load_seconds,
-            "; ".join(self.plan.reasons),
-        )
+        self.runtime.load(audio_seconds)
 
     PLACEMENT_FIELDS = frozenset(fields_of(PLACEMENT))
     """Options a :meth:`with_options` variant cannot change: they decide what is loaded and where."""
@@ -126,56 +99,16 @@ class Transcriber:
         fixed = sorted(set(fields_) & self.PLACEMENT_FIELDS)
         if fixed:
             raise OptionsError(f"a variant shares the loaded model: cannot change {', '.join(fixed)}")
-        engine = self.engine  # loaded here, once
-        variant = Transcriber(replace(self.options, **fields_), engine=engine, hardware=self._hardware)
-        variant.plan, variant.load_seconds = self.plan, self.load_seconds
+        self.runtime.load()  # here, once
+        variant = Transcriber(replace(self.options, **fields_))
+        variant.runtime = self.runtime
         if variant.options.diarize_options.models == self.options.diarize_options.models:
             variant._speaker_models = self.speaker_models if variant.options.diarize == "speakers" else None
         return variant
 
     def unload(self) -> None:
         """Free the model (Ray: stop the actors); the next transcription loads it again."""
-        if self._engine is not None:
-            self._engine.close()
-        self._engine = None
-        gc.collect()
-
-    def _start_cluster(self, run: RunPlan) -> Engine:
-        """``options.ray``: the engine is a set of Ray actors; the scheduler keeps all of them busy."""
-        from longscribe.cluster.ray_engine import RayEngine, connect, plan_actors
-
-        assert self.options.ray is not None
-        ray = connect(self.options.ray)
-        engine = RayEngine(ray, run.model, self.decoding, plan_actors(ray.nodes(), self.options))
-        reason = f"Ray ({self.options.ray}): {engine.size} actor(s) on {len(engine.report()['nodes'])} node(s)"
-        placement = replace(
-            run.placement,
-            engine="ray",
-            device=engine.device,
-            compute_type=engine.compute_type,
-            workers=engine.size,
-            batch_size=self.options.batch_size or engine.batch_size,
-            reasons=(*run.placement.reasons, reason),
-        )
-        self.plan = replace(run, placement=placement)
-        return engine
-
-    def after_oom(self, failed: Engine) -> Engine | None:
-        """The scheduler's recovery: after ``failed`` ran out of GPU memory at one chunk, the next
-        smaller plan's engine (compute type, then CPU), kept for the files that follow."""
-        with self._lock:
-            if failed is not self._engine:
-                return self._engine  # another worker has replaced it already
-            smaller = after_oom(self.plan, self.hardware) if self.plan and not self.options.ray else None
-            if smaller is None:
-                return None
-            from longscribe.engines.factory import build_engine
-
-            self._engine = None
-            gc.collect()
-            self.plan = smaller
-            self._engine = build_engine(smaller)
-            return self._engine
+        self.runtime.unload()
 
     def transcribe(
         self,
@@ -190,9 +123,10 @@ class Transcriber:
         With a job store, finished chunks are committed as they are decoded and
         a job left unfinished for the same input and options is resumed.
         """
-        feed = ChunkFeed(path, self.options, QUEUE_BATCHES * self._batch_size() * self._workers())
+        runtime = self.runtime
+        feed = ChunkFeed(path, self.options, QUEUE_BATCHES * runtime.batch_size * runtime.workers)
         try:
-            if self._engine is None:
+            if not runtime.loaded:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
             feed.read_audio = not engine.open_input(str(Path(path).resolve()))
@@ -210,9 +144,9 @@ class Transcriber:
         scheduler = BatchScheduler(
             engine,
             self.decoding,
-            self._batch_size(),
-            workers=self._workers(),
-            recovery=self,
+            runtime.batch_size,
+            workers=runtime.workers,
+            recovery=runtime,
             done=job.store.results(job.job.id) if job else None,
             commit=(lambda result: job.store.commit(job.job.id, result)) if job else None,
         )
@@ -242,13 +176,3 @@ class Transcriber:
 
     def _model_path(self) -> str:
         return self.plan.model.path if self.plan else self.options.model
-
-    def _batch_size(self) -> int:
-        if self.options.batch_size:
-            return self.options.batch_size
-        return self.plan.placement.batch_size if self.plan else INJECTED_BATCH_SIZE
-
-    def _workers(self) -> int:
-        if self.plan is not None:
-            return self.plan.placement.workers
-        return self.options.workers or 1

@@ -34,7 +34,7 @@ from longscribe.audio import AudioStream
 from longscribe.errors import InputError, NoAudioStreamError
 from longscribe.jobs.fingerprint import sampled_hash
 from longscribe.server.config import ServerConfig
-from longscribe.server.formats import MEDIA_TYPES, error_body, parse_request, response, wants_again
+from longscribe.server.formats import error_body, media_type, parse_request, response, wants_again
 from longscribe.server.jobs import (
     CANCELLED,
     DONE,
@@ -254,206 +254,252 @@ def _sse(data: dict[str, Any]) -> bytes:
     return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
 
-def create_app(service: Service) -> Starlette:
-    board, config = service.board, service.config
+class ApiError(Exception):
+    """An OpenAI-shaped error answer, raised from anywhere a route runs."""
 
-    def mapped(headers: dict[str, str], asked: str | None) -> dict[str, str]:
-        if asked and asked != service.model:
-            headers[MODEL_HEADER] = f"{asked} is served by {service.model}"
-        return headers
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        param: str | None = None,
+        *,
+        kind: str | None = None,
+        code: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.param = status, message, param
+        self.kind, self.code, self.headers = kind, code, dict(headers or {})
 
-    async def audio_route(request: Request, task: str) -> Response:
-        try:
-            new = await new_job(service, request, task)
-        except UploadError as exc:
-            return error(exc.status, exc.message, exc.param)
-        except QueueFull as exc:
-            return _full(exc)
-        job, fmt, stream, words = new.job, new.fmt, new.stream, new.words
-        headers = mapped({JOB_HEADER: job.id, **({REUSED_HEADER: "true"} if new.reused else {})}, new.asked)
-        if stream:
-            return StreamingResponse(events(board, job, True), media_type="text/event-stream", headers=headers)
-        await finished(board, job)
-        if job.status != DONE:
-            status = {FAILED: 500, CANCELLED: 409}.get(job.status, 503)
-            answer = error(status, _unfinished(job), code=job.status)
-            answer.headers.update(headers)
-            if status == 503:
-                answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-            return answer
-        body, media = response(fmt, job, board.folder(job.id), words)
-        return Response(body, media_type=media, headers=headers)
+    def response(self) -> Response:
+        answer = error(self.status, self.message, self.param, self.kind, self.code)
+        answer.headers.update(self.headers)
+        if self.status in (429, 503):
+            answer.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return answer
 
-    async def transcriptions(request: Request) -> Response:
-        return await audio_route(request, "transcribe")
 
-    async def translations(request: Request) -> Response:
-        return await audio_route(request, "translate")
+def service_of(request: Request) -> Service:
+    service: Service = request.app.state.service
+    return service
 
-    async def models(request: Request) -> Response:
-        return JSONResponse(
-            {
-                "object": "list",
-                "data": [
-                    {"id": service.model, "object": "model", "created": int(service.started), "owned_by": "longscribe"}
-                ],
-            }
-        )
 
-    async def create_job(request: Request) -> Response:
-        try:
-            task = request.query_params.get("task", "transcribe")
-            if task not in ("transcribe", "translate"):
-                return error(400, f"task must be transcribe or translate, got {task!r}", "task")
-            new = await new_job(service, request, task)
-        except UploadError as exc:
-            return error(exc.status, exc.message, exc.param)
-        except QueueFull as exc:
-            return _full(exc)
-        job = new.job
-        headers = {JOB_HEADER: job.id, "Location": f"/v1/jobs/{job.id}"}
-        if new.reused:  # 200: here it is, finished; again=true transcribes it anew
-            return JSONResponse({**job.public(), "reused": True}, headers={**headers, REUSED_HEADER: "true"})
-        return JSONResponse(job.public(), status_code=202, headers=headers)
+def job_of(request: Request) -> ServerJob:
+    """The job the path names; a missing one is a 404."""
+    job = service_of(request).board.get(request.path_params["job_id"])
+    if job is None:
+        raise ApiError(404, "no such job", "job_id", code="not_found")
+    return job
 
-    def found(request: Request) -> ServerJob | Response:
-        job = board.get(request.path_params["job_id"])
-        return job if job is not None else error(404, "no such job", "job_id", code="not_found")
 
-    async def list_jobs(request: Request) -> Response:
-        return JSONResponse({"object": "list", "data": [job.public() for job in board.all()]})
+def _model_headers(service: Service, new: NewJob) -> dict[str, str]:
+    headers = {JOB_HEADER: new.job.id, **({REUSED_HEADER: "true"} if new.reused else {})}
+    if new.asked and new.asked != service.model:
+        headers[MODEL_HEADER] = f"{new.asked} is served by {service.model}"
+    return headers
 
-    async def get_job(request: Request) -> Response:
-        job = found(request)
-        return job if isinstance(job, Response) else JSONResponse(job.public())
 
-    async def job_events(request: Request) -> Response:
-        job = found(request)
-        if isinstance(job, Response):
-            return job
-        return StreamingResponse(events(board, job, False), media_type="text/event-stream")
+async def _audio_route(request: Request, task: str) -> Response:
+    """OpenAI's transcription and translation routes: the upload's answer once its job is done."""
+    service = service_of(request)
+    new = await new_job(service, request, task)
+    job, board = new.job, service.board
+    headers = _model_headers(service, new)
+    if new.stream:
+        return StreamingResponse(events(board, job, True), media_type="text/event-stream", headers=headers)
+    await finished(board, job)
+    if job.status != DONE:
+        status = {FAILED: 500, CANCELLED: 409}.get(job.status, 503)
+        raise ApiError(status, _unfinished(job), code=job.status, headers=headers)
+    body, media = response(new.fmt, job, board.folder(job.id), new.words)
+    return Response(body, media_type=media, headers=headers)
 
-    async def job_result(request: Request) -> Response:
-        job = found(request)
-        if isinstance(job, Response):
-            return job
-        fmt = request.query_params.get("format", "json")
-        if fmt not in job.formats:
-            return error(400, f"format must be one of {', '.join(job.formats)}, got {fmt!r}", "format")
-        if job.status != DONE:
-            return error(409, f"the job is {job.status}", code=job.status)
-        name = f"{Path(job.request.filename).stem or job.id}.{fmt}"
-        return FileResponse(board.result(job.id, fmt), media_type=MEDIA_TYPES[fmt], filename=name)
 
-    async def job_audio(request: Request) -> Response:
-        job = found(request)
-        if isinstance(job, Response):
-            return job
-        return FileResponse(board.audio(job.id), media_type="application/octet-stream")
+async def transcriptions(request: Request) -> Response:
+    return await _audio_route(request, "transcribe")
 
-    async def delete_job(request: Request) -> Response:
-        job = found(request)
-        if isinstance(job, Response):
-            return job
-        board.delete(job.id)
-        return JSONResponse({"id": job.id, "object": "transcription.job", "deleted": True})
 
-    async def healthz(request: Request) -> Response:
-        return JSONResponse({"status": "ok"})
+async def translations(request: Request) -> Response:
+    return await _audio_route(request, "translate")
 
-    async def readyz(request: Request) -> Response:
-        waiting = board.waiting()
-        ready = service.ready and waiting < config.max_queue
-        return JSONResponse(
-            {"ready": ready, "model": service.model, "waiting": waiting}, status_code=200 if ready else 503
-        )
 
-    async def metrics(request: Request) -> Response:
-        states: dict[str, int] = {}
-        for job in board.all():
-            states[job.status] = states.get(job.status, 0) + 1
-        running = [j for j in board.all() if j.status == "running"]
-        lines = ["# TYPE longscribe_jobs gauge"]
-        lines += [f'longscribe_jobs{{state="{s}"}} {n}' for s, n in sorted(states.items())]
-        lines += [
-            "# TYPE longscribe_queue_length gauge",
-            f"longscribe_queue_length {board.waiting()}",
-            "# TYPE longscribe_audio_seconds_transcribed_total counter",
-            f"longscribe_audio_seconds_transcribed_total {board.transcribed_seconds:.1f}",
-            "# TYPE longscribe_real_time_factor gauge",
-            f"longscribe_real_time_factor {sum(j.speed for j in running):.2f}",
-        ]
-        return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+async def models(request: Request) -> Response:
+    service = service_of(request)
+    model = {"id": service.model, "object": "model", "created": int(service.started), "owned_by": "longscribe"}
+    return JSONResponse({"object": "list", "data": [model]})
 
-    async def page(request: Request) -> Response:
-        return Response(_page("index.html"), media_type="text/html; charset=utf-8",
-                        headers={"Content-Security-Policy": PAGE_POLICY})  # fmt: skip
 
-    async def asset(request: Request) -> Response:
-        name = request.path_params["name"]
-        if name not in ("app.js", "app.css"):
-            return error(404, "no such file", code="not_found")
-        media = "text/javascript; charset=utf-8" if name.endswith(".js") else "text/css; charset=utf-8"
-        return Response(_page(name), media_type=media)
+async def create_job(request: Request) -> Response:
+    task = request.query_params.get("task", "transcribe")
+    if task not in ("transcribe", "translate"):
+        raise ApiError(400, f"task must be transcribe or translate, got {task!r}", "task")
+    new = await new_job(service_of(request), request, task)
+    job = new.job
+    headers = {JOB_HEADER: job.id, "Location": f"/v1/jobs/{job.id}"}
+    if new.reused:  # 200: here it is, finished; again=true transcribes it anew
+        return JSONResponse({**job.public(), "reused": True}, headers={**headers, REUSED_HEADER: "true"})
+    return JSONResponse(job.public(), status_code=202, headers=headers)
 
-    routes = [
-        Route("/", page),
-        Route("/page/{name}", asset),
-        Route("/healthz", healthz),
-        Route("/readyz", readyz),
-        Route("/metrics", metrics),
-        Route("/v1/models", models),
-        Route("/v1/audio/transcriptions", transcriptions, methods=["POST"]),
-        Route("/v1/audio/translations", translations, methods=["POST"]),
-        Route("/v1/jobs", create_job, methods=["POST"]),
-        Route("/v1/jobs", list_jobs, methods=["GET"]),
-        Route("/v1/jobs/{job_id}", get_job, methods=["GET"]),
-        Route("/v1/jobs/{job_id}", delete_job, methods=["DELETE"]),
-        Route("/v1/jobs/{job_id}/events", job_events),
-        Route("/v1/jobs/{job_id}/result", job_result),
-        Route("/v1/jobs/{job_id}/audio", job_audio),
+
+async def list_jobs(request: Request) -> Response:
+    return JSONResponse({"object": "list", "data": [job.public() for job in service_of(request).board.all()]})
+
+
+async def get_job(request: Request) -> Response:
+    return JSONResponse(job_of(request).public())
+
+
+async def job_events(request: Request) -> Response:
+    job = job_of(request)
+    return StreamingResponse(events(service_of(request).board, job, False), media_type="text/event-stream")
+
+
+async def job_result(request: Request) -> Response:
+    job = job_of(request)
+    fmt = request.query_params.get("format", "json")
+    if fmt not in job.formats:
+        raise ApiError(400, f"format must be one of {', '.join(job.formats)}, got {fmt!r}", "format")
+    if job.status != DONE:
+        raise ApiError(409, f"the job is {job.status}", code=job.status)
+    name = f"{Path(job.request.filename).stem or job.id}.{fmt}"
+    return FileResponse(service_of(request).board.result(job.id, fmt), media_type=media_type(fmt), filename=name)
+
+
+async def job_audio(request: Request) -> Response:
+    job = job_of(request)
+    return FileResponse(service_of(request).board.audio(job.id), media_type="application/octet-stream")
+
+
+async def delete_job(request: Request) -> Response:
+    job = job_of(request)
+    service_of(request).board.delete(job.id)
+    return JSONResponse({"id": job.id, "object": "transcription.job", "deleted": True})
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    service = service_of(request)
+    waiting = service.board.waiting()
+    ready = service.ready and waiting < service.config.max_queue
+    return JSONResponse({"ready": ready, "model": service.model, "waiting": waiting}, status_code=200 if ready else 503)
+
+
+async def metrics(request: Request) -> Response:
+    board = service_of(request).board
+    states: dict[str, int] = {}
+    for job in board.all():
+        states[job.status] = states.get(job.status, 0) + 1
+    running = [j for j in board.all() if j.status == "running"]
+    lines = ["# TYPE longscribe_jobs gauge"]
+    lines += [f'longscribe_jobs{{state="{s}"}} {n}' for s, n in sorted(states.items())]
+    lines += [
+        "# TYPE longscribe_queue_length gauge",
+        f"longscribe_queue_length {board.waiting()}",
+        "# TYPE longscribe_audio_seconds_transcribed_total counter",
+        f"longscribe_audio_seconds_transcribed_total {board.transcribed_seconds:.1f}",
+        "# TYPE longscribe_real_time_factor gauge",
+        f"longscribe_real_time_factor {sum(j.speed for j in running):.2f}",
     ]
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")
+
+
+async def page(request: Request) -> Response:
+    return Response(_page("index.html"), media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": PAGE_POLICY})  # fmt: skip
+
+
+async def asset(request: Request) -> Response:
+    name = request.path_params["name"]
+    if name not in ("app.js", "app.css"):
+        raise ApiError(404, "no such file", code="not_found")
+    media = "text/javascript; charset=utf-8" if name.endswith(".js") else "text/css; charset=utf-8"
+    return Response(_page(name), media_type=media)
+
+
+ROUTES = [
+    Route("/", page),
+    Route("/page/{name}", asset),
+    Route("/healthz", healthz),
+    Route("/readyz", readyz),
+    Route("/metrics", metrics),
+    Route("/v1/models", models),
+    Route("/v1/audio/transcriptions", transcriptions, methods=["POST"]),
+    Route("/v1/audio/translations", translations, methods=["POST"]),
+    Route("/v1/jobs", create_job, methods=["POST"]),
+    Route("/v1/jobs", list_jobs, methods=["GET"]),
+    Route("/v1/jobs/{job_id}", get_job, methods=["GET"]),
+    Route("/v1/jobs/{job_id}", delete_job, methods=["DELETE"]),
+    Route("/v1/jobs/{job_id}/events", job_events),
+    Route("/v1/jobs/{job_id}/result", job_result),
+    Route("/v1/jobs/{job_id}/audio", job_audio),
+]
+
+
+async def _api_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, ApiError)
+    return exc.response()
+
+
+async def _upload_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, UploadError)
+    return error(exc.status, exc.message, exc.param)
+
+
+async def _queue_full(request: Request, exc: Exception) -> Response:
+    return ApiError(429, str(exc), kind="rate_limit_error", code="queue_full").response()
+
+
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s", request.url.path)
+    return error(500, "internal error", kind="server_error")
+
+
+async def _disconnected(request: Request, exc: Exception) -> Response:
+    return Response(status_code=499)
+
+
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    service: Service = app.state.service
+    service.board.start()
+    service.ready = True
+    try:
+        yield
+    finally:  # after the open requests: the running jobs stop, keeping what they committed
+        service.ready = False
+        await asyncio.to_thread(service.board.stop)
+
+
+def create_app(service: Service) -> Starlette:
+    """The application: the module's routes over ``service`` (kept on ``app.state``)."""
     middleware = [Middleware(_Guard, service=service)]
-    if config.cors_origin:
+    if service.config.cors_origin:
         middleware.append(
             Middleware(
                 CORSMiddleware,
-                allow_origins=[config.cors_origin],
+                allow_origins=[service.config.cors_origin],
                 allow_methods=["GET", "POST", "DELETE"],
                 allow_headers=["Authorization", "Content-Type"],
                 expose_headers=[JOB_HEADER, MODEL_HEADER],
             )
         )
-
-    async def unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("unexpected error on %s", request.url.path)
-        return error(500, "internal error", kind="server_error")
-
-    async def disconnected(request: Request, exc: Exception) -> Response:
-        return Response(status_code=499)
-
-    @contextlib.asynccontextmanager
-    async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        board.start()
-        service.ready = True
-        try:
-            yield
-        finally:  # after the open requests: the running jobs stop, keeping what they committed
-            service.ready = False
-            await asyncio.to_thread(board.stop)
-
-    return Starlette(
-        routes=routes,
+    app = Starlette(
+        routes=ROUTES,
         middleware=middleware,
-        lifespan=lifespan,
-        exception_handlers={Exception: unexpected, ClientDisconnect: disconnected},
+        lifespan=_lifespan,
+        exception_handlers={
+            ApiError: _api_error,
+            UploadError: _upload_error,
+            QueueFull: _queue_full,
+            ClientDisconnect: _disconnected,
+            Exception: _unexpected,
+        },
     )
-
-
-def _full(exc: QueueFull) -> Response:
-    response = error(429, str(exc), kind="rate_limit_error", code="queue_full")
-    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
-    return response
+    app.state.service = service
+    return app
 
 
 def _page(name: str) -> str:

@@ -11,20 +11,11 @@ from longscribe.errors import OptionsError
 from longscribe.options import DiarizeOptions
 from longscribe.server.jobs import JobRequest, ServerJob
 from longscribe.server.uploads import Upload, UploadError
+from longscribe.writers import WRITERS
 
 RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json")
-MEDIA_TYPES = {
-    "json": "application/json",
-    "verbose_json": "application/json",
-    "text": "text/plain; charset=utf-8",
-    "srt": "application/x-subrip; charset=utf-8",
-    "vtt": "text/vtt; charset=utf-8",
-    "txt": "text/plain; charset=utf-8",
-    "tsv": "text/tab-separated-values; charset=utf-8",
-    "html": "text/html; charset=utf-8",
-    "md": "text/markdown; charset=utf-8",
-    "rttm": "text/plain; charset=utf-8",
-}
+WRITTEN_AS = {"text": "txt", "verbose_json": "json"}
+"""The written format whose media type an OpenAI response format is answered with."""
 KNOWN_FIELDS = {
     "model",
     "language",
@@ -61,6 +52,11 @@ LANGUAGES = {
     "ha": "hausa", "ba": "bashkir", "jw": "javanese", "su": "sundanese", "yue": "cantonese",
 }  # fmt: skip
 """Whisper's language codes and the English names OpenAI's API answers with."""
+
+
+def media_type(fmt: str) -> str:
+    """The media type of a written format (txt, srt, ...) or an OpenAI response format, from the writer registry."""
+    return WRITERS[WRITTEN_AS.get(fmt, fmt)].media_type
 
 
 def error_body(
@@ -155,11 +151,11 @@ def response(fmt: str, job: ServerJob, folder: Path, words: bool) -> tuple[str, 
     doc = json.loads((folder / "result.json").read_text())
     text = doc["text"]
     if fmt == "text":
-        return text + "\n", MEDIA_TYPES["text"]
+        return text + "\n", media_type("text")
     if fmt in ("srt", "vtt"):
-        return (folder / f"result.{fmt}").read_text(), MEDIA_TYPES[fmt]
+        return (folder / f"result.{fmt}").read_text(), media_type(fmt)
     if fmt == "json":
-        return json.dumps({"text": text, "usage": _usage(job)}, ensure_ascii=False), MEDIA_TYPES["json"]
+        return json.dumps({"text": text, "usage": _usage(job)}, ensure_ascii=False), media_type("json")
     verbose: dict[str, Any] = {
         "task": job.request.task,
         "language": LANGUAGES.get(job.language or "", job.language or ""),
@@ -174,7 +170,7 @@ def response(fmt: str, job: ServerJob, folder: Path, words: bool) -> tuple[str, 
             for s in doc["segments"]
             for w in s.get("words", [])
         ]
-    return json.dumps(verbose, ensure_ascii=False), MEDIA_TYPES["verbose_json"]
+    return json.dumps(verbose, ensure_ascii=False), media_type("verbose_json")
 
 
 def _segment(s: dict[str, Any]) -> dict[str, Any]:

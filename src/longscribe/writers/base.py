@@ -40,6 +40,8 @@ class Writer:
     needs_speakers: ClassVar[bool] = False
     """The format says who speaks (rttm): asked for without speakers it is refused, and ``all``
     leaves it out."""
+    media_type: ClassVar[str] = "text/plain; charset=utf-8"
+    """What the server answers the format with."""
 
     def __init__(self, out: IO[str], options: OutputOptions | None = None) -> None:
         self.out = out

@@ -41,6 +41,7 @@ def _seconds(samples: int) -> str:
 class HtmlWriter(Writer):
     extension = "html"
     order = 5
+    media_type = "text/html; charset=utf-8"
 
     def begin(self) -> None:
         self._paragraphs = Paragraphs()

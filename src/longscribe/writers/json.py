@@ -43,6 +43,7 @@ def segment_dict(index: int, segment: Segment, *, words: bool) -> dict[str, Any]
 class JsonWriter(Writer):
     extension = "json"
     order = 4
+    media_type = "application/json"
 
     def begin(self) -> None:
         self._texts: list[str] = []

@@ -20,6 +20,7 @@ def escape(text: str) -> str:
 class MarkdownWriter(Writer):
     extension = "md"
     order = 6
+    media_type = "text/markdown; charset=utf-8"
 
     def begin(self) -> None:
         self._paragraphs = Paragraphs()

@@ -68,6 +68,7 @@ class _CueWriter(Writer):
 class SrtWriter(_CueWriter):
     extension = "srt"
     order = 1
+    media_type = "application/x-subrip; charset=utf-8"
 
     def cue(self, cue: Cue, text: str) -> None:
         self._count += 1
@@ -90,6 +91,7 @@ class SrtWriter(_CueWriter):
 class VttWriter(_CueWriter):
     extension = "vtt"
     order = 2
+    media_type = "text/vtt; charset=utf-8"
     decimal = "."
 
     def begin(self) -> None:

@@ -25,6 +25,7 @@ class TsvWriter(Writer):
 
     extension = "tsv"
     order = 3
+    media_type = "text/tab-separated-values; charset=utf-8"
 
     def begin(self) -> None:
         self.out.write("start\tend\ttext\tlanguage\tspeaker\n")
