@@ -4,7 +4,7 @@
     python bench/diarize_memory.py /tmp/long266.wav --json docs/results/OUT.json
 
 Runs ``longscribe transcribe --model base`` on the file in a fresh process, then the same with
-``--diarize`` (each measured by ``longscribe.bench.measure.run_measured``: wall time and the
+``--diarize`` (each measured by ``longscribe.benchmarks.measure.run_measured``: wall time and the
 process's peak RSS), and scores both transcripts against the file's ``.segments.tsv`` (written
 by make_long.py), so the words can be seen to be the same.
 """
@@ -20,8 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from longscribe.bench.data import read_segments, reference_text
-from longscribe.bench.measure import run_measured
+from longscribe.benchmarks.data import read_segments, reference_text
+from longscribe.benchmarks.measure import run_measured
 from longscribe.metrics import error_rates
 
 MIB = 2**20

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from longscribe import Transcriber
-from longscribe.bench.data import pause_before, read_segments, reference_text, write_concat, write_slice
-from longscribe.bench.measure import run_measured
+from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_concat, write_slice
+from longscribe.benchmarks.measure import run_measured
 from longscribe.metrics import error_rates
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # --data overrides
@@ -115,7 +115,7 @@ def longscribe_run(path: Path, reference: str | None, out: Path, model: str) -> 
 
 
 def baseline_run(mode: str, path: Path, reference: str, model: str) -> dict[str, Any]:
-    run = run_measured([sys.executable, "-m", "longscribe.bench.baselines", mode, str(path), "--model", model])
+    run = run_measured([sys.executable, "-m", "longscribe.benchmarks.baselines", mode, str(path), "--model", model])
     if run.returncode:
         raise RuntimeError(run.stderr)
     doc = json.loads(run.stdout)

@@ -27,7 +27,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from longscribe.bench.measure import peak_rss_mib
+from longscribe.benchmarks.measure import peak_rss_mib
 from longscribe.placement import detect
 
 

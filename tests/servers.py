@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -178,12 +179,21 @@ def multipart(data: bytes, filename: str, fields: dict[str, str | list[str]]) ->
 
 
 def send_raw(
-    port: int, head: bytes, body: bytes, *, bytes_per_second: float | None = None, stop_at: int | None = None
+    port: int,
+    head: bytes,
+    body: bytes,
+    *,
+    bytes_per_second: float | None = None,
+    stop_at: int | None = None,
+    sent_head: threading.Event | None = None,
 ) -> bytes:
     """Send a request by hand: ``body`` paced at ``bytes_per_second``, or cut off after ``stop_at`` bytes
-    (then the connection is closed without reading). Returns what the server answered (b"" when cut off)."""
+    (then the connection is closed without reading); ``sent_head`` is set once the server has the
+    request's head. Returns what the server answered (b"" when cut off)."""
     with socket.create_connection(("127.0.0.1", port), timeout=120) as sock:
         sock.sendall(head)
+        if sent_head is not None:
+            sent_head.set()
         step = 10_000
         for offset in range(0, len(body), step):
             if stop_at is not None and offset >= stop_at:

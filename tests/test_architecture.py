@@ -181,3 +181,14 @@ def test_no_module_imports_itself_back_at_the_top_or_inside_a_function() -> None
     """Module by module, every import counted wherever it is written: a cycle hidden in a function
     (a command importing the parser that imports it) fails here too."""
     assert_acyclic({relative: runtime_imports(path) - {relative} for relative, path in modules().items()})
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_is_longer_than_a_screen_or_two() -> None:
+    for relative, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                length = (node.end_lineno or node.lineno) - node.lineno + 1
+                assert length <= MAX_FUNCTION_LINES, f"{relative}: {node.name} is {length} lines"

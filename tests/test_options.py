@@ -232,3 +232,22 @@ def test_one_temperature_ladder_for_the_command_and_the_server() -> None:
     assert temperature_ladder(0.5) == (0.5, 0.7, 0.9)  # the API's temperature=0.5
     assert temperature_ladder(0.1) == (0.1, 0.3, 0.5, 0.7, 0.9)
     assert temperature_ladder(1.0) == (1.0,)
+
+
+def test_speaker_settings_need_diarize_and_are_checked_once_for_every_front_end() -> None:
+    from longscribe.cli.common import flag
+    from longscribe.options import speaker_fields
+
+    assert speaker_fields(None) == {}
+    with pytest.raises(OptionsError, match="^num_speakers needs diarize$"):
+        speaker_fields(None, num_speakers=2)
+    with pytest.raises(OptionsError, match="^--speaker-names needs --diarize$"):
+        speaker_fields(None, speaker_names=("Ana",), spelled=flag)
+    with pytest.raises(OptionsError, match="is for --diarize speakers"):
+        speaker_fields("channels", models="/m", spelled=flag)
+    with pytest.raises(OptionsError, match="max_speakers"):
+        speaker_fields("speakers", min_speakers=3, max_speakers=2)
+    fields = speaker_fields("speakers", max_speakers=4, speaker_names=("Ana",))
+    assert fields["diarize"] == "speakers"
+    assert (fields["diarize_options"].min_speakers, fields["diarize_options"].max_speakers) == (1, 4)
+    assert fields["diarize_options"].speaker_names == ("Ana",)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
@@ -132,6 +132,49 @@ class DiarizeOptions:
             raise OptionsError(f"speaker_names must differ from each other, got {names!r}", "speaker_names")
         if self.models is not None and (not isinstance(self.models, str) or not self.models.strip()):
             raise OptionsError(f"models must be a folder, got {self.models!r}", "models")
+
+
+def speaker_fields(
+    diarize: str | None,
+    *,
+    num_speakers: int | None = None,
+    min_speakers: int | None = None,
+    max_speakers: int | None = None,
+    speaker_names: tuple[str, ...] = (),
+    models: str | None = None,
+    spelled: Callable[[str], str] = str,
+) -> dict[str, Any]:
+    """``diarize`` and ``diarize_options`` from the speaker settings a front end takes (the command's
+    flags, the server's form fields), checked once for both: the counts, names and models need
+    ``diarize``, and channels need no models. ``spelled`` names a field as the front end shows it."""
+    given = [
+        name
+        for name, value in (
+            ("num_speakers", num_speakers),
+            ("min_speakers", min_speakers),
+            ("max_speakers", max_speakers),
+            ("speaker_names", speaker_names or None),
+            ("diarization_models", models),
+        )
+        if value is not None
+    ]
+    if diarize is None:
+        if given:
+            raise OptionsError(f"{spelled(given[0])} needs {spelled('diarize')}", given[0])
+        return {}
+    if diarize == "channels" and models is not None:
+        raise OptionsError(
+            f"{spelled('diarization_models')} is for {spelled('diarize')} speakers (channels need no models)",
+            "diarization_models",
+        )
+    options = DiarizeOptions(
+        num_speakers=num_speakers,
+        min_speakers=1 if min_speakers is None else min_speakers,
+        max_speakers=max_speakers,
+        speaker_names=speaker_names,
+        models=models,
+    )
+    return {"diarize": diarize, "diarize_options": options}
 
 
 def temperature_ladder(start: float = 0.0, step: float = 0.2) -> tuple[float, ...]:

@@ -223,7 +223,7 @@ def no_real_work() -> Iterator[None]:
 
     with (
         mock.patch("longscribe.engines.factory.build_engine", lambda run: FakeEngine()),
-        mock.patch("longscribe.bench.runner.run_bench", tripwire),
+        mock.patch("longscribe.benchmarks.runner.run_bench", tripwire),
         mock.patch("longscribe.placement.tuning.tune", tripwire),
         mock.patch("longscribe.cli.serve._bind", tripwire),
     ):

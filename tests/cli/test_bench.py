@@ -142,7 +142,7 @@ def test_bench_says_what_it_will_run_and_refuses_a_baseline_that_cannot_fit(
     from longscribe.cli.main import main
 
     argv = ["bench", str(data_dir / "jfk.flac"), "--reference", str(data_dir / "jfk.txt"), "--baselines", "sequential"]
-    with mock.patch("longscribe.bench.plan.BenchSetup.audio_seconds", return_value=30 * 3600.0):  # a 30-hour file
+    with mock.patch("longscribe.benchmarks.setup.BenchSetup.audio_seconds", return_value=30 * 3600.0):  # a 30-hour file
         code = main(argv, {})
     stderr = capsys.readouterr().err
     assert code == 1 and "Traceback" not in stderr and len(stderr.splitlines()) == 1

@@ -7,12 +7,12 @@ import os
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import pytest
 
-from longscribe.bench.data import pause_before, read_segments, write_slice
+from longscribe.benchmarks.data import pause_before, read_segments, write_slice
 from longscribe.jobs import JobStore
 from processes import committed, committed_before, kill_when
 
@@ -217,6 +217,23 @@ def test_export_rewrites_any_format_from_the_store(six_minutes: Path, tmp_path: 
     assert all(len(c[0]) <= 20 or " " not in c[0] for c in cues)
 
 
+def said_until(process: subprocess.Popen[str], text: str, within: float = 120.0) -> list[str]:
+    """The lines ``process`` wrote on stderr up to the first holding ``text`` (all of them if it never
+    did: it is killed after ``within`` seconds, which ends the reading)."""
+    assert process.stderr is not None
+    deadline = threading.Timer(within, process.kill)
+    deadline.start()
+    lines: list[str] = []
+    try:
+        for line in process.stderr:
+            lines.append(line)
+            if text in line:
+                break
+    finally:
+        deadline.cancel()
+    return lines
+
+
 def test_a_second_process_refuses_a_locked_job_or_waits_for_it(six_minutes: Path, tmp_path: Path) -> None:
     clip = tmp_path / "clip.wav"
     clip.write_bytes(six_minutes.read_bytes()[: 44 + 16000 * 2 * 20])
@@ -225,8 +242,9 @@ def test_a_second_process_refuses_a_locked_job_or_waits_for_it(six_minutes: Path
     with store.lock(str(clip.resolve())):
         refused = cli("transcribe", str(clip), "-o", str(out), *ARGS)
         assert refused.returncode == 1 and "being transcribed by another process" in refused.stderr
-        waiting = start("transcribe", str(clip), "-o", str(out), *ARGS, "--wait")
-        time.sleep(2)
+        waiting = start("transcribe", str(clip), "-o", str(out), *ARGS[:-1], "--wait")  # not --quiet: it says it waits
+        said = said_until(waiting, "waiting for process")
+        assert f"waiting for process {os.getpid()}, which is transcribing it" in said[-1], said
         assert waiting.poll() is None, "--wait must wait for the lock"
     assert waiting.wait(120) == 0
     assert (out / "clip.txt").read_text().strip()

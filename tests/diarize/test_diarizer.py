@@ -10,8 +10,9 @@ import pytest
 
 from audio_fixtures import read_samples, write_wav
 from longscribe.audio import AudioStream
-from longscribe.bench.data import CONVERSATION_VOICES, write_conversation
-from longscribe.diarize import DiarizeOptions, Diarizer, Turn, pipeline
+from longscribe.benchmarks.data import CONVERSATION_VOICES, write_conversation
+from longscribe.diarize import DiarizeOptions, Diarizer, Turn
+from longscribe.diarize import diarizer as diarizer_module
 from longscribe.diarize.models import DiarizationModels, bundled_dir
 from longscribe.metrics import DiarizationErrors, diarization_error_rate, read_rttm
 
@@ -70,7 +71,7 @@ def test_a_conversation_of_five_voices(
     bounded = diarizer.turns(DiarizeOptions(min_speakers=2, max_speakers=3))
     assert len({t.speaker for t in bounded}) == 3
     at_once = diarizer.turns()
-    monkeypatch.setattr(pipeline, "TIMELINE_BLOCK", 977)  # blocks of 9.77 s: no window's multiple
+    monkeypatch.setattr(diarizer_module, "TIMELINE_BLOCK", 977)  # blocks of 9.77 s: no window's multiple
     assert diarizer.turns() == at_once
 
 

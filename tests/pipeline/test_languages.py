@@ -15,7 +15,7 @@ from longscribe.jobs import JobStore
 from longscribe.options import VadOptions
 from longscribe.pipeline.languages import SWITCH_PROBABILITY, LanguageSettler, _filled, _holes, _pieces, decide
 from longscribe.types import Candidates, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
-from longscribe.vad.plan import Pauses
+from longscribe.vad.chunking import Pauses
 
 SURE = SWITCH_PROBABILITY + 0.05
 UNSURE = SWITCH_PROBABILITY - 0.3

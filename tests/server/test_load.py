@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from longscribe.bench.measure import peak_rss_mib
+from longscribe.benchmarks.measure import peak_rss_mib
 from servers import Reply, Server, multipart, send_raw
 
 pytestmark = pytest.mark.slow
@@ -58,14 +58,15 @@ def test_a_slow_upload_does_not_hold_up_the_others(server: Server, data_dir: Pat
     head = (f"POST /v1/audio/transcriptions HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: {len(body)}"
             f"\r\nContent-Type: {content_type}\r\n\r\n").encode()  # fmt: skip
     slow: dict[str, object] = {}
+    started = threading.Event()
 
     def upload_slowly() -> None:
-        slow["answer"] = send_raw(server.port, head, body, bytes_per_second=100_000)  # ~12 s
+        slow["answer"] = send_raw(server.port, head, body, bytes_per_second=100_000, sent_head=started)  # ~12 s
         slow["ended"] = time.monotonic()
 
     thread = threading.Thread(target=upload_slowly)
     thread.start()
-    time.sleep(1.0)
+    assert started.wait(30), "the slow upload never started"
     fast = server.upload("/v1/audio/transcriptions", sample_mp3, {"response_format": "text"})
     fast_ended = time.monotonic()
     thread.join(120)

@@ -17,8 +17,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from longscribe.bench.plan import BenchSetup, check_memory, estimate
-from longscribe.bench.runner import plot, run_bench, table
+from longscribe.benchmarks.runner import plot, run_bench, table
+from longscribe.benchmarks.setup import BenchSetup, check_memory, estimate
 from longscribe.cli.common import options_from_args
 from longscribe.cli.console import stderr_console
 from longscribe.cli.environment import Environment

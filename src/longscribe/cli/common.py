@@ -20,9 +20,9 @@ from longscribe.options import (
     DIARIZE_MODES,
     QUALITIES,
     TIMESTAMPS,
-    DiarizeOptions,
     TranscribeOptions,
     VadOptions,
+    speaker_fields,
     temperature_ladder,
 )
 from longscribe.writers import parse_formats
@@ -190,36 +190,26 @@ def add_speaker_arguments(p: argparse._ActionsContainer) -> None:
 
 def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
     """``diarize`` and ``diarize_options`` from the speaker flags (which need ``--diarize``)."""
-    given = [
-        flag
-        for flag, value in (
-            ("--num-speakers", args.num_speakers),
-            ("--min-speakers", args.min_speakers),
-            ("--max-speakers", args.max_speakers),
-            ("--speaker-names", args.speaker_names),
-            ("--diarization-models", args.diarization_models),
-        )
-        if value is not None
-    ]
-    if args.diarize is None:
-        if given:
-            raise OptionsError(f"{given[0]} needs --diarize")
-        return {}
-    if args.diarize == "channels" and args.diarization_models is not None:
-        raise OptionsError("--diarization-models is for --diarize speakers (channels need no models)")
     names = tuple(n.strip() for n in args.speaker_names.split(",")) if args.speaker_names is not None else ()
     if any(not n for n in names):
         raise OptionsError(f"--speaker-names takes names separated by commas, got {args.speaker_names!r}")
-    options = DiarizeOptions(
+    fields = speaker_fields(
+        args.diarize,
         num_speakers=args.num_speakers,
-        min_speakers=1 if args.min_speakers is None else args.min_speakers,
+        min_speakers=args.min_speakers,
         max_speakers=args.max_speakers,
         speaker_names=names,
         models=args.diarization_models,
+        spelled=flag,
     )
     if args.diarization_models is not None and not Path(args.diarization_models).is_dir():
         raise OptionsError(f"--diarization-models {args.diarization_models}: no such folder")
-    return {"diarize": args.diarize, "diarize_options": options}
+    return fields
+
+
+def flag(field: str) -> str:
+    """How the command line spells an option's field: ``num_speakers`` -> ``--num-speakers``."""
+    return "--" + field.replace("_", "-")
 
 
 def add_placement_arguments(p: argparse._ActionsContainer) -> None:

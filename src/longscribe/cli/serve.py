@@ -105,7 +105,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         import uvicorn
 
         from longscribe.server.app import Service, create_app
-        from longscribe.server.jobs import JobBoard
+        from longscribe.server.board import JobBoard
     except ImportError as exc:
         print_error(f"the server needs its extra: pip install 'longscribe[server]' ({exc.name} is missing)", console)
         return 1

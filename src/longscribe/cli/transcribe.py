@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
@@ -226,7 +227,7 @@ class FileRun:
             with AudioStream(path) as probe:  # not audio (or one channel for channels): said before the job store
                 if self.transcriber.options.diarize == "channels":
                     check_channels(path, probe.channels)
-            with self.store.lock(str(Path(path).resolve()), wait=self.flags.wait):
+            with self.store.lock(str(Path(path).resolve()), wait=self.flags.wait, on_wait=self._waiting(path)):
                 audio = page_audio(self.flags.html_audio, path, self.out_dir / f"{name}.html")
                 with OutputSet(self.out_dir, name, self.formats, replace(self.how, audio=audio.src)) as out:
                     transcription = self.transcriber.transcribe(
@@ -273,6 +274,13 @@ class FileRun:
             )
         status = "ok" if info.complete else "incomplete"
         return FileResult(path, status, info.duration, wall, "; ".join(info.warnings), name, spoken(info))
+
+    def _waiting(self, path: str) -> Callable[[str], None]:
+        def say(owner: str) -> None:
+            if not self.flags.quiet:
+                self.say(f"{path}: waiting for process {owner}, which is transcribing it")
+
+        return say
 
     def _announce(self, path: str, transcription: Transcription) -> None:
         job = transcription.job

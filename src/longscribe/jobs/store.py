@@ -16,7 +16,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -96,19 +96,26 @@ class JobStore:
     # -- locking ------------------------------------------------------------
 
     @contextmanager
-    def lock(self, input_path: str, *, wait: bool = False) -> Iterator[None]:
-        """Hold the input's job for this process; another process refuses (or waits)."""
+    def lock(
+        self, input_path: str, *, wait: bool = False, on_wait: Callable[[str], None] | None = None
+    ) -> Iterator[None]:
+        """Hold the input's job for this process; another process refuses (or, ``wait``, waits for it,
+        first telling ``on_wait`` the process id that holds it)."""
         name = hashlib.sha256(input_path.encode()).hexdigest()[:20]
         lock_path = self.directory / f"{name}.lock"
         with open(lock_path, "a+") as handle:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 handle.seek(0)
                 owner = handle.read().strip() or "?"
-                raise JobLockedError(
-                    f"{input_path}: being transcribed by another process (pid {owner}); use --wait to wait for it"
-                ) from None
+                if not wait:
+                    raise JobLockedError(
+                        f"{input_path}: being transcribed by another process (pid {owner}); use --wait to wait for it"
+                    ) from None
+                if on_wait is not None:
+                    on_wait(owner)
+                fcntl.flock(handle, fcntl.LOCK_EX)
             handle.seek(0)
             handle.truncate()
             handle.write(str(os.getpid()))

@@ -80,15 +80,8 @@ def place(
     model_bytes: int = 0,
 ) -> Placement:
     """Device, compute type, batch size and workers x threads for this hardware, each choice explained."""
-    reasons: list[str] = []
-    wanted = device or "auto"
-    kind, index = parse_device(wanted)
-    if kind == "auto":
-        kind, index, why = _auto_device(hw)
-        reasons.append(why)
-    else:
-        index = _check_device(hw, kind, index)
-        reasons.append(f"device {wanted} as asked")
+    kind, index, why = choose_device(hw, device)
+    reasons = [why]
     supported = _supported(hw, kind, index)
     ctype = compute_type or "auto"
     if ctype == "auto":
@@ -106,6 +99,15 @@ def place(
     reasons.append(split.reason)
     engine = "mlx" if kind in ("metal", "mlx-cpu") else "ct2"
     return Placement(engine, kind, index or 0, ctype, batch, tuple(reasons), split.count, split.threads, split.warnings)
+
+
+def choose_device(hw: Hardware, device: str | None) -> tuple[str, int | None, str]:
+    """The device kind and index ``device`` (None: auto) means on this hardware, and why."""
+    wanted = device or "auto"
+    kind, index = parse_device(wanted)
+    if kind == "auto":
+        return _auto_device(hw)
+    return kind, _check_device(hw, kind, index), f"device {wanted} as asked"
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from typing import Any
 
 from longscribe.models import ResolvedModel, cache_dir, resolve_model
 from longscribe.models.catalog import available_models, pick_model
-from longscribe.options import DEFAULT_BEAM_SIZE, TranscribeOptions
-from longscribe.placement.devices import Placement, next_after_oom, place
+from longscribe.options import TranscribeOptions
+from longscribe.placement.devices import Placement, choose_device, next_after_oom, place
 from longscribe.placement.hardware import Hardware
 from longscribe.placement.tuning import apply_tuned, load_tuned
 
@@ -74,7 +74,8 @@ def plan(options: TranscribeOptions, hardware: Hardware, *, audio_seconds: float
         beam = beam or tuned_beam
     for warning in placement.warnings:
         log.warning("%s", warning)
-    return RunPlan(model, placement, beam or DEFAULT_BEAM_SIZE, cache, model_reason, tuned)
+    beam = replace(options, beam_size=beam).beam  # asked for, else tuned, else the options' default
+    return RunPlan(model, placement, beam, cache, model_reason, tuned)
 
 
 def after_oom(run: RunPlan, hardware: Hardware) -> RunPlan | None:
@@ -84,7 +85,7 @@ def after_oom(run: RunPlan, hardware: Hardware) -> RunPlan | None:
 
 
 def _auto_model(options: TranscribeOptions, hardware: Hardware, audio_seconds: float | None) -> tuple[str, str]:
-    device = place(hardware, device=options.device, compute_type=options.compute_type).device
+    device = choose_device(hardware, options.device)[0]
     pick = pick_model(
         available_models(),
         device=device,

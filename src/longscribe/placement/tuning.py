@@ -28,6 +28,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from longscribe.audio.wav import write_repeated
 from longscribe.options import TranscribeOptions
 from longscribe.placement.devices import Placement
 from longscribe.placement.hardware import Hardware
@@ -122,7 +123,6 @@ class SamplePasses:
             self._dir.cleanup()
 
     def get(self, times: int) -> Path:
-        from longscribe.bench.data import write_repeated
 
         assert self._dir is not None, "use SamplePasses as a context manager"
         path = Path(self._dir.name) / f"sample-x{times}.wav"

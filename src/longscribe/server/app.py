@@ -33,9 +33,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from longscribe.audio import AudioStream
 from longscribe.errors import InputError, NoAudioStreamError
 from longscribe.jobs.fingerprint import sampled_hash
-from longscribe.server.config import ServerConfig
-from longscribe.server.formats import error_body, media_type, parse_request, response, wants_again
-from longscribe.server.jobs import (
+from longscribe.server.board import (
     CANCELLED,
     DONE,
     FAILED,
@@ -45,6 +43,8 @@ from longscribe.server.jobs import (
     QueueFull,
     ServerJob,
 )
+from longscribe.server.config import ServerConfig
+from longscribe.server.formats import error_body, media_type, parse_request, response, wants_again
 from longscribe.server.uploads import UploadError, receive
 
 log = logging.getLogger(__name__)

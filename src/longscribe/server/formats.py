@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.errors import OptionsError
-from longscribe.options import DiarizeOptions
-from longscribe.server.jobs import JobRequest, ServerJob
+from longscribe.options import speaker_fields
+from longscribe.server.board import JobRequest, ServerJob
 from longscribe.server.uploads import Upload, UploadError
 from longscribe.writers import WRITERS
 
@@ -100,22 +100,22 @@ def wants_again(upload: Upload) -> bool:
 
 
 def _speakers(upload: Upload) -> dict[str, Any]:
-    """``diarize`` (true, speakers or channels) and the speaker counts, checked as the options check them."""
-    mode = (upload.one("diarize") or "").strip().lower()
+    """``diarize`` (true, speakers or channels) and the speaker counts, checked as the command checks them."""
+    mode: str | None = (upload.one("diarize") or "").strip().lower()
     counts = {name: _count(upload.one(name), name) for name in ("num_speakers", "min_speakers", "max_speakers")}
-    if mode in ("", "false", "0"):
-        given = [name for name, value in counts.items() if value is not None]
-        if given:
-            raise UploadError(400, f"{given[0]} needs diarize", given[0])
-        return {}
-    mode = "speakers" if mode in ("true", "1") else mode
-    if mode not in ("speakers", "channels"):
+    mode = None if mode in ("", "false", "0") else "speakers" if mode in ("true", "1") else mode
+    if mode not in (None, "speakers", "channels"):
         raise UploadError(400, f"diarize must be true, speakers or channels, got {mode!r}", "diarize")
     try:
-        DiarizeOptions(counts["num_speakers"], counts["min_speakers"] or 1, counts["max_speakers"])
+        speaker_fields(
+            mode,
+            num_speakers=counts["num_speakers"],
+            min_speakers=counts["min_speakers"],
+            max_speakers=counts["max_speakers"],
+        )
     except OptionsError as exc:
         raise UploadError(400, str(exc), exc.field or "diarize") from None
-    return {"diarize": mode, **counts}
+    return {"diarize": mode, **counts} if mode else {}
 
 
 def _count(value: str | None, name: str) -> int | None:

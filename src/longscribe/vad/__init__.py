@@ -1,5 +1,5 @@
 """Speech regions (silero VAD) -> chunks of at most 30 s."""
 
-from longscribe.vad.plan import plan_chunks
+from longscribe.vad.chunking import plan_chunks
 
 __all__ = ["plan_chunks"]

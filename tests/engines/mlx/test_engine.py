@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from longscribe import Transcriber
-from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
+from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.engines.mlx import runtime as mlx_runtime
 from longscribe.metrics import error_rates
 from longscribe.models import resolve_model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from longscribe.bench.measure import run_measured
+from longscribe.benchmarks.measure import run_measured
 
 MIB = 2**20
 
@@ -21,7 +21,7 @@ def test_child_peak_is_its_own_not_the_parents() -> None:
 
 
 def test_the_median_repeat_is_reported_with_every_speed() -> None:
-    from longscribe.bench.runner import RunResult, median_run
+    from longscribe.benchmarks.runner import RunResult, median_run
 
     def run(seconds: float) -> RunResult:
         return RunResult("x", 100.0, 0.1, seconds, round(100.0 / seconds, 2), 500, 0.05, 0.02, "cmd")
@@ -33,7 +33,7 @@ def test_the_median_repeat_is_reported_with_every_speed() -> None:
 
 
 def test_a_variant_is_timed_against_the_default_run_of_its_own_round() -> None:
-    from longscribe.bench.runner import RunResult, paired_ratios
+    from longscribe.benchmarks.runner import RunResult, paired_ratios
 
     def run(seconds: float, wall: float) -> RunResult:
         return RunResult("x", 100.0, 0.1, seconds, 1.0, 500, 0.05, 0.02, "cmd", wall_seconds=wall)

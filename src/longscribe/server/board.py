@@ -28,7 +28,7 @@ from typing import Any, cast
 
 from longscribe.errors import InputError, LongscribeError, Stopped
 from longscribe.jobs import JobStore
-from longscribe.options import DiarizeOptions, temperature_ladder
+from longscribe.options import speaker_fields, temperature_ladder
 from longscribe.pipeline import Progress, Transcriber
 from longscribe.pipeline.transcription import Transcription
 from longscribe.types import SAMPLE_RATE, Segment
@@ -79,11 +79,9 @@ class JobRequest:
     def options(self) -> dict[str, Any]:
         """TranscribeOptions fields for this request (the server's own options give the rest)."""
         out: dict[str, Any] = {"task": self.task, "language": self.language, "word_timestamps": self.word_timestamps}
-        if self.diarize is not None:
-            out["diarize"] = self.diarize  # with word times (TranscribeOptions says so)
-            out["diarize_options"] = DiarizeOptions(
-                num_speakers=self.num_speakers, min_speakers=self.min_speakers or 1, max_speakers=self.max_speakers
-            )
+        out |= speaker_fields(  # with word times (TranscribeOptions says so)
+            self.diarize, num_speakers=self.num_speakers, min_speakers=self.min_speakers, max_speakers=self.max_speakers
+        )
         if self.prompt:
             out["initial_prompt"] = self.prompt
         if self.temperature:  # sampling from this temperature up, seeded: a rerun samples the same text

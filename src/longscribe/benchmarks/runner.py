@@ -28,9 +28,9 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from longscribe.bench.data import pause_before, read_segments, reference_text, write_slice
-from longscribe.bench.measure import run_measured
-from longscribe.bench.plan import BASELINES, BenchSetup
+from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_slice
+from longscribe.benchmarks.measure import run_measured
+from longscribe.benchmarks.setup import BASELINES, BenchSetup
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates
 
@@ -191,7 +191,7 @@ def paired_ratios(variant: list[RunResult], reference: list[RunResult]) -> dict[
 
 def _baseline(mode: str, audio: Path, setup: BenchSetup, reference: str) -> RunResult:
     pipeline = mode.removesuffix("-tuned")
-    cmd = [sys.executable, "-m", "longscribe.bench.baselines", pipeline, str(audio), "--model", setup.model]
+    cmd = [sys.executable, "-m", "longscribe.benchmarks.baselines", pipeline, str(audio), "--model", setup.model]
     if pipeline != mode:
         cmd.append("--tuned-malloc")
     run = run_measured(cmd)

@@ -1,6 +1,6 @@
 """Run faster-whisper's own pipelines on a file, for comparison (one per process).
 
-``python -m longscribe.bench.baselines {sequential,batched} FILE --model base`` prints
+``python -m longscribe.benchmarks.baselines {sequential,batched} FILE --model base`` prints
 one JSON object: text, audio seconds, load and transcription seconds.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="longscribe.bench.baselines")
+    parser = argparse.ArgumentParser(prog="longscribe.benchmarks.baselines")
     parser.add_argument("mode", choices=("sequential", "batched"))
     parser.add_argument("file")
     parser.add_argument("--model", default="base")

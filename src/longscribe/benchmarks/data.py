@@ -7,7 +7,6 @@ Written as 16 kHz mono 16-bit WAV, streamed window by window, so building a
 from __future__ import annotations
 
 import csv
-import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from longscribe.audio import AudioStream
+from longscribe.audio.wav import WINDOW, open_wav, write_samples
 from longscribe.types import SAMPLE_RATE
-
-WINDOW = 30 * SAMPLE_RATE
 
 
 @dataclass(frozen=True)
@@ -39,42 +37,16 @@ def reference_text(segments: Iterable[RefSegment], until: float | None = None) -
     return " ".join(s.text for s in segments if until is None or s.end <= until)
 
 
-def _write_samples(out: wave.Wave_write, audio: np.ndarray) -> None:
-    pcm = np.clip(audio, -1.0, 1.0 - 1 / 32768) * 32768
-    out.writeframes(pcm.astype("<i2").tobytes())
-
-
-def _open_wav(path: str | Path) -> wave.Wave_write:
-    out = wave.open(str(path), "wb")
-    out.setnchannels(1)
-    out.setsampwidth(2)
-    out.setframerate(SAMPLE_RATE)
-    return out
-
-
 def write_slice(source: str | Path, target: str | Path, seconds: float) -> Path:
     """The first ``seconds`` of ``source`` as a WAV file."""
     remaining = int(seconds * SAMPLE_RATE)
-    with AudioStream(source) as stream, _open_wav(target) as out:
+    with AudioStream(source) as stream, open_wav(target) as out:
         for window in stream.windows(WINDOW):
             take = window[:remaining]
-            _write_samples(out, take)
+            write_samples(out, take)
             remaining -= take.shape[0]
             if remaining <= 0:
                 break
-    return Path(target)
-
-
-def write_repeated(source: str | Path, target: str | Path, times: int, gap_seconds: float) -> Path:
-    """``source`` (a short clip) said ``times`` over, ``gap_seconds`` of silence between, as a WAV file."""
-    with AudioStream(source) as stream:
-        audio = np.concatenate([np.zeros(0, dtype=np.float32), *stream.windows(WINDOW)])
-    gap = np.zeros(int(gap_seconds * SAMPLE_RATE), dtype=np.float32)
-    with _open_wav(target) as out:
-        for i in range(times):
-            if i:
-                _write_samples(out, gap)
-            _write_samples(out, audio)
     return Path(target)
 
 
@@ -83,7 +55,7 @@ def write_concat(sources: Sequence[str | Path], target: str | Path, minutes: flo
     goal = int(minutes * 60 * SAMPLE_RATE)
     written = 0
     pieces: list[tuple[str, float]] = []
-    with _open_wav(target) as out:
+    with open_wav(target) as out:
         while written < goal:
             for source in sources:
                 if written >= goal:
@@ -92,7 +64,7 @@ def write_concat(sources: Sequence[str | Path], target: str | Path, minutes: flo
                 with AudioStream(source) as stream:
                     for window in stream.windows(WINDOW):
                         take = window[: goal - written]
-                        _write_samples(out, take)
+                        write_samples(out, take)
                         written += take.shape[0]
                         if written >= goal:
                             break
@@ -171,7 +143,7 @@ def write_conversation(
     goal = int(minutes * 60 * SAMPLE_RATE)
     written, previous = 0, None
     turns: list[tuple[float, float, str]] = []
-    with _open_wav(target) as out:
+    with open_wav(target) as out:
         while written < goal:
             left = [n for n in voices if n != previous and len(audio[n]) - used[n] >= turn_seconds[0] * SAMPLE_RATE]
             if not left:
@@ -188,14 +160,14 @@ def write_conversation(
             if not speech:
                 continue
             first, last = speech[0][0], min(speech[-1][1], len(piece))
-            _write_samples(out, piece[first:last])
+            write_samples(out, piece[first:last])
             for a, b in speech:
                 turns.append(
                     ((written + a - first) / SAMPLE_RATE, (written + min(b, last) - first) / SAMPLE_RATE, name)
                 )
             written += last - first
             gap = np.zeros(int(rng.uniform(*gap_seconds) * SAMPLE_RATE), dtype=np.float32)
-            _write_samples(out, gap)
+            write_samples(out, gap)
             written += len(gap)
             previous = name
     return turns
