@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from longscribe.benchmarks.data import pause_before, read_segments, write_slice
+from longscribe.benchmarks.recordings import pause_before, read_segments, write_slice
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

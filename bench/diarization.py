@@ -5,7 +5,7 @@
 
 For the pyannote sample (two speakers, its RTTM) and one conversation per seed (five voices
 of ../shared/data that occur nowhere else in it, turns of 2-15 s; the reference from
-``longscribe.benchmarks.data.write_conversation``), runs longscribe's Diarizer once, then scores
+``longscribe.benchmarks.recordings.write_conversation``), runs longscribe's Diarizer once, then scores
 the turns with the speaker count estimated and given, each with a 0.25 s collar and without.
 Reports the speakers found, the windows embedded (the others linked), and the process CPU
 seconds spent per hour of audio; for each ``--one-voice`` file, the share of the talk given
@@ -29,9 +29,10 @@ from typing import Any
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from longscribe.audio import AudioStream  # noqa: E402
-from longscribe.benchmarks.data import CONVERSATION_VOICES, write_conversation  # noqa: E402
-from longscribe.diarize import DiarizeOptions, Diarizer, diarizer  # noqa: E402
-from longscribe.diarize.models import DiarizationModels  # noqa: E402
+from longscribe.benchmarks.recordings import CONVERSATION_VOICES, write_conversation  # noqa: E402
+from longscribe.diarize import DiarizeOptions, Diarizer  # noqa: E402
+from longscribe.diarize import turns as diarize_turns  # noqa: E402
+from longscribe.diarize.sessions import DiarizationModels  # noqa: E402
 from longscribe.metrics import diarization_error_rate, read_rttm  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -106,13 +107,13 @@ def main() -> int:
         help="seconds embedded of each local speaker, or all",
     )
     parser.add_argument(
-        "--agreement", type=float, default=diarizer.AGREEMENT, help="overlap agreement needed to link a window"
+        "--agreement", type=float, default=diarize_turns.AGREEMENT, help="overlap agreement needed to link a window"
     )
     parser.add_argument("--one-voice", type=Path, action="append", default=[], help="a one-voice file (repeatable)")
     parser.add_argument("--models", type=Path, default=None, help="a folder of other diarization models")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    diarizer.AGREEMENT = args.agreement
+    diarize_turns.AGREEMENT = args.agreement
     models = DiarizationModels(args.models, threads=args.threads)
     options = DiarizeOptions(hop_seconds=args.hop, max_embed_seconds=args.max_embed, max_linked=args.max_linked)
     sample = DATA / "pyannote_sample.wav"

@@ -20,8 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from longscribe.benchmarks.data import read_segments, reference_text
 from longscribe.benchmarks.measure import run_measured
+from longscribe.benchmarks.recordings import read_segments, reference_text
 from longscribe.metrics import error_rates
 
 MIB = 2**20

@@ -24,7 +24,7 @@ import numpy as np
 
 from longscribe import Transcriber
 from longscribe.audio import AudioStream
-from longscribe.benchmarks.data import write_conversation
+from longscribe.benchmarks.recordings import write_conversation
 from longscribe.metrics import error_rates
 from longscribe.types import SAMPLE_RATE
 

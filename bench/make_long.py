@@ -13,7 +13,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from longscribe.benchmarks.data import read_segments, write_concat
+from longscribe.benchmarks.recordings import read_segments, write_concat
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from longscribe import Transcriber
-from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_concat, write_slice
 from longscribe.benchmarks.measure import run_measured
+from longscribe.benchmarks.recordings import pause_before, read_segments, reference_text, write_concat, write_slice
 from longscribe.metrics import error_rates
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"  # --data overrides

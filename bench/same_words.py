@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from longscribe.benchmarks.data import pause_before, read_segments, write_slice
+from longscribe.benchmarks.recordings import pause_before, read_segments, write_slice
 from longscribe.cli.bench import machine
 from longscribe.placement import detect
 

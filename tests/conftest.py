@@ -62,7 +62,7 @@ LONGFORM = "longform_en_asterisk"
 @pytest.fixture(scope="session")
 def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     """The first ~10 minutes of the English long-form file, cut in a pause, and its reference."""
-    from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_slice
+    from longscribe.benchmarks.recordings import pause_before, read_segments, reference_text, write_slice
 
     segments = read_segments(data_dir / f"{LONGFORM}.segments.tsv")
     cut = pause_before(segments, 600.0)

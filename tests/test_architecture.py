@@ -192,3 +192,36 @@ def test_no_function_is_longer_than_a_screen_or_two() -> None:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 length = (node.end_lineno or node.lineno) - node.lineno + 1
                 assert length <= MAX_FUNCTION_LINES, f"{relative}: {node.name} is {length} lines"
+
+
+def test_every_module_says_what_it_is_for_in_at_most_ten_lines() -> None:
+    for relative, path in modules().items():
+        doc = ast.get_docstring(ast.parse(path.read_text()), clean=False)
+        assert doc, f"{relative} has no docstring"
+        assert len(doc.strip().splitlines()) <= 10, f"{relative}: the module docstring is over 10 lines"
+
+
+def _one_edit_apart(a: str, b: str) -> bool:
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        return sum(x != y for x, y in zip(a, b)) == 1
+    short, long = sorted((a, b), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def test_no_two_modules_share_a_name_or_are_one_letter_apart() -> None:
+    """Modules and packages by their last name: a name says where a thing lives (a command's module in
+    ``cli/`` is named as the command is typed, whatever is one letter from it)."""
+    names: dict[str, str] = {}
+    for relative in modules():
+        parts = relative.removesuffix(".py").split("/")
+        if parts == ["__init__"]:
+            continue
+        name = parts[-2] if parts[-1] == "__init__" else parts[-1]
+        where = "/".join(parts[:-1]) if parts[-1] == "__init__" else relative
+        assert names.get(name, where) == where, f"{where} and {names[name]} share the name {name}"
+        names[name] = where
+    commands = {"transcribe", "export", "devices", "bench", "tune", "serve"}  # cli/: named as typed
+    clashes = [(a, b) for a in names for b in names if a < b and _one_edit_apart(a, b) and not {a, b} & commands]
+    assert not clashes, f"one letter apart: {clashes}"

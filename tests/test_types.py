@@ -34,3 +34,19 @@ def test_a_chunk_is_the_same_chunk_with_or_without_its_pauses() -> None:
     assert chunk_from_dict(stored).pauses == (160_000,)
     del stored["pauses"]
     assert chunk_from_dict(stored) == planned and chunk_from_dict(stored).pauses == ()
+
+
+def test_a_piece_of_a_chunk_keeps_its_audio_and_speech_inside_the_span() -> None:
+    import numpy as np
+
+    from longscribe.types import Chunk, ChunkAudio, DecodedSegment, Span, Word
+
+    chunk = Chunk(3, (Span(1000, 2000),), Span(1000, 2000), (Span(1000, 1300), Span(1500, 1900)))
+    item = ChunkAudio(chunk, np.arange(1000, 2000, dtype=np.float32))
+    piece = item.piece(Span(1200, 1600))
+    assert piece.chunk == Chunk(3, (Span(1200, 1600),), Span(1200, 1600), (Span(1200, 1300), Span(1500, 1600)))
+    assert piece.audio[0] == 1200 and piece.audio.shape == (400,)
+    unknown = ChunkAudio(Chunk(0, (Span(0, 100),), Span(0, 100)), np.zeros(100, dtype=np.float32)).piece(Span(50, 100))
+    assert unknown.chunk.speech is None and unknown.audio.shape == (50,)
+    segment = DecodedSegment(10, 20, " hi", (1,), (Word(10, 20, " hi", 0.9),), language="es")
+    assert segment.shifted(5) == DecodedSegment(15, 25, " hi", (1,), (Word(15, 25, " hi", 0.9),), language="es")

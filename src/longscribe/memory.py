@@ -1,25 +1,12 @@
 """glibc malloc settings for a process that runs CPU inference for hours.
 
-CTranslate2 allocates every intermediate tensor of a layer and frees it right
-after. With glibc's defaults the big ones are mapped afresh for each call and
-faulted in page by page, and every thread that allocates gets a heap (an
-"arena") of its own, each keeping the most it ever held. :func:`configure`
-sets, through ``mallopt``:
-
-- one arena for the whole process, so worker threads reuse each other's freed
-  memory instead of each keeping its own high-water mark;
-- no separate mappings for big blocks: they come from the heap and are reused
-  there, faulted in once instead of on every call;
-- a trim threshold high enough that freed memory stays for the next call
-  instead of going back to the kernel after each one.
-
-docs/benchmarks.md has what each setting does to speed and peak memory.
-
-These are process-wide: the ``longscribe`` command applies them first thing,
-before any thread starts (``LONGSCRIBE_MALLOC_TUNING=0`` leaves glibc as it
-is). An application that embeds longscribe decides for its own process: call
-:func:`configure` at start, or leave it. Elsewhere than Linux with glibc it
-does nothing.
+CTranslate2 frees every intermediate tensor right after use; with glibc's defaults the big
+ones are mapped afresh and faulted in on every call, and each thread's arena keeps its own
+high-water mark. :func:`configure` sets, through ``mallopt``, one arena, big blocks from the
+heap, and a high trim threshold, so freed buffers are reused. Process-wide: the command
+applies them first thing (``LONGSCRIBE_MALLOC_TUNING=0`` leaves glibc as it is); an
+application that embeds longscribe decides for its own process. Elsewhere than glibc it does
+nothing. The measurements: docs/benchmarks.md.
 """
 
 from __future__ import annotations

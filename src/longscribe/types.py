@@ -6,7 +6,7 @@ seconds only appear at the edges (writers, display) through the ``*_s`` properti
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -101,6 +101,17 @@ class ChunkAudio:
     chunk: Chunk
     audio: AudioArray
 
+    def piece(self, span: Span) -> ChunkAudio:
+        """The part of this chunk within ``span`` (positions on the file's timeline, inside the chunk)
+        as a chunk of its own: its audio, and its speech regions cut to the span."""
+        chunk = self.chunk
+        speech = None
+        if chunk.speech is not None:
+            inside = [s for s in chunk.speech if s.end > span.start and s.start < span.end]
+            speech = tuple(Span(max(s.start, span.start), min(s.end, span.end)) for s in inside)
+        audio = self.audio[span.start - chunk.start : span.end - chunk.start]
+        return ChunkAudio(Chunk(chunk.index, (span,), span, speech), audio)
+
 
 class _Timed:
     """Seconds views of integer ``start``/``end`` sample positions."""
@@ -164,6 +175,11 @@ class DecodedSegment:
     words: tuple[Word, ...] = ()
     language: str | None = None
     """Set when the chunk was cut where its language changes; None: the chunk's language."""
+
+    def shifted(self, offset: int) -> DecodedSegment:
+        """The segment and its words ``offset`` samples later (a piece's segment placed in its chunk)."""
+        words = tuple(Word(w.start + offset, w.end + offset, w.text, w.probability) for w in self.words)
+        return replace(self, start=self.start + offset, end=self.end + offset, words=words)
 
 
 Candidates = tuple[tuple[str, float], ...]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from longscribe.benchmarks.data import pause_before, read_segments, write_slice
+from longscribe.benchmarks.recordings import pause_before, read_segments, write_slice
 from longscribe.jobs import JobStore
 from processes import committed, committed_before, kill_when
 

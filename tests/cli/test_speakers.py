@@ -15,7 +15,7 @@ import pytest
 
 from audio_fixtures import tone, write_wav
 from longscribe.audio import AudioStream
-from longscribe.benchmarks.data import CONVERSATION_VOICES, write_conversation
+from longscribe.benchmarks.recordings import CONVERSATION_VOICES, write_conversation
 from longscribe.metrics import diarization_error_rate, read_rttm
 from longscribe.types import SAMPLE_RATE
 from processes import kill_when

@@ -14,13 +14,13 @@ import pytest
 from audio_fixtures import tone, write_wav  # noqa: E402
 from longscribe import Transcriber
 from longscribe.cluster.dispatch import WorkerSet
-from longscribe.cluster.engine import ClusterEngine
+from longscribe.cluster.remote import ClusterEngine
 from longscribe.cluster.worker import EngineWorker, WorkerSpec
 from longscribe.engines import FakeEngine
 from longscribe.errors import EngineError, LongscribeError
 from longscribe.options import TranscribeOptions
 from longscribe.pipeline.feed import ChunkFeed
-from longscribe.placement.cluster import plan_actors
+from longscribe.placement.actors import plan_actors
 from longscribe.types import SAMPLE_RATE
 
 S = SAMPLE_RATE

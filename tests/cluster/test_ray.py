@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from longscribe import Progress, Transcriber
-from longscribe.benchmarks.data import pause_before, read_segments, write_slice
+from longscribe.benchmarks.recordings import pause_before, read_segments, write_slice
 from longscribe.models import resolve_model
 from longscribe.placement import detect
 from longscribe.placement.tuning import Config, TuneResult, save_tuned

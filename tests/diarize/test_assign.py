@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from longscribe.diarize.assign import assign_speakers, parse_renames, renamed, speaker_summary
-from longscribe.diarize.diarizer import CELLS, WindowResult, WindowTable
+from longscribe.diarize.turns import CELLS, WindowResult, WindowTable
 from longscribe.errors import OptionsError
 from longscribe.metrics import read_rttm
 from longscribe.types import SAMPLE_RATE, Segment, SpeakerTurn, TranscriptInfo, Word

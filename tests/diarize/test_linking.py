@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from longscribe.diarize import DiarizeOptions, Diarizer
-from longscribe.diarize.models import FRAME_CENTER, FRAME_HOP, WINDOW
+from longscribe.diarize.sessions import FRAME_CENTER, FRAME_HOP, WINDOW
 from longscribe.types import SAMPLE_RATE
 
 S = SAMPLE_RATE

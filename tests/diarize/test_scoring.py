@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from longscribe.benchmarks.data import write_rttm
+from longscribe.benchmarks.recordings import write_rttm
 from longscribe.diarize.fbank import fbank, num_frames
 from longscribe.metrics import diarization_error_rate, read_rttm
 

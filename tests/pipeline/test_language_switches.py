@@ -14,7 +14,7 @@ import pytest
 
 from audio_fixtures import read_samples, write_wav
 from longscribe import Transcriber
-from longscribe.benchmarks.data import RefSegment, pause_before, read_segments, write_conversation
+from longscribe.benchmarks.recordings import RefSegment, pause_before, read_segments, write_conversation
 from longscribe.metrics import error_rates
 from longscribe.types import Segment
 

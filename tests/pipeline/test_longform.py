@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from longscribe import Segment, Transcriber
-from longscribe.benchmarks.data import read_segments, reference_text
+from longscribe.benchmarks.recordings import read_segments, reference_text
 from longscribe.metrics import error_rates
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]

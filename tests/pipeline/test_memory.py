@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from longscribe.benchmarks.data import write_concat, write_slice
 from longscribe.benchmarks.measure import run_measured
+from longscribe.benchmarks.recordings import write_concat, write_slice
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 MIB = 2**20

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from longscribe import OptionsError, UnsupportedDeviceError
-from longscribe.placement.devices import available_devices, next_after_oom, place
 from longscribe.placement.hardware import NvidiaGpu, detect, parse_nvidia_smi
+from longscribe.placement.placing import available_devices, next_after_oom, place
 from machines import BASE_BYTES, GIB, LARGE_BYTES, linux, mac, two_gpus
 
 

@@ -8,11 +8,11 @@ import pytest
 
 from longscribe.engines import FakeEngine
 from longscribe.options import TranscribeOptions
-from longscribe.pipeline.runtime import INJECTED_BATCH_SIZE, EngineRuntime
+from longscribe.pipeline.engine_runtime import INJECTED_BATCH_SIZE, EngineRuntime
 from longscribe.placement import plan
-from longscribe.placement.cluster import cluster_plan
-from longscribe.placement.devices import place
+from longscribe.placement.actors import cluster_plan
 from longscribe.placement.hardware import detect
+from longscribe.placement.placing import place
 from longscribe.placement.tuning import Config, Run, TuneResult, save_tuned, tune
 from machines import linux
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 
 from longscribe.options import TranscribeOptions
-from longscribe.placement.devices import place
 from longscribe.placement.hardware import detect
+from longscribe.placement.placing import place
 from longscribe.placement.tuning import Config, Run, apply_tuned, load_tuned, repeats_for, save_tuned, tune
 from longscribe.types import SAMPLE_RATE
 from machines import linux

@@ -62,7 +62,7 @@ def test_english_cues_keep_every_limit_and_say_every_word(
 def test_spanish_cues_keep_every_limit_and_say_every_word(
     base_transcriber: Any, data_dir: Path, tmp_path: Path
 ) -> None:
-    from longscribe.benchmarks.data import pause_before, read_segments, write_slice
+    from longscribe.benchmarks.recordings import pause_before, read_segments, write_slice
 
     cut = pause_before(read_segments(data_dir / "longform_es_asterisk.segments.tsv"), 600.0)
     spanish = write_slice(data_dir / "longform_es_asterisk.mp3", tmp_path / "es10.wav", cut)

@@ -1,18 +1,11 @@
 """``longscribe bench``: longscribe against faster-whisper's own pipelines, on one file, in one run.
 
-Every run is a fresh subprocess on the same audio: faster-whisper sequential
-``transcribe`` (beam 5), faster-whisper ``BatchedInferencePipeline`` (batch 8,
-its VAD), and longscribe (auto, plus any ``--config`` variants). Each reports
-audio, load and transcription seconds, speed, peak RSS (the kernel's own
-count for that process) and WER/CER against the reference, normalised as
-:mod:`longscribe.metrics` documents. Speed is given both ways: over the
-transcription alone (``speed``, ``ratios``) and over the whole process, start-up,
-imports, model load and writing included (``whole_speed``, ``whole_ratios``).
-With ``repeats``, every run is made that many times, round by round, and the
-median one is reported with all speeds. A ``--config`` variant's time is also given
-against longscribe's default run of the same round (``against_auto``): rounds run
-side by side share the machine's state, so on a noisy machine their pairs measure
-what a variant costs better than two medians taken apart.
+Every run is a fresh subprocess on the same audio (faster-whisper sequential, its batched
+pipeline, longscribe and any ``--config`` variants); each reports load and transcription
+seconds, speed over the transcription and over the whole process, peak RSS and WER/CER
+(:mod:`longscribe.metrics`). With ``repeats`` the runs go round by round and the median is
+reported; a variant is also timed against the default run of its own round
+(``against_auto``), since runs side by side share the machine's state.
 """
 
 from __future__ import annotations
@@ -28,8 +21,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_slice
 from longscribe.benchmarks.measure import run_measured
+from longscribe.benchmarks.recordings import pause_before, read_segments, reference_text, write_slice
 from longscribe.benchmarks.setup import BASELINES, BenchSetup
 from longscribe.errors import LongscribeError
 from longscribe.metrics import error_rates

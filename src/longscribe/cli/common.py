@@ -268,8 +268,11 @@ def temperatures_from_increment(step: float) -> tuple[float, ...]:
     return temperature_ladder(0.0, step)
 
 
-def options_from_args(args: argparse.Namespace, env: Environment) -> TranscribeOptions:
-    """The command line (and the environment, read once by the command) as options."""
+def options_from_args(
+    args: argparse.Namespace, env: Environment, formats: tuple[str, ...] | None = None
+) -> TranscribeOptions:
+    """The command line (and the environment, read once by the command) as options; ``formats``:
+    the output formats as the command parsed them (else read from ``--output-format`` here)."""
     return TranscribeOptions(
         **placement_from_args(args, env),
         quality=args.quality,
@@ -282,7 +285,7 @@ def options_from_args(args: argparse.Namespace, env: Environment) -> TranscribeO
         best_of=args.best_of,
         batch_size=args.batch_size,
         temperatures=temperatures_from_increment(args.temperature_increment_on_fallback),
-        word_timestamps=args.word_timestamps or _subtitles_need_words(args),
+        word_timestamps=args.word_timestamps or _subtitles_need_words(args, formats),
         condition_on_previous_text=args.condition_on_previous_text,
         initial_prompt=args.initial_prompt,
         vad=args.vad,
@@ -297,10 +300,11 @@ def options_from_args(args: argparse.Namespace, env: Environment) -> TranscribeO
     )
 
 
-def _subtitles_need_words(args: argparse.Namespace) -> bool:
+def _subtitles_need_words(args: argparse.Namespace, formats: tuple[str, ...] | None) -> bool:
     """Cues are cut on word times: with decoded timestamps, words are timed when subtitles are written."""
-    try:
-        formats = parse_formats(args.output_format, speakers=True)  # only the subtitle formats matter here
-    except LongscribeError:
-        return False
+    if formats is None:
+        try:
+            formats = parse_formats(args.output_format, speakers=True)  # only the subtitle formats matter here
+        except LongscribeError:
+            return False
     return args.subtitle_style != "none" and any(f in SUBTITLE_FORMATS for f in formats)

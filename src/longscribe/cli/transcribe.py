@@ -103,8 +103,8 @@ def add_transcribe_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace, env: Environment) -> int:
     console = stderr_console()
     try:
-        options = options_from_args(args, env)
-        formats = parse_formats(args.output_format, speakers=options.diarize is not None)
+        formats = parse_formats(args.output_format, speakers=args.diarize is not None)
+        options = options_from_args(args, env, formats)
         how = output_options(args)
     except (LongscribeError, ValueError) as exc:
         print_error(exc, console)
@@ -223,7 +223,6 @@ class FileRun:
         started = time.perf_counter()
         transcription: Transcription | None = None
         try:
-            check_input(path)
             with AudioStream(path) as probe:  # not audio (or one channel for channels): said before the job store
                 if self.transcriber.options.diarize == "channels":
                     check_channels(path, probe.channels)

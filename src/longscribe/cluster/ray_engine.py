@@ -1,7 +1,7 @@
-"""Ray: connect, and start the actors :mod:`longscribe.placement.cluster` sized (one loaded model each).
+"""Ray: connect, and start the actors :mod:`longscribe.placement.actors` sized (one loaded model each).
 
 An actor that dies loses only the batch it held: that batch goes to another
-actor (:mod:`longscribe.cluster.engine`).
+actor (:mod:`longscribe.cluster.remote`).
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
-from longscribe.cluster.engine import ClusterEngine
+from longscribe.cluster.remote import ClusterEngine
 from longscribe.cluster.worker import EngineWorker, WorkerSpec
 from longscribe.errors import LongscribeError, OptionsError
 from longscribe.models import ResolvedModel
 from longscribe.options import TranscribeOptions
-from longscribe.placement.cluster import ActorPlan
+from longscribe.placement.actors import ActorPlan
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ across hours, and returns the turns. Models: pyannote's segmentation-3.0 and 3D-
 CAM++ (``models/README.md``), run with onnxruntime; nothing is downloaded.
 """
 
-from longscribe.diarize.diarizer import Diarizer, Turn
+from longscribe.diarize.turns import Diarizer, Turn
 from longscribe.options import DiarizeOptions
 
 __all__ = ["DiarizeOptions", "Diarizer", "Turn"]

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from longscribe.diarize.diarizer import Turn
+from longscribe.diarize.turns import Turn
 from longscribe.errors import OptionsError
 from longscribe.types import SAMPLE_RATE, Segment, SpeakerTurn, TranscriptInfo, Word, seconds
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from longscribe.audio import AudioStream
-from longscribe.diarize.diarizer import GRID, Turn, runs_to_turns
+from longscribe.diarize.turns import GRID, Turn, runs_to_turns
 from longscribe.errors import AudioDecodeError
 from longscribe.options import DiarizeOptions
 from longscribe.types import SAMPLE_RATE

@@ -71,7 +71,7 @@ def fbank(samples: np.ndarray) -> np.ndarray:
     power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
     # Summed over each mel bin's few FFT bins, as Kaldi does, rather than as one matrix product:
     # numpy hands the product to a multithreaded BLAS whose idle threads then spin on the cores
-    # the transcription needs (docs/benchmarks.md, 2026-12-02).
+    # the transcription needs (docs/benchmarks.md, "Tried and not kept").
     mel = np.empty((count, BINS), dtype=np.float32)
     for k, (first, last, weights) in enumerate(ranges):
         mel[:, k] = (power[:, first:last] * weights).sum(axis=1)

@@ -1,29 +1,16 @@
 """The CTranslate2 engine, through faster-whisper's model, tokenizer and features.
 
-Unlike faster-whisper's pipelines it decodes a batch of independent chunks:
-features are computed per chunk (never for the whole file) and the batch is
-encoded once and decoded with beam search — as text only when segments are to
-be timed by alignment (``--timestamps aligned``), then the words of each chunk are aligned
-to its audio. Sampled decodes (the fallback policy's retries at higher
-temperatures) run one chunk at a time, seeded by chunk, so reruns and resumed
-jobs get the same text.
-
-On the CPU the workers take turns: one encodes while another decodes, never two
-encoders or two decoders at once. Each stage holds its big buffers (the
-encoder's attention scores, the decoder's cross-attention keys and values) only
-while it runs, so the peak holds one of each, whatever the workers overlap, at
-no cost in speed: encoding and decoding take about as long, so the turns
-interleave (docs/benchmarks.md).
-
-On the CPU the encoder outputs of the last few chunks are kept, by content: the fallback
-policy decodes a failing chunk again at each higher temperature, and its encoder output
-does not change (a short clip cut mid-word used to spend most of its time encoding itself
-again, once per temperature).
+It decodes a batch of independent chunks: features per chunk (never for the whole file),
+each chunk encoded, the batch decoded with beam search (text only when words are timed by
+alignment, then aligned per chunk); sampled retries run one chunk at a time, seeded by
+chunk, so reruns and resumed jobs get the same text. On the CPU the workers take turns
+(one encodes while another decodes, never two of a kind at once), so the peak holds one
+encoder's and one decoder's buffers, and the last few encoder outputs are kept by content,
+so the fallback's retries of a chunk do not encode it again.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import threading
@@ -35,7 +22,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longscribe.engines.base import DecodeRequest, EngineBase
+from longscribe.engines.base import DecodeRequest
 from longscribe.engines.features import LogMel
 from longscribe.engines.stages import StageTimes
 from longscribe.engines.whisper import (
@@ -46,10 +33,9 @@ from longscribe.engines.whisper import (
     Decoded,
     Identified,
     Tokenizers,
-    chunk_prompts,
+    WhisperEngine,
     identified,
     mel_frames,
-    transcripts,
 )
 from longscribe.errors import EngineError
 from longscribe.options import TranscribeOptions
@@ -88,7 +74,7 @@ class EncoderOutputs:
                 self._rows.popitem(last=False)
 
 
-class Ct2Engine(EngineBase):
+class Ct2Engine(WhisperEngine):
     """faster-whisper's CTranslate2 Whisper, driven chunk batch by chunk batch."""
 
     name = "ct2"
@@ -129,46 +115,38 @@ class Ct2Engine(EngineBase):
         self.stages = StageTimes()
         self._encoded = EncoderOutputs()
         turns = device == "cpu" and workers > 1
-        self._encoding = threading.Lock() if turns else contextlib.nullcontext()
-        self._decoding = threading.Lock() if turns else contextlib.nullcontext()
-
-    def stage_seconds(self) -> dict[str, float]:
-        return self.stages.snapshot()
+        if turns:
+            self._encode_turn, self._decode_turn = threading.Lock(), threading.Lock()
 
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
     ) -> list[ChunkTranscript]:
-        if not batch:
-            return []
         try:
-            return self._transcribe(batch, options, request)
+            return super().transcribe(batch, options, request)
         except RuntimeError as exc:  # CTranslate2 raises RuntimeError, e.g. "CUDA failed with error out of memory"
             raise EngineError(f"{self.device}/{self.compute_type}: {exc}") from exc
 
-    def _transcribe(
-        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
-    ) -> list[ChunkTranscript]:
-        with self.stages.stage("features"):
-            features = np.stack([self._log_mel(item.audio) for item in batch])
-        with self._encoding, self.stages.stage("encode"):
-            encoded = self._encode(features)
-        with self.stages.stage("language"):
-            languages = self._identify(encoded, request, len(batch))
-        tokenizers = [self._tokenizers.get(options.task, found.language) for found in languages]
-        prompts = chunk_prompts(tokenizers, options, request.prompts)
-        with self._decoding, self.stages.stage("decode"):
-            if request.temperature > 0:
-                decodes = [
-                    self._sampled(features[i], prompts[i], tokenizers[i], options, request, item.chunk.index)
-                    for i, item in enumerate(batch)
-                ]
-            else:
-                decodes = self._generate(encoded, prompts, tokenizers[0], options, request)
-        words = None
-        if options.needs_alignment:
-            with self.stages.stage("align"):
-                words = self._align(encoded, features, tokenizers, batch, decodes)
-        return transcripts(batch, decodes, tokenizers, languages, words, request.temperature, options.aligned)
+    # -- steps ------------------------------------------------------------
+
+    def _features(self, batch: Sequence[ChunkAudio]) -> npt.NDArray[np.float32]:
+        return np.stack([self._log_mel(item.audio) for item in batch])
+
+    def _decode(
+        self,
+        batch: Sequence[ChunkAudio],
+        features: npt.NDArray[np.float32],
+        encoded: Any,
+        prompts: list[list[int]],
+        tokenizers: list[Any],
+        options: TranscribeOptions,
+        request: DecodeRequest,
+    ) -> list[Decoded]:
+        if request.temperature > 0:
+            return [
+                self._sampled(features[i], prompts[i], tokenizers[i], options, request, item.chunk.index)
+                for i, item in enumerate(batch)
+            ]
+        return self._generate(encoded, prompts, tokenizers[0], options, request)
 
     def _sampled(
         self,
@@ -184,11 +162,9 @@ class Ct2Engine(EngineBase):
 
         step = int(round(request.temperature * 100))
         ctranslate2.set_random_seed((options.seed * 1_000_003 + chunk_index) * 101 + step)
-        with self._encoding:  # called in the decoder's turn: nobody waits for that one holding this
+        with self._encode_turn:  # called in the decoder's turn: nobody waits for that one holding this
             encoded = self._encode(features[None])
         return self._generate(encoded, [prompt], tokenizer, options, request)[0]
-
-    # -- steps ------------------------------------------------------------
 
     def _encode(self, features: npt.NDArray[np.float32]) -> Any:
         """On a GPU the batch together; on the CPU one chunk at a time (or its kept output), then stacked.
@@ -210,7 +186,7 @@ class Ct2Engine(EngineBase):
             rows.append(row)
         return ctranslate2.StorageView.from_array(np.concatenate(rows))
 
-    def _identify(self, encoded: Any, request: DecodeRequest, n: int) -> list[Identified]:
+    def _identify(self, encoded: Any, request: DecodeRequest, task: str, n: int) -> list[Identified]:
         """Each chunk's language: given, or identified on its own encoder output (one decoder step)."""
         given = self._tokenizers.given(request, n)
         if given is not None:
@@ -255,10 +231,10 @@ class Ct2Engine(EngineBase):
 
     def _align(
         self,
-        encoded: Any,
-        features: npt.NDArray[np.float32],
-        tokenizers: list[Any],
         batch: Sequence[ChunkAudio],
+        features: npt.NDArray[np.float32],
+        encoded: Any,
+        tokenizers: list[Any],
         decodes: list[Decoded],
     ) -> list[list[dict[str, Any]]]:
         from faster_whisper.transcribe import merge_punctuations

@@ -10,7 +10,7 @@ def build_engine(run: RunPlan) -> Engine:
     """Load the plan's model on the plan's device (also what each Ray actor does on its node)."""
     placement = run.placement
     if placement.engine == "mlx":
-        from longscribe.engines.mlx.engine import MlxEngine
+        from longscribe.engines.mlx.mlx_engine import MlxEngine
 
         return MlxEngine(
             run.model.path, device=placement.device, compute_type=placement.compute_type, cache=str(run.cache)

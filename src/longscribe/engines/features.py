@@ -1,13 +1,10 @@
 """Whisper's log-mel features of one 30 s window, the same bits in every process.
 
-faster-whisper projects the power spectrum onto the mel bands with one matrix
-product, which numpy hands to its BLAS. OpenBLAS sums in one order with one
-thread and in another with several, so the features, and now and then the
-words, followed ``OMP_NUM_THREADS``: a Ray actor (Ray sets it to the actor's
-CPUs) or a shell that set it wrote other text than a plain local run. Here each
-mel band sums its few FFT bins with numpy's element-wise operations, which run
-in one thread in one fixed order whatever the environment; everything else is
-faster-whisper's own computation, step for step.
+faster-whisper projects the power spectrum onto the mel bands with one matrix product,
+which numpy hands to its BLAS; OpenBLAS sums in another order with several threads, so the
+words followed ``OMP_NUM_THREADS`` (which Ray sets per actor). Here each band sums its few
+FFT bins with element-wise numpy operations, in one fixed order whatever the environment;
+everything else is faster-whisper's own computation, step for step.
 """
 
 from __future__ import annotations

@@ -1,12 +1,15 @@
-"""What every Whisper engine shares: the 30 s window, prompts, tokenizers, segments with words."""
+"""What every Whisper engine shares: the eight steps of a batch (:class:`WhisperEngine`), the 30 s window,
+prompts, tokenizers, segments with words. An engine supplies only its own steps."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from longscribe.engines.base import DecodeRequest
+from longscribe.engines.base import DecodeRequest, EngineBase
+from longscribe.engines.stages import StageTimes
 from longscribe.errors import OptionsError
 from longscribe.options import TranscribeOptions
 from longscribe.text.quality import compression_ratio
@@ -201,3 +204,75 @@ def _attach_words(
             start, end = timed[0].start, timed[-1].end
         segments.append(DecodedSegment(start, end, text, piece.tokens, tuple(timed)))
     return segments
+
+
+class WhisperEngine(EngineBase):
+    """A batch through Whisper, step by step: features, encode, language, tokenizers, prompts, decode,
+    align (when words are timed) and transcripts. Subclasses supply the steps marked so; each runs
+    inside its stage's timer, the encode and decode steps also inside the engine's turn for them."""
+
+    stages: StageTimes
+    _tokenizers: Tokenizers
+    _encode_turn: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+    """Held while encoding (the CPU engine's workers take turns); nothing by default."""
+    _decode_turn: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
+
+    def transcribe(
+        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
+    ) -> list[ChunkTranscript]:
+        if not batch:
+            return []
+        with self.stages.stage("features"):
+            features = self._features(batch)
+        with self._encode_turn, self.stages.stage("encode"):
+            encoded = self._encode(features)
+        with self.stages.stage("language"):
+            languages = self._identify(encoded, request, options.task, len(batch))
+        tokenizers = [self._tokenizers.get(options.task, found.language) for found in languages]
+        prompts = chunk_prompts(tokenizers, options, request.prompts)
+        with self._decode_turn, self.stages.stage("decode"):
+            decodes = self._decode(batch, features, encoded, prompts, tokenizers, options, request)
+        words = None
+        if options.needs_alignment:
+            with self.stages.stage("align"):
+                words = self._align(batch, features, encoded, tokenizers, decodes)
+        return transcripts(batch, decodes, tokenizers, languages, words, request.temperature, options.aligned)
+
+    def stage_seconds(self) -> dict[str, float]:
+        return self.stages.snapshot()
+
+    def _features(self, batch: Sequence[ChunkAudio]) -> Any:
+        """Step: the batch's log-mel features, one 30 s window per chunk."""
+        raise NotImplementedError
+
+    def _encode(self, features: Any) -> Any:
+        """Step: the encoder's output for the batch."""
+        raise NotImplementedError
+
+    def _identify(self, encoded: Any, request: DecodeRequest, task: str, n: int) -> list[Identified]:
+        """Step: each chunk's language, given or identified on its own encoder output."""
+        raise NotImplementedError
+
+    def _decode(
+        self,
+        batch: Sequence[ChunkAudio],
+        features: Any,
+        encoded: Any,
+        prompts: list[list[int]],
+        tokenizers: list[Any],
+        options: TranscribeOptions,
+        request: DecodeRequest,
+    ) -> list[Decoded]:
+        """Step: each chunk's tokens (beam search, or seeded sampling at ``request.temperature``)."""
+        raise NotImplementedError
+
+    def _align(
+        self,
+        batch: Sequence[ChunkAudio],
+        features: Any,
+        encoded: Any,
+        tokenizers: list[Any],
+        decodes: list[Decoded],
+    ) -> list[list[dict[str, Any]]]:
+        """Step: each chunk's words with their times, as faster-whisper's alignment gives them."""
+        raise NotImplementedError

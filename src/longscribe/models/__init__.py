@@ -1,4 +1,4 @@
-"""Model name -> complete model dir (path, bundled package, hub); pool of loaded engines."""
+"""Model name -> complete model dir (a path, a bundled package, the hub), and the catalog of known models."""
 
 from longscribe.models.resolve import ResolvedModel, cache_dir, resolve_model
 

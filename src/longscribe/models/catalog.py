@@ -4,8 +4,8 @@ Expected speeds (x real time, beam 5, VAD) are a small table: the CPU rows for
 tiny.en and base were measured by longscribe on a 2-core AVX2 machine
 (docs/benchmarks.md); the others are scaled from them by the models' relative
 compute (encoder + decoder FLOPs per 30 s window), and the CUDA rows are
-estimates for a current data-centre GPU in float16. A later autotune replaces
-them with this machine's own measurements.
+estimates for a current data-centre GPU in float16. ``longscribe tune`` measures
+speed for one model on this machine; it does not change this table.
 """
 
 from __future__ import annotations

@@ -1,14 +1,10 @@
 """Read CTranslate2's ``model.bin``: header, variable table, dtypes and aliases.
 
-Layout (little endian; written by ``ctranslate2.specs.ModelSpec._serialize``)::
-
-    u32 binary version (6 today; 4 and 5 read the same way)
-    str spec name, u32 spec revision              (version >= 2)
-    u32 n; n x { str name, u8 rank, u32 dims[rank], u8 dtype, u32 nbytes, data }
-    u32 n; n x { str alias, str variable }         (version >= 3)
-
-where ``str`` is a u16 length (the trailing NUL included) then the bytes.
-Scalars (rank 0) hold spec settings such as ``encoder/num_heads``.
+Layout (little endian; ``ctranslate2.specs.ModelSpec._serialize``): u32 binary version
+(4 to 6); str spec name and u32 revision (version >= 2); u32 n, then n variables
+{str name, u8 rank, u32 dims[rank], u8 dtype, u32 nbytes, data}; u32 n, then n aliases
+{str alias, str variable} (version >= 3). ``str`` is a u16 length (the trailing NUL
+included) then the bytes; scalars (rank 0) hold settings such as ``encoder/num_heads``.
 """
 
 from __future__ import annotations

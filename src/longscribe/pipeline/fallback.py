@@ -1,26 +1,12 @@
 """The fallback policy: judge each chunk's decode, retry it, keep or drop it — and say why.
 
-Whisper retries any window whose gzip compression ratio exceeds 2.4. On VAD
-chunks of real speech that fires on legitimate repetition (an IVR menu says
-"to decrease your volume ... to decrease your volume"), and a sampled retry
-then loses words. So a loop is detected directly, as an n-gram repeated back
-to back; the compression ratio only triggers a retry when it is extreme.
-
-A repeated phrase alone is not proof: recordings repeat themselves too (a
-conference bridge says "the conference will begin when our leader arrives"
-four times). It counts as a loop when the text is also denser than speech
-can be — more than ``MAX_WORDS_PER_SECOND`` over the chunk's speech — or the
-decode ran to the maximum length.
-
-A chunk that fails is decoded again: a loop first deterministically, at
-temperature 0 with no n-gram of ``NO_REPEAT_NGRAM`` tokens allowed twice (beam
-search prefers a loop because each of its tokens is likely; banning the repeat
-usually gives the text greedy decoding finds, where sampling drops words),
-another failure without the previous-text prompt (when there was one); then
-every failing chunk at each higher temperature. When nothing passes, the most
-likely attempt that does not loop is kept; if every attempt loops, the chunk's
-text is dropped. A chunk the model calls silent produces nothing. Every step
-is recorded in the chunk's ``decisions``.
+Whisper's own rule (retry above a compression ratio of 2.4) fires on legitimate repetition
+in real speech, and a sampled retry then loses words; so a loop is a phrase repeated back
+to back in text denser than speech can be (``MAX_WORDS_PER_SECOND``), or a decode that ran
+to the maximum length, and the ratio only counts when extreme. A failing chunk is decoded
+again, a loop first at temperature 0 with no ``NO_REPEAT_NGRAM``-gram allowed twice, then
+at rising seeded temperatures; every step is recorded in the chunk's ``decisions``
+(docs/how-it-works.md, "Hallucination and loop guard").
 """
 
 from __future__ import annotations
@@ -31,7 +17,7 @@ from dataclasses import dataclass, replace
 from longscribe.engines.base import DecodeRequest, Engine
 from longscribe.options import TranscribeOptions
 from longscribe.text.quality import repetition_loop, words_of
-from longscribe.types import Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
+from longscribe.types import ChunkAudio, ChunkTranscript, Span
 
 EXTREME_RATIO_FACTOR = 1.25
 MAX_WORDS_PER_SECOND = 4.5  # fast conversational speech stays under ~4 words/s
@@ -146,14 +132,16 @@ def complete_tails(
     for _ in range(MAX_TAIL_ROUNDS):
         if not tails:
             break
-        pieces = [_tail_piece(batch[i], tail) for i, tail in tails.items()]
+        pieces = [
+            batch[i].piece(Span(batch[i].chunk.start + tail.start, batch[i].chunk.end)) for i, tail in tails.items()
+        ]
         languages = tuple(out[i].language for i in tails)
         decoded = decode_with_fallback(
             engine, pieces, options, DecodeRequest(languages=languages, temperature=request.temperature)
         )
         progressed = {}
         for (i, tail), extra in zip(tails.items(), decoded):
-            shifted = tuple(_shift(seg, tail.start) for seg in extra.segments)
+            shifted = tuple(seg.shifted(tail.start) for seg in extra.segments)
             note = f"tail from {tail.start / 16_000:.1f} s decoded again: {len(shifted)} more segment(s)"
             out[i] = replace(
                 out[i], segments=out[i].segments + shifted, decisions=(*out[i].decisions, note, *extra.decisions)
@@ -163,20 +151,6 @@ def complete_tails(
                 progressed[i] = nxt
         tails = progressed
     return out
-
-
-def _tail_piece(item: ChunkAudio, tail: Span) -> ChunkAudio:
-    chunk = item.chunk
-    span = Span(chunk.start + tail.start, chunk.end)
-    speech = None
-    if chunk.speech is not None:
-        speech = tuple(Span(max(s.start, span.start), s.end) for s in chunk.speech if s.end > span.start)
-    return ChunkAudio(Chunk(chunk.index, (span,), span, speech), item.audio[tail.start :])
-
-
-def _shift(segment: DecodedSegment, offset: int) -> DecodedSegment:
-    words = tuple(Word(w.start + offset, w.end + offset, w.text, w.probability) for w in segment.words)
-    return replace(segment, start=segment.start + offset, end=segment.end + offset, words=words)
 
 
 def decode_with_fallback(

@@ -1,30 +1,12 @@
-"""A language for every stretch of speech: each chunk's own identification, smoothed in chunk order.
+"""A language for every stretch of speech: each chunk's own identification, settled in chunk order.
 
-Every chunk is identified on its own encoder output and decoded in the language
-heard most (the engine does both in one call). Then, chunk by chunk in order,
-where results are committed, :func:`decide` settles it against the running
-language (the previous chunk's) and the next chunk's identification:
-
-- the same language as the running one: kept;
-- another language heard with probability >= ``SWITCH_PROBABILITY``: a switch;
-- another language heard less surely: a switch only when the next chunk hears
-  it too (a sustained change), else the running language is kept (one unsure
-  chunk does not flip the transcript) and the chunk is decoded again in it.
-
-A chunk heard unsurely with another language in it (its own most likely one, the
-next chunk's, or a second one heard with probability >= ``OTHER_PROBABILITY``)
-may hold a short turn in that language, or the switch to it: it is cut at its
-pauses (VAD's silences between speech regions, and the shorter ones inside them
-that the VAD plan records), each piece is identified, consecutive pieces of one
-language are decoded together in it, and the segments keep their own language.
-When every piece is heard in one language, the whole chunk is decoded in it.
-A chunk heard surely is cut the same way when its words leave a hole in its
-speech: a short turn in another language, decoded in the chunk's, comes out as
-a word or two, or nothing.
-
-Decisions depend only on the chunks' audio and their order, never on batches
-or timing, and what was settled is committed with the chunk: a resumed job
-settles the rest exactly as an uninterrupted run would.
+Every chunk is identified on its own encoder output; :func:`decide` then settles it, where
+results are committed, against the running language and the next chunk's identification (a
+sure switch at once, an unsure one only when the next chunk agrees). A chunk that may hold
+a short turn in another language is cut at its pauses and its pieces decoded each in its
+own language. Decisions depend only on the chunks' audio and order and are committed with
+the chunk, so a resumed job settles the rest exactly as an uninterrupted run would
+(docs/how-it-works.md, "Languages").
 """
 
 from __future__ import annotations
@@ -33,7 +15,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from longscribe.types import SAMPLE_RATE, Candidates, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span, Word
+from longscribe.types import SAMPLE_RATE, Candidates, Chunk, ChunkAudio, ChunkTranscript, DecodedSegment, Span
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +146,7 @@ class LanguageSettler:
         decode each run of one language in it, or the whole chunk in the one language of every piece."""
         chunk = item.chunk
         wanted = [i for i, ask in enumerate(asked) if ask]
-        decoded = self._decode([_piece(item, regions[i]) for i in wanted], None)
+        decoded = self._decode([item.piece(regions[i]) for i in wanted], None)
         heard: list[ChunkTranscript | None] = [None] * len(regions)
         for i, alone in zip(wanted, decoded):
             heard[i] = alone
@@ -191,9 +173,9 @@ class LanguageSettler:
         segments: list[DecodedSegment] = []
         for language, span, pieces in runs:
             first = pieces[0] if len(pieces) == 1 else None
-            run = first if first and first.language == language else self._decode([_piece(item, span)], language)[0]
+            run = first if first and first.language == language else self._decode([item.piece(span)], language)[0]
             offset = span.start - chunk.start
-            segments += [_shifted(s, offset, language) for s in run.segments]
+            segments += [replace(s.shifted(offset), language=language) for s in run.segments]
         why = f"cut at its pauses where the language changes: {said}"
         log.info("chunk %d: %s", chunk.index, why)
         return replace(result, segments=tuple(segments), language=runs[-1][0], decisions=(*result.decisions, why))
@@ -242,14 +224,6 @@ def _closest(candidates: Candidates, pair: tuple[str, str]) -> str:
     return max(pair, key=lambda language: probabilities.get(language, 0.0))
 
 
-def _piece(item: ChunkAudio, span: Span) -> ChunkAudio:
-    chunk = item.chunk
-    inside = [s for s in chunk.speech or () if s.end > span.start and s.start < span.end]
-    speech = tuple(Span(max(s.start, span.start), min(s.end, span.end)) for s in inside)
-    audio = item.audio[span.start - chunk.start : span.end - chunk.start]
-    return ChunkAudio(Chunk(chunk.index, (span,), span, speech), audio)
-
-
 def _filled(result: ChunkTranscript, fills: list[tuple[Span, ChunkTranscript]]) -> ChunkTranscript:
     """``result`` with the words that start inside each span replaced by the span's own decode; a
     segment's end (and its last word's) is held before the next segment's start."""
@@ -267,7 +241,7 @@ def _filled(result: ChunkTranscript, fills: list[tuple[Span, ChunkTranscript]]) 
             text = "".join(w.text for w in words)
             segments.append(replace(segment, start=words[0].start, end=words[-1].end, text=text, tokens=()))
     for span, piece in fills:
-        segments += [_shifted(s, span.start - chunk.start, None) for s in piece.segments]
+        segments += [replace(s.shifted(span.start - chunk.start), language=None) for s in piece.segments]
     segments.sort(key=lambda s: s.start)
     for i, segment in enumerate(segments[:-1]):
         bound = segments[i + 1].start
@@ -275,8 +249,3 @@ def _filled(result: ChunkTranscript, fills: list[tuple[Span, ChunkTranscript]]) 
             words = tuple(replace(w, end=max(w.start, min(w.end, bound))) for w in segment.words)
             segments[i] = replace(segment, end=max(segment.start, bound), words=words)
     return replace(result, segments=tuple(segments))
-
-
-def _shifted(segment: DecodedSegment, offset: int, language: str | None) -> DecodedSegment:
-    words = tuple(Word(w.start + offset, w.end + offset, w.text, w.probability) for w in segment.words)
-    return replace(segment, start=segment.start + offset, end=segment.end + offset, words=words, language=language)

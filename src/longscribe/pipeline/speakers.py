@@ -10,8 +10,8 @@ import numpy as np
 
 from longscribe.diarize.assign import labelled_turns
 from longscribe.diarize.channels import channel_turns
-from longscribe.diarize.diarizer import Diarizer, WindowResult
-from longscribe.diarize.models import EMBEDDING, SEGMENTATION, DiarizationModels
+from longscribe.diarize.sessions import EMBEDDING, SEGMENTATION, DiarizationModels
+from longscribe.diarize.turns import Diarizer, WindowResult
 from longscribe.errors import JobStateError
 from longscribe.jobs import JobHandle
 from longscribe.jobs.fingerprint import sampled_hash

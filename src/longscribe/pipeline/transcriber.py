@@ -12,8 +12,8 @@ from longscribe.engines.base import Engine
 from longscribe.errors import OptionsError
 from longscribe.jobs import EngineIdentity, JobHandle, JobStore, start_job
 from longscribe.options import PLACEMENT, TranscribeOptions, fields_of
+from longscribe.pipeline.engine_runtime import EngineRuntime
 from longscribe.pipeline.feed import ChunkFeed
-from longscribe.pipeline.runtime import EngineRuntime
 from longscribe.pipeline.scheduler import BatchScheduler
 from longscribe.pipeline.speakers import SpeakerTrack
 from longscribe.pipeline.transcription import ProgressCallback, Transcription
@@ -21,7 +21,7 @@ from longscribe.placement import Hardware, RunPlan
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 
 if TYPE_CHECKING:
-    from longscribe.diarize.models import DiarizationModels
+    from longscribe.diarize.sessions import DiarizationModels
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class Transcriber:
     ``Transcriber(model="tiny.en", language="en")`` or
     ``Transcriber(TranscribeOptions(...))``. What runs where is decided once, by
     :func:`longscribe.placement.plan` (``self.plan``), and the engine's life is its
-    :class:`~longscribe.pipeline.runtime.EngineRuntime`'s; pass ``engine=`` to inject one
+    :class:`~longscribe.pipeline.engine_runtime.EngineRuntime`'s; pass ``engine=`` to inject one
     instead (tests use :class:`~longscribe.engines.FakeEngine`).
     """
 
@@ -78,7 +78,7 @@ class Transcriber:
     def speaker_models(self) -> DiarizationModels:
         """The diarization models (``diarize="speakers"``), loaded on first use."""
         if self._speaker_models is None:
-            from longscribe.diarize.models import DiarizationModels
+            from longscribe.diarize.sessions import DiarizationModels
 
             self._speaker_models = DiarizationModels(self.options.diarize_options.models, threads=1)
         return self._speaker_models

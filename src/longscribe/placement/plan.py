@@ -16,8 +16,8 @@ from typing import Any
 from longscribe.models import ResolvedModel, cache_dir, resolve_model
 from longscribe.models.catalog import available_models, pick_model
 from longscribe.options import TranscribeOptions
-from longscribe.placement.devices import Placement, choose_device, next_after_oom, place
 from longscribe.placement.hardware import Hardware
+from longscribe.placement.placing import Placement, choose_device, next_after_oom, place
 from longscribe.placement.tuning import apply_tuned, load_tuned
 
 log = logging.getLogger(__name__)

@@ -1,19 +1,12 @@
 """``longscribe tune``: find the fastest configuration on this machine that keeps the text.
 
-On a real-speech sample (60-120 s; longscribe ships one), the reference
-configuration (beam 5, one worker, batch 1) is decoded first; then one knob
-at a time — compute type, workers x threads, batch size, beam size — each
-candidate is timed, and kept only if its WER against the reference's own
-transcript stays within ``TOLERANCE``. The winner is cached per (hardware,
-model, engine) in the user cache. Runs take its workers, threads and batch size
-for every knob not given (they never change the text); its compute type and beam
-size only when asked (``--tuned``, ``use_tuning=True``). ``devices`` shows it.
-
-A sample of a few chunks cannot show what a batch size does on a long file:
-with 4 chunks, 2 workers and batch 4, one worker gets everything. So each
-candidate runs on the sample said ``repeats`` times over (separated by
-silence, so every pass is chunked alike), enough for every worker to get at
-least two full batches, and is timed per pass.
+On a real-speech sample the reference configuration (beam 5, one worker, batch 1) is
+decoded first; then one knob at a time (compute type, workers x threads, batch, beam) each
+candidate is timed and kept only if its WER against the reference's own transcript stays
+within ``TOLERANCE``. The winner is cached per hardware, model and engine. Each candidate
+hears the sample said ``repeats`` times over, so that every worker gets full batches, and is
+timed per pass: a few chunks alone would make any batch look slow. Runs take its speed knobs
+whenever not given, and its compute type and beam (which change words) only when asked.
 """
 
 from __future__ import annotations
@@ -30,8 +23,8 @@ from typing import Any
 
 from longscribe.audio.wav import write_repeated
 from longscribe.options import TranscribeOptions
-from longscribe.placement.devices import Placement
 from longscribe.placement.hardware import Hardware
+from longscribe.placement.placing import Placement
 
 log = logging.getLogger(__name__)
 

@@ -1,14 +1,11 @@
 """Durable jobs: each upload is a job that survives the server, is served in turn, and tells how it goes.
 
-A job is a folder ``DATA/jobs/<id>/`` (the upload as ``audio``, ``job.json``, and,
-when done, ``result.<format>``); its chunks are committed to the job store in
-``DATA/store`` as they are decoded, as for the command. After a crash or a
-``kill -9`` the next :meth:`JobBoard.recover` puts every unfinished job back in
-line and its transcription resumes from its last committed chunk: the result is
-the one an uninterrupted run writes. Jobs wait in one line per client, and the
-lines are served in turn, so one client's hundred files do not hold up another's
-one. Listeners (a request waiting for its result, a stream of events) are called
-from the worker threads.
+A job is a folder ``DATA/jobs/<id>/`` (the upload, ``job.json``, and ``result.<format>``
+when done); its chunks go to the job store in ``DATA/store`` as they are decoded, so after a
+crash :meth:`JobBoard.recover` puts every unfinished job back in line and it resumes from
+its last committed chunk, with the result an uninterrupted run writes. Jobs wait in one
+line per client and the lines are served in turn. Listeners (a request waiting for its
+result, a stream of events) are called from the worker threads.
 """
 
 from __future__ import annotations

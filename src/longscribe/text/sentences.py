@@ -1,14 +1,11 @@
 """Aligned words -> sentence segments, for text decoded without timestamp tokens.
 
-A segment ends at a pause VAD heard between two speech regions once it lasts
-``MIN_PAUSED_SECONDS`` (``breaks``: before the first word whose middle lies
-past the pause's middle; alignment stretches words over silence, so their
-edges are not trusted), and after a word that ends a sentence (``.``, ``?``, ``!`` and their
-CJK forms, closing quotes allowed) unless the next word starts in lower case
-("Mr. smith" is rare; "e.g. this" is not). A sentence longer than
-``MAX_SEGMENT_SECONDS`` is cut again, in its middle half, after a comma-like
-word if there is one, else at the widest gap between two words, until every
-piece is short enough to read as one subtitle.
+A segment ends at a pause VAD heard (once it lasts ``MIN_PAUSED_SECONDS``; judged by the
+words' middles, since alignment stretches word edges over silence) and after a word that
+ends a sentence (``.``, ``?``, ``!``, their CJK forms) unless the next word starts in lower
+case. A sentence longer than ``MAX_SEGMENT_SECONDS`` is cut again in its middle half, after
+a comma-like word if there is one, else at the widest gap, until each piece reads as one
+subtitle.
 """
 
 from __future__ import annotations

@@ -3,9 +3,9 @@
 from longscribe.writers import html as _html  # noqa: F401  (registers)
 from longscribe.writers import json as _json  # noqa: F401
 from longscribe.writers import markdown as _markdown  # noqa: F401
+from longscribe.writers import plaintext as _plaintext  # noqa: F401
 from longscribe.writers import rttm as _rttm  # noqa: F401
 from longscribe.writers import subtitles as _subtitles  # noqa: F401
-from longscribe.writers import text as _text  # noqa: F401
-from longscribe.writers.base import WRITERS, OutputOptions, OutputSet, Writer, check_output_dir, parse_formats
+from longscribe.writers.registry import WRITERS, OutputOptions, OutputSet, Writer, check_output_dir, parse_formats
 
 __all__ = ["WRITERS", "OutputOptions", "OutputSet", "Writer", "check_output_dir", "parse_formats"]

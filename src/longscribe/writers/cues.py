@@ -1,19 +1,12 @@
 """Subtitle cues from timed words, made the way subtitles are made for people to read.
 
-A cue holds at most ``max_line_count`` lines of at most ``max_line_width``
-characters (``max_words_per_line`` words, when set) and lasts at most
-``max_cue_duration`` seconds, always; a word alone longer than that is a cue of its
-own, shown for ``max_cue_duration``.
-Where a cue ends is chosen over each stretch of speech at once (between two
-pauses longer than ``max_pause``, which no cue spans; a change of speaker ends a
-stretch too): the fewest cues, ending after a sentence where one ends, else after
-a clause (a comma, a colon ...), else where the words pause longest. Lines
-break only between words (a word keeps its punctuation; numbers and hyphenated
-words are single words) and are balanced, the lower never much longer than the
-upper. A cue shows from its first word; it stays at least ``min_cue_duration``
-and long enough to be read at ``max_chars_per_second`` where the timing allows:
-up to ``linger`` seconds into the silence after its last word, and never closer
-than ``gap`` to the next cue.
+A cue holds at most ``max_line_count`` lines of ``max_line_width`` characters and lasts at
+most ``max_cue_duration``, always. Cue ends are chosen over each stretch of speech at once
+(between pauses longer than ``max_pause``, or a change of speaker): the fewest cues, ending
+after a sentence, else a clause, else the longest pause; lines break only between words and
+are balanced. A cue stays long enough to be read at ``max_chars_per_second`` where the
+timing allows, up to ``linger`` into the silence after it and never closer than ``gap`` to
+the next.
 """
 
 from __future__ import annotations

@@ -1,15 +1,10 @@
 """A transcript page: one self-contained HTML file (its CSS and JS inline, nothing fetched).
 
-Paragraphs (a new one at a long pause or a change of language) open with their
-time; every sentence knows where it starts, so a click plays the recording from
-there and the sentence being played is marked and kept in view. A search box
-marks and counts matches; space plays or pauses, the arrow keys move 5 s. The
-recording is the input file by a path relative to the page (``OutputOptions.audio``), or a
-URL; when it cannot be loaded (the page was moved or sent) or there is none, the page says
-so and offers to open a local file, which it plays from then on.
-Everything from the transcript is escaped. Sentences are streamed into the file as
-they come; the header (file, duration, languages, model, date) is written last and
-shown first.
+Paragraphs open with their time; a click on a sentence plays the recording from there, and
+the sentence playing is marked and kept in view; a search box marks and counts matches. The
+recording is ``OutputOptions.audio`` (a path relative to the page, or a URL); when it cannot
+be loaded the page says so and plays a file the reader opens. Everything from the transcript
+is escaped; sentences are streamed into the file and the header is written last.
 """
 
 from __future__ import annotations
@@ -20,8 +15,8 @@ from html import escape
 from importlib import resources
 
 from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
-from longscribe.writers.base import Writer, register
 from longscribe.writers.paragraphs import Paragraphs, clock
+from longscribe.writers.registry import Writer, register
 
 
 def _asset(name: str) -> str:

@@ -10,7 +10,7 @@ import json
 from typing import Any
 
 from longscribe.types import Segment, TranscriptInfo, seconds
-from longscribe.writers.base import Writer, register
+from longscribe.writers.registry import Writer, register
 
 
 def _s(samples: int) -> float:

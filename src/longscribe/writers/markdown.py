@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from longscribe.types import Segment, TranscriptInfo
-from longscribe.writers.base import Writer, register
 from longscribe.writers.paragraphs import Paragraphs, clock
+from longscribe.writers.registry import Writer, register
 
 _SPECIAL = re.compile(r"([\\`*_\[\]<>|#])")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePath
 
 from longscribe.types import Segment, TranscriptInfo
-from longscribe.writers.base import Writer, register
+from longscribe.writers.registry import Writer, register
 
 
 def rttm_lines(uri: str, info: TranscriptInfo) -> list[str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
-from longscribe.writers.base import Writer, register
 from longscribe.writers.cues import Cue, CueBuilder, line_text
+from longscribe.writers.registry import Writer, register
 
 
 def format_timestamp(samples: int, *, decimal: str) -> str:

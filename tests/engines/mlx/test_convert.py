@@ -54,7 +54,7 @@ def test_shapes_match_the_mlx_model(tiny: Ct2Model) -> None:
     runtime.import_mlx()
     from mlx.utils import tree_flatten
 
-    from longscribe.engines.mlx.model import Dims, Whisper
+    from longscribe.engines.mlx.network import Dims, Whisper
 
     out = convert(tiny)
     params = dict(tree_flatten(Whisper(Dims.from_config(out.config)).parameters()))

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longscribe.engines.mlx.model import Whisper
+from longscribe.engines.mlx.network import Whisper
 from longscribe.engines.mlx.runtime import import_mlx
 
 import_mlx()  # first: it picks the BLAS under MLX's CPU backend on Linux

@@ -13,7 +13,7 @@ if not mlx_runtime.available():
     pytest.skip("MLX not installed (pip install 'longscribe[apple]')", allow_module_level=True)
 
 from longscribe.engines.mlx.align import dtw, median_filter  # noqa: E402
-from longscribe.engines.mlx.decode import LOOP_TOKENS, looping, repeats  # noqa: E402
+from longscribe.engines.mlx.decoding import LOOP_TOKENS, looping, repeats  # noqa: E402
 
 
 def test_a_short_pattern_repeated_over_the_whole_tail_is_a_loop() -> None:
@@ -69,7 +69,7 @@ def test_median_filter_removes_a_spike_and_keeps_the_shape() -> None:
 
 
 def test_text_only_decoding_allows_no_timestamp_token_and_keeps_the_other_rules() -> None:
-    from longscribe.engines.mlx.decode import NEG, Search, Vocab, _apply_rules
+    from longscribe.engines.mlx.decoding import NEG, Search, Vocab, _apply_rules
 
     vocab = Vocab(
         eot=10, sot=11, no_speech=12, no_timestamps=13, timestamp_begin=20, suppress=(3,), suppress_at_begin=(10,)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from longscribe import Transcriber
-from longscribe.benchmarks.data import pause_before, read_segments, reference_text, write_slice
+from longscribe.benchmarks.recordings import pause_before, read_segments, reference_text, write_slice
 from longscribe.engines.mlx import runtime as mlx_runtime
 from longscribe.metrics import error_rates
 from longscribe.models import resolve_model
@@ -48,8 +48,8 @@ def test_mlx_encoder_output_matches_ctranslate2_on_a_real_chunk(data_dir: Path) 
     from faster_whisper import WhisperModel, decode_audio
 
     from longscribe.engines.features import LogMel
-    from longscribe.engines.mlx.decode import encode
-    from longscribe.engines.mlx.engine import MlxEngine
+    from longscribe.engines.mlx.decoding import encode
+    from longscribe.engines.mlx.mlx_engine import MlxEngine
 
     path = resolve_model("base").path
     ct2 = WhisperModel(path, device="cpu", compute_type="float32", cpu_threads=2)
@@ -155,7 +155,7 @@ def test_an_mlx_weights_directory_is_a_model_for_the_mlx_engine_only(data_dir: P
 
 
 def test_incomplete_or_quantized_mlx_weights_are_refused_clearly(tmp_path: Path) -> None:
-    from longscribe.engines.mlx.engine import MlxEngine
+    from longscribe.engines.mlx.mlx_engine import MlxEngine
     from longscribe.engines.mlx.weights import mlx_dir_for
     from longscribe.errors import EngineError
 

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from longscribe.engines.mlx.model import KV, Whisper
+from longscribe.engines.mlx.network import KV, Whisper
 from longscribe.engines.mlx.runtime import import_mlx
 from longscribe.engines.whisper import Decoded
 

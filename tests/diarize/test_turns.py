@@ -10,10 +10,10 @@ import pytest
 
 from audio_fixtures import read_samples, write_wav
 from longscribe.audio import AudioStream
-from longscribe.benchmarks.data import CONVERSATION_VOICES, write_conversation
+from longscribe.benchmarks.recordings import CONVERSATION_VOICES, write_conversation
 from longscribe.diarize import DiarizeOptions, Diarizer, Turn
-from longscribe.diarize import diarizer as diarizer_module
-from longscribe.diarize.models import DiarizationModels, bundled_dir
+from longscribe.diarize import turns as diarizer_module
+from longscribe.diarize.sessions import DiarizationModels, bundled_dir
 from longscribe.metrics import DiarizationErrors, diarization_error_rate, read_rttm
 
 pytestmark = pytest.mark.model

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from longscribe.engines.base import DecodeRequest, EngineBase
+from longscribe.engines.base import DecodeRequest
 from longscribe.engines.features import LogMel
-from longscribe.engines.mlx import align, decode
-from longscribe.engines.mlx.model import Dims, Whisper
+from longscribe.engines.mlx import align, decoding
+from longscribe.engines.mlx.network import Dims, Whisper
 from longscribe.engines.mlx.runtime import blas, import_mlx
 from longscribe.engines.mlx.weights import decoding_config, mlx_dir_for, tokenizer_file, weights_file
 from longscribe.engines.stages import StageTimes
@@ -31,14 +31,13 @@ from longscribe.engines.whisper import (
     Decoded,
     Identified,
     Tokenizers,
-    chunk_prompts,
+    WhisperEngine,
     identified,
     mel_frames,
-    transcripts,
 )
 from longscribe.errors import EngineError, OptionsError
 from longscribe.options import TranscribeOptions
-from longscribe.types import ChunkAudio, ChunkTranscript
+from longscribe.types import ChunkAudio
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +49,7 @@ OPTIONAL_WEIGHT = "encoder.positional_embedding"  # mlx-community leaves it out:
 DTYPES = {"float16": mx.float16, "float32": mx.float32, "bfloat16": mx.bfloat16}
 
 
-class MlxEngine(EngineBase):
+class MlxEngine(WhisperEngine):
     name = "mlx"
 
     def __init__(
@@ -98,20 +97,25 @@ class MlxEngine(EngineBase):
         self.stages = StageTimes()
         log.info("MLX engine on %s (%s), BLAS: %s", device, compute_type, blas())
 
-    def transcribe(
-        self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
-    ) -> list[ChunkTranscript]:
-        if not batch:
-            return []
-        with self.stages.stage("features"):
-            mels = np.stack([self._log_mel(item.audio) for item in batch])
-        with self.stages.stage("encode"):
-            audio = decode.encode(self.model, mels.astype(np.float32))
-        with self.stages.stage("language"):
-            languages = self._identify(audio, request, options.task, len(batch))
-        tokenizers = [self._tokenizers.get(options.task, found.language) for found in languages]
-        prompts = chunk_prompts(tokenizers, options, request.prompts)
-        search = decode.Search(
+    # -- steps ------------------------------------------------------------
+
+    def _features(self, batch: Sequence[ChunkAudio]) -> Any:
+        return np.stack([self._log_mel(item.audio) for item in batch])
+
+    def _encode(self, features: Any) -> Any:
+        return decoding.encode(self.model, features.astype(np.float32))
+
+    def _decode(
+        self,
+        batch: Sequence[ChunkAudio],
+        features: Any,
+        encoded: Any,
+        prompts: list[list[int]],
+        tokenizers: list[Any],
+        options: TranscribeOptions,
+        request: DecodeRequest,
+    ) -> list[Decoded]:
+        search = decoding.Search(
             beam_size=options.beam,
             patience=options.patience,
             length_penalty=options.length_penalty,
@@ -123,16 +127,7 @@ class MlxEngine(EngineBase):
             no_repeat_ngram=request.no_repeat_ngram,
             timestamps=not options.aligned,
         )
-        with self.stages.stage("decode"):
-            results = decode.generate(self.model, audio, prompts, self._vocab(tokenizers[0]), search)
-        words = None
-        if options.needs_alignment:
-            with self.stages.stage("align"):
-                words = self._words(audio, tokenizers, batch, results)
-        return transcripts(batch, results, tokenizers, languages, words, request.temperature, options.aligned)
-
-    def stage_seconds(self) -> dict[str, float]:
-        return self.stages.snapshot()
+        return decoding.generate(self.model, encoded, prompts, self._vocab(tokenizers[0]), search)
 
     def _identify(self, audio: Any, request: DecodeRequest, task: str, n: int) -> list[Identified]:
         """Each chunk's language: given, or identified on its own encoder output (one decoder step)."""
@@ -144,14 +139,14 @@ class MlxEngine(EngineBase):
         ids = {code: self._hf_tokenizer.token_to_id(f"<|{code}|>") for code in _LANGUAGE_CODES}
         known = {code: i for code, i in ids.items() if i is not None and i < self.dims.n_vocab}
         sot = self._tokenizers.get(task, "en").sot
-        rows = decode.language_scores(self.model, audio, sot, known)
+        rows = decoding.language_scores(self.model, audio, sot, known)
         return [identified(sorted(scores.items(), key=lambda pair: -pair[1])) for scores in rows]
 
-    def _vocab(self, tokenizer: Any) -> decode.Vocab:
+    def _vocab(self, tokenizer: Any) -> decoding.Vocab:
         from faster_whisper.transcribe import get_suppressed_tokens
 
         begin = self._config.get("suppress_ids_begin") or [*tokenizer.encode(" "), tokenizer.eot]
-        return decode.Vocab(
+        return decoding.Vocab(
             eot=tokenizer.eot,
             sot=tokenizer.sot,
             no_speech=tokenizer.no_speech,
@@ -161,8 +156,13 @@ class MlxEngine(EngineBase):
             suppress_at_begin=tuple(begin),
         )
 
-    def _words(
-        self, audio: Any, tokenizers: list[Any], batch: Sequence[ChunkAudio], results: list[Decoded]
+    def _align(
+        self,
+        batch: Sequence[ChunkAudio],
+        features: Any,
+        audio: Any,
+        tokenizers: list[Any],
+        results: list[Decoded],
     ) -> list[list[dict[str, Any]]]:
         from faster_whisper.transcribe import merge_punctuations
 

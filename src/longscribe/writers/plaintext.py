@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from longscribe.types import Segment
-from longscribe.writers.base import Writer, register
+from longscribe.writers.registry import Writer, register
 
 
 @register

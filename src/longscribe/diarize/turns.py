@@ -20,7 +20,7 @@ import numpy as np
 
 from longscribe.diarize.clustering import MAX_CLUSTERED, centroids, cluster
 from longscribe.diarize.fbank import fbank
-from longscribe.diarize.models import FRAME_CENTER, FRAME_HOP, WINDOW, DiarizationModels
+from longscribe.diarize.sessions import FRAME_CENTER, FRAME_HOP, WINDOW, DiarizationModels
 from longscribe.options import DiarizeOptions
 from longscribe.types import SAMPLE_RATE
 

@@ -19,7 +19,7 @@ from longscribe.engines.base import Engine
 from longscribe.engines.factory import build_engine
 from longscribe.options import TranscribeOptions
 from longscribe.placement import Hardware, RunPlan, after_oom, detect, plan
-from longscribe.placement.cluster import cluster_plan, plan_actors
+from longscribe.placement.actors import cluster_plan, plan_actors
 
 log = logging.getLogger(__name__)
 
