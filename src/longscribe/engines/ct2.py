@@ -128,9 +128,6 @@ class Ct2Engine(WhisperEngine):
 
     # -- steps ------------------------------------------------------------
 
-    def _features(self, batch: Sequence[ChunkAudio]) -> npt.NDArray[np.float32]:
-        return np.stack([self._log_mel(item.audio) for item in batch])
-
     def _decode(
         self,
         batch: Sequence[ChunkAudio],

@@ -6,7 +6,9 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from longscribe.engines.base import DecodeRequest, EngineBase
 from longscribe.engines.stages import StageTimes
@@ -24,6 +26,9 @@ from longscribe.types import (
     DecodedSegment,
     Word,
 )
+
+if TYPE_CHECKING:
+    from longscribe.engines.features import LogMel
 
 WINDOW_SAMPLES = 30 * SAMPLE_RATE
 MEL_FRAMES = 3000
@@ -213,6 +218,7 @@ class WhisperEngine(EngineBase):
 
     stages: StageTimes
     _tokenizers: Tokenizers
+    _log_mel: LogMel
     _encode_turn: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
     """Held while encoding (the CPU engine's workers take turns); nothing by default."""
     _decode_turn: contextlib.AbstractContextManager[Any] = contextlib.nullcontext()
@@ -242,8 +248,8 @@ class WhisperEngine(EngineBase):
         return self.stages.snapshot()
 
     def _features(self, batch: Sequence[ChunkAudio]) -> Any:
-        """Step: the batch's log-mel features, one 30 s window per chunk."""
-        raise NotImplementedError
+        """The batch's log-mel features, one 30 s window per chunk."""
+        return np.stack([self._log_mel(item.audio) for item in batch])
 
     def _encode(self, features: Any) -> Any:
         """Step: the encoder's output for the batch."""

@@ -99,9 +99,6 @@ class MlxEngine(WhisperEngine):
 
     # -- steps ------------------------------------------------------------
 
-    def _features(self, batch: Sequence[ChunkAudio]) -> Any:
-        return np.stack([self._log_mel(item.audio) for item in batch])
-
     def _encode(self, features: Any) -> Any:
         return decoding.encode(self.model, features.astype(np.float32))
 
