@@ -22,7 +22,8 @@ OPTIONS = TranscribeOptions(vad=False, speech_guard=False, language="en")
 
 
 class Stuck(FakeEngine):
-    """Decodes the first batch at once; every later call blocks until ``release`` is set."""
+    """Decodes the batch holding the first chunk at once; every other call blocks until ``release``
+    is set (by chunk, not by call order: two workers' first calls race each other)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -32,7 +33,7 @@ class Stuck(FakeEngine):
     def transcribe(
         self, batch: Sequence[ChunkAudio], options: TranscribeOptions, request: DecodeRequest
     ) -> list[ChunkTranscript]:
-        if self.calls:
+        if batch[0].chunk.index != 0:
             self.entered.set()
             self.release.wait(30)
         return super().transcribe(batch, options, request)

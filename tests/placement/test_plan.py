@@ -6,9 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from longscribe.engines import FakeEngine
 from longscribe.options import TranscribeOptions
-from longscribe.pipeline.engine_runtime import INJECTED_BATCH_SIZE, EngineRuntime
 from longscribe.placement import plan
 from longscribe.placement.actors import cluster_plan
 from longscribe.placement.hardware import detect
@@ -81,14 +79,3 @@ def test_a_cluster_plan_has_one_worker_per_actor_and_the_smallest_batch_unless_o
     assert cluster.placement.reasons[-1] == "Ray (local): 3 actor(s) on 2 node(s)"
     assert cluster_plan(run, TranscribeOptions(ray="local", batch_size=2), actors).placement.batch_size == 2
     assert cluster.model == run.model and cluster.beam_size == run.beam_size
-
-
-def test_the_runtime_runs_the_plans_batch_and_workers_and_an_injected_engine_the_options(cache: str) -> None:
-    runtime = EngineRuntime(TranscribeOptions(model="tiny.en", cache_dir=cache, batch_size=3), hardware=HW)
-    runtime.load()
-    assert runtime.plan is not None
-    assert (runtime.batch_size, runtime.workers) == (3, runtime.plan.placement.workers)
-    runtime.unload()
-    injected = EngineRuntime(TranscribeOptions(), engine=FakeEngine())
-    assert (injected.batch_size, injected.workers, injected.plan) == (INJECTED_BATCH_SIZE, 1, None)
-    assert injected.decoding(TranscribeOptions()).beam_size == 5

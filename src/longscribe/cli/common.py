@@ -40,7 +40,8 @@ class Parser(argparse.ArgumentParser):
 
 
 def add_option_arguments(p: argparse.ArgumentParser) -> None:
-    """Every flag that becomes a :class:`TranscribeOptions` field, in its help group."""
+    """The flags that become :class:`TranscribeOptions` fields, in their help groups (and ``--unload``,
+    which the model group shows)."""
     add_model_arguments(p.add_argument_group("model and device"))
     add_decoding_arguments(p.add_argument_group("decoding"))
     add_language_arguments(p.add_argument_group("language"))
