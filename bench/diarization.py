@@ -1,12 +1,19 @@
-"""Diarization error and cost: the pyannote sample and conversations built from five voices.
+"""Diarization error and cost: the pyannote sample, conversations of five voices, and the harder
+test recordings (``longscribe.benchmarks.conversations.RECIPES``), against an anchor.
 
     python bench/diarization.py [--seeds 0,1,2,3,4] [--minutes 4] [--threads 1] [--one-voice FILE] [--json OUT]
+        [--recipes all|none|NAME,...] [--anchor PYTHON] [--anchor-thresholds 0.5,0.6,0.7]
         [--hop S] [--max-embed S|all] [--max-linked N] [--agreement F] [--models DIR]
 
-For the pyannote sample (two speakers, its RTTM) and one conversation per seed (five voices
-of ../shared/data that occur nowhere else in it, turns of 2-15 s; the reference from
-``longscribe.benchmarks.recordings.write_conversation``), runs longscribe's Diarizer once, then scores
-the turns with the speaker count estimated and given, each with a 0.25 s collar and without.
+For the pyannote sample (two speakers, its RTTM), one conversation per seed (five voices of
+../shared/data that occur nowhere else in it, turns of 2-15 s) and each recipe (built from
+../shared/data and data/voices; ``held_out`` marks those of voices no setting was chosen on),
+runs longscribe's Diarizer once, fed as the pipeline feeds it (the VAD's speech included), then
+scores the turns with the speaker count estimated and given, each with a 0.25 s collar and
+without, and counts the seconds labelled inside music alone (0.25 s from its edges). With
+``--anchor``, the same recordings go through sherpa-onnx's pipeline on the same two models
+(``bench/diarization_anchor.py``, run by that interpreter) at each threshold, and with the count
+given; the threshold reported is the one best on the recipes that are not held out.
 Reports the speakers found, the windows embedded (the others linked), and the process CPU
 seconds spent per hour of audio; for each ``--one-voice`` file, the share of the talk given
 to the speaker heard most.
@@ -18,9 +25,11 @@ import argparse
 import json
 import os
 import platform
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
@@ -29,23 +38,30 @@ from typing import Any
 os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 from longscribe.audio import AudioStream  # noqa: E402
+from longscribe.benchmarks.conversations import RECIPES, build  # noqa: E402
 from longscribe.benchmarks.recordings import CONVERSATION_VOICES, write_conversation  # noqa: E402
 from longscribe.diarize import DiarizeOptions, Diarizer  # noqa: E402
 from longscribe.diarize import turns as diarize_turns  # noqa: E402
 from longscribe.diarize.sessions import DiarizationModels  # noqa: E402
 from longscribe.metrics import diarization_error_rate, read_rttm  # noqa: E402
+from longscribe.options import TranscribeOptions  # noqa: E402
+from longscribe.vad.chunking import plan_chunks  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+VOICES = Path(__file__).resolve().parents[1] / "data" / "voices"
+MUSIC = [DATA / "music_drascula_a.mp3", DATA / "music_drascula_b.mp3"]
 
 
 def diarized(models: DiarizationModels, path: Path, options: DiarizeOptions) -> tuple[Diarizer, float, float]:
-    """The Diarizer after the whole file, and the process CPU and wall seconds it took."""
+    """The Diarizer after the whole file, fed as the pipeline feeds it (alongside the VAD, whose speech
+    it is given at the end), and the process CPU and wall seconds it took (the VAD's included)."""
     diarizer = Diarizer(models, options)
     cpu, wall = time.process_time(), time.perf_counter()
+    heard: list[tuple[int, int]] = []
     with AudioStream(path) as stream:
-        for block in stream.windows(30 * 16000):
-            diarizer.feed(block)
-    diarizer.finish()
+        for chunk in plan_chunks(stream, TranscribeOptions(), diarizer.feed):
+            heard.extend((s.start, s.end) for s in chunk.speech or ())
+    diarizer.finish(heard)
     return diarizer, time.process_time() - cpu, time.perf_counter() - wall
 
 
@@ -68,12 +84,29 @@ def one_voice(models: DiarizationModels, path: Path, options: DiarizeOptions) ->
             "top_share": round(max(talk.values()) / sum(talk.values()), 4) if talk else 0.0}  # fmt: skip
 
 
+Turns = list[tuple[float, float, str]]
+
+
+def scored(reference: Turns, turns: Turns, music: Sequence[tuple[float, float]] = ()) -> dict[str, Any]:
+    """DER and its parts with a 0.25 s collar and without, the speakers found, the seconds labelled
+    inside music alone."""
+    out: dict[str, Any] = {}
+    for collar in (0.25, 0.0):
+        errors = diarization_error_rate(reference, turns, collar=collar)
+        parts = {p: round(getattr(errors, p), 4) for p in ("der", "missed", "false_alarm", "confusion")}
+        out[f"collar{collar:g}"] = {**parts, "speakers_found": errors.speakers}
+    out["music_labelled_s"] = round(sum(max(0.0, min(e, b - 0.25) - max(s, a + 0.25)) for s, e, _ in turns
+                                        for a, b in music), 2)  # fmt: skip
+    return out
+
+
 def run(
     models: DiarizationModels,
     path: Path,
-    reference: list[tuple[float, float, str]],
+    reference: Turns,
     speakers: int,
     options: DiarizeOptions,
+    music: Sequence[tuple[float, float]] = (),
 ) -> dict[str, Any]:
     diarizer, cpu, wall = diarized(models, path, options)
     audio_s = diarizer.samples / 16000
@@ -81,14 +114,62 @@ def run(
                            "cpu_s_per_audio_hour": round(cpu / audio_s * 3600, 1),
                            "wall_s_per_audio_hour": round(wall / audio_s * 3600, 1), **embedded(diarizer)}  # fmt: skip
     for mode, told in (("estimated", options), ("given", replace(options, num_speakers=speakers))):
-        turns = [(t.start_s, t.end_s, str(t.speaker)) for t in diarizer.turns(told)]
-        for collar in (0.25, 0.0):
-            errors = diarization_error_rate(reference, turns, collar=collar)
-            key = f"{mode}_collar{collar:g}"
-            out[key] = {"der": round(errors.der, 4), "missed": round(errors.missed, 4),
-                        "false_alarm": round(errors.false_alarm, 4), "confusion": round(errors.confusion, 4),
-                        "speakers_found": errors.speakers}  # fmt: skip
+        result = scored(reference, [(t.start_s, t.end_s, str(t.speaker)) for t in diarizer.turns(told)], music)
+        out.update({f"{mode}_{key}": value for key, value in result.items() if key.startswith("collar")})
+        out[f"{mode}_music_labelled_s"] = result["music_labelled_s"]
     return out
+
+
+def anchor(python: str, path: Path, reference: Turns, speakers: int, thresholds: Sequence[float],
+           music: Sequence[tuple[float, float]]) -> dict[str, Any]:  # fmt: skip
+    """sherpa-onnx's pipeline at each threshold and with the count given, scored as :func:`run` is."""
+    script = Path(__file__).with_name("diarization_anchor.py")
+    out: dict[str, Any] = {}
+    for label, args in [*((f"threshold{t:g}", ["--threshold", str(t)]) for t in thresholds),
+                        ("given", ["--clusters", str(speakers)])]:  # fmt: skip
+        done = subprocess.run([python, str(script), str(path), *args], check=True, capture_output=True, text=True)
+        out[label] = scored(reference, [(a, b, str(c)) for a, b, c in json.loads(done.stdout)], music)
+    return out
+
+
+def recipe_rows(models: DiarizationModels, options: DiarizeOptions, args: argparse.Namespace,
+                folder: Path) -> list[dict[str, Any]]:  # fmt: skip
+    """Each chosen recipe built, diarized and scored (and run through the anchor); the anchor's
+    threshold chosen on the recipes that are not held out."""
+    names = [] if args.recipes == "none" else None if args.recipes == "all" else args.recipes.split(",")
+    thresholds = [float(t) for t in args.anchor_thresholds.split(",")]
+    rows = []
+    for recipe in RECIPES:
+        if names is not None and recipe.name not in names:
+            continue
+        path = folder / f"{recipe.name}.wav"
+        reference, music = build(recipe, path, shared=DATA, voices=VOICES, music=MUSIC)
+        row = {"recipe": recipe.name, "held_out": recipe.held_out, "voices": list(recipe.voices),
+               **run(models, path, reference, len(recipe.voices), options, music)}  # fmt: skip
+        if args.anchor:
+            row["anchor"] = anchor(args.anchor, path, reference, len(recipe.voices), thresholds, music)
+        rows.append(row)
+        path.unlink()
+    tuning = [row for row in rows if not row["held_out"] and "anchor" in row]
+    if tuning:
+        best = min(thresholds, key=lambda t: sum(r["anchor"][f"threshold{t:g}"]["collar0.25"]["der"] for r in tuning))
+        for row in rows:
+            row["anchor"]["estimated"] = row["anchor"][f"threshold{best:g}"]
+            row["anchor"]["threshold"] = best
+    return rows
+
+
+def print_recipes(rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        e, g = row["estimated_collar0.25"], row["given_collar0.25"]
+        line = (f"{row['recipe']:<14}{' (held out)' if row['held_out'] else '           '} "
+                f"found {e['speakers_found']:2d} of {row['speakers']:2d}: DER {e['der']:6.1%}; count given "
+                f"{g['der']:6.1%}; in music {row['estimated_music_labelled_s']:.1f} s")  # fmt: skip
+        if "anchor" in row and "estimated" in row["anchor"]:
+            a, ag = row["anchor"]["estimated"]["collar0.25"], row["anchor"]["given"]["collar0.25"]
+            line += (f" | sherpa-onnx (threshold {row['anchor']['threshold']:g}) found {a['speakers_found']:2d}: "
+                     f"DER {a['der']:6.1%}; given {ag['der']:6.1%}")  # fmt: skip
+        print(line)
 
 
 def main() -> int:
@@ -111,6 +192,9 @@ def main() -> int:
     )
     parser.add_argument("--one-voice", type=Path, action="append", default=[], help="a one-voice file (repeatable)")
     parser.add_argument("--models", type=Path, default=None, help="a folder of other diarization models")
+    parser.add_argument("--recipes", default="all", help="all, none, or names of RECIPES (comma-separated)")
+    parser.add_argument("--anchor", default=None, help="a Python with sherpa-onnx: compare with its pipeline")
+    parser.add_argument("--anchor-thresholds", default="0.5,0.6,0.7")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     diarize_turns.AGREEMENT = args.agreement
@@ -124,12 +208,14 @@ def main() -> int:
             path = Path(folder) / f"conversation-{seed}.wav"
             reference = write_conversation(voices, path, minutes=args.minutes, seed=seed)
             rows.append(run(models, path, reference, len(CONVERSATION_VOICES), options))
+        recipes = recipe_rows(models, options, args, Path(folder))
     for row in rows:
         e, g = row["estimated_collar0.25"], row["given_collar0.25"]
         print(f"{row['file']:<22} found {e['speakers_found']} of {row['speakers']}: DER {e['der']:.1%} "
               f"(no collar {row['estimated_collar0']['der']:.1%}); count given {g['der']:.1%} "
               f"(no collar {row['given_collar0']['der']:.1%}); {row['cpu_s_per_audio_hour']:.0f} CPU-s/h, "
               f"{row['windows_embedded']} of {row['windows']} windows embedded")  # fmt: skip
+    print_recipes(recipes)
     singles = [one_voice(models, path, options) for path in args.one_voice]
     for row in singles:
         print(f"{row['file']:<22} one voice: {row['speakers_found']} found, the most heard has "
@@ -144,6 +230,7 @@ def main() -> int:
             "options": asdict(options),
             "agreement": args.agreement,
             "runs": rows,
+            "recipes": recipes,
             "one_voice": singles,
         }
         args.json.write_text(json.dumps(doc, indent=2) + "\n")

@@ -38,6 +38,12 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def voices_dir() -> Path:
+    """Voices the diarizer was not tuned on (data/voices, in the repository)."""
+    return ROOT / "data" / "voices"
+
+
+@pytest.fixture(scope="session")
 def sample_mp3() -> Path:
     return ROOT / "samples" / "jfk.mp3"
 

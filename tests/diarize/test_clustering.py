@@ -88,3 +88,30 @@ def test_a_voice_heard_in_one_place_only_is_not_a_speaker() -> None:
     assert set(labels.tolist()) == {0}
     spread_out = np.where(truth == 1, (truth == 1).cumsum() * 400_000, places)
     assert same_partition(cluster(points, threshold=0.4, places=spread_out, min_spread=160_000), truth)
+
+
+def test_a_few_embeddings_close_to_a_voice_join_it_and_a_few_unlike_any_stay_a_voice(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """40 embeddings of one voice, 4 around a direction near it (centroids 0.8 alike: the same voice
+    in another room), 4 unlike either (a brief second speaker): three clusters by the threshold, two
+    voices in the end; the brief one survives. With a given count, the closest voices merge first."""
+    rng = np.random.default_rng(1)
+    a = rng.standard_normal(192)
+    a /= np.linalg.norm(a)
+    side = rng.standard_normal(192)
+    side -= side @ a * a
+    side /= np.linalg.norm(side)
+    far = rng.standard_normal(192)
+
+    def group(centre: np.ndarray, n: int) -> np.ndarray:
+        points = centre / np.linalg.norm(centre) + 0.7 * rng.standard_normal((n, 192)) / np.sqrt(192)
+        return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+    points = np.concatenate([group(a, 40), group(0.88 * a + 0.475 * side, 4), group(far, 4)]).astype(np.float32)
+    labels = cluster(points, threshold=0.4)
+    assert labels.tolist() == [0] * 44 + [1] * 4
+    assert cluster(points, threshold=0.4, min_speakers=3).tolist() == [0] * 40 + [1] * 4 + [2] * 4
+    assert cluster(points, threshold=0.4, num_speakers=2).tolist() == [0] * 44 + [1] * 4
+    monkeypatch.setattr("longscribe.diarize.clustering.CLOSE", 2.0)  # nothing is close enough
+    assert cluster(points, threshold=0.4).tolist() == [0] * 40 + [1] * 4 + [2] * 4

@@ -46,12 +46,14 @@ def tone(hz: float, seconds: float) -> np.ndarray:
     return (0.3 * np.sin(2 * np.pi * hz * np.arange(int(seconds * S)) / S)).astype(np.float32)
 
 
-def run(audio: np.ndarray, options: DiarizeOptions, **kwargs: object) -> tuple[Diarizer, Tones]:
+def run(
+    audio: np.ndarray, options: DiarizeOptions, speech: list[tuple[int, int]] | None = None, **kwargs: object
+) -> tuple[Diarizer, Tones]:
     models = Tones()
     diarizer = Diarizer(models, options, **kwargs)  # type: ignore[arg-type]
     for start in range(0, len(audio), 7 * S):
         diarizer.feed(audio[start : start + 7 * S])
-    diarizer.finish()
+    diarizer.finish(speech)
     return diarizer, models
 
 
@@ -96,3 +98,42 @@ def test_a_resumed_run_links_the_same_windows() -> None:
     assert not embedded(whole)[len(half) - 1], "the last restored window was a linked one"
     assert embedded(resumed) == embedded(whole)
     assert resumed.turns() == whole.turns()
+
+
+class OneSlot(Tones):
+    """Segmentation that keeps one local speaker on through any sound, as the real model now and then
+    does across a change of voice; the embedding still tells the tones apart."""
+
+    def segment(self, windows: np.ndarray) -> np.ndarray:
+        out = super().segment(windows)
+        out[..., 0] = out.max(axis=-1)
+        out[..., 1:] = 0
+        return out
+
+
+def test_a_window_linked_across_a_change_of_voice_is_left_to_the_windows_that_embedded_theirs() -> None:
+    """A low tone for 27 s, then a high one, one local speaker throughout: the windows linked after
+    the one embedded at 20 s go on past the change, and the next embedded one (at 30 s) hears the
+    high tone. The linked windows give neither tone their time, so the high tone is heard from
+    30 s at the latest (taken from the window before, the low tone went on to 33.75 s)."""
+    diarizer = Diarizer(OneSlot(), DiarizeOptions())  # type: ignore[arg-type]
+    audio = np.concatenate([tone(LOW, 27.0), tone(HIGH, 37.0)])
+    for start in range(0, len(audio), 7 * S):
+        diarizer.feed(audio[start : start + 7 * S])
+    turns = diarizer.finish()
+    assert embedded(diarizer)[8:13] == [True, False, False, False, True]
+    assert [t.speaker for t in turns] == [0, 1]
+    assert 27 * S <= turns[1].start <= 30 * S, turns[1].start / S
+
+
+def test_nobody_speaks_where_the_vad_heard_no_speech() -> None:
+    """Low tone (speech), a high tone the VAD did not take for speech (music), low tone again: the
+    high tone is nobody's turn and its embeddings make no speaker; without the VAD's word it is one."""
+    audio = np.concatenate([tone(LOW, 20.0), tone(HIGH, 20.0), tone(LOW, 20.0)])
+    speech = [(40 * S, 60 * S), (0, 20 * S)]  # any order
+    gated, _ = run(audio, DiarizeOptions(), speech=speech)
+    assert {t.speaker for t in gated.turns()} == {0}
+    assert all(t.end <= 20 * S + S // 100 or t.start >= 40 * S - S // 100 for t in gated.turns()), gated.turns()
+    assert sum(t.end - t.start for t in gated.turns()) >= 39 * S
+    ungated, _ = run(audio, DiarizeOptions())
+    assert [t.speaker for t in ungated.turns()] == [0, 1, 0]

@@ -7,7 +7,7 @@ Written as 16 kHz mono 16-bit WAV, streamed window by window, so building a
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -118,13 +118,15 @@ def write_conversation(
     *,
     minutes: float,
     seed: int = 0,
-    turn_seconds: tuple[float, float] = (2.0, 15.0),
+    turn_seconds: tuple[float, float] | Mapping[str, tuple[float, float]] = (2.0, 15.0),
     gap_seconds: tuple[float, float] = (0.3, 1.0),
+    weights: Mapping[str, float] | None = None,
 ) -> list[tuple[float, float, str]]:
     """A conversation of several voices as a WAV file, and who speaks when in it.
 
-    Each voice's recordings are taken in order, a turn of ``turn_seconds`` at a time (cut at the
-    quietest moment near the planned end), turns of a different voice each time, a pause of
+    Each voice's recordings are taken in order, a turn of ``turn_seconds`` at a time (one range for
+    all, or one per voice; cut at the quietest moment near the planned end), turns of a different
+    voice each time (chosen with the odds ``weights`` gives, evenly without), a pause of
     ``gap_seconds`` between; a voice whose audio runs out stops. Returns ``(start_s, end_s, voice)``
     for every stretch of speech (silero VAD on each turn, pauses under 0.3 s bridged): the reference
     for a diarization score."""
@@ -139,18 +141,24 @@ def write_conversation(
                 parts.extend(stream.windows(WINDOW))
         audio[name] = np.concatenate(parts)
     probs = {name: _speech_frames(samples) for name, samples in audio.items()}
+    shortest = {n: (turn_seconds if isinstance(turn_seconds, tuple) else turn_seconds[n])[0] for n in voices}
     used = dict.fromkeys(voices, 0)
     goal = int(minutes * 60 * SAMPLE_RATE)
     written, previous = 0, None
     turns: list[tuple[float, float, str]] = []
     with open_wav(target) as out:
         while written < goal:
-            left = [n for n in voices if n != previous and len(audio[n]) - used[n] >= turn_seconds[0] * SAMPLE_RATE]
+            left = [n for n in voices if n != previous and len(audio[n]) - used[n] >= shortest[n] * SAMPLE_RATE]
             if not left:
                 break
-            name = left[int(rng.integers(len(left)))]
+            if weights is None:
+                name = left[int(rng.integers(len(left)))]
+            else:
+                odds = np.array([weights[n] for n in left])
+                name = left[int(rng.choice(len(left), p=odds / odds.sum()))]
             start = used[name]
-            planned = start + int(rng.uniform(*turn_seconds) * SAMPLE_RATE)
+            turn = turn_seconds if isinstance(turn_seconds, tuple) else turn_seconds[name]
+            planned = start + int(rng.uniform(*turn) * SAMPLE_RATE)
             near = probs[name][max(0, planned // VAD_FRAME - 15) : planned // VAD_FRAME + 16]
             end = (max(0, planned // VAD_FRAME - 15) + int(np.argmin(near))) * VAD_FRAME if len(near) else planned
             end = min(max(end, start + VAD_FRAME), len(audio[name]))

@@ -10,6 +10,11 @@ from __future__ import annotations
 import numpy as np
 
 MAX_CLUSTERED = 1500
+FEW = 5
+"""Embeddings of a voice few enough that a voice close to it takes it in (:data:`CLOSE`)."""
+CLOSE = 0.73
+"""Cosine similarity of centroids at which a voice of :data:`FEW` embeddings is taken into another.
+Both were chosen on the tuning recordings (docs/benchmarks.md, "Speakers")."""
 
 
 def merge_distances(embeddings: np.ndarray) -> tuple[list[tuple[int, int]], list[float]]:
@@ -66,8 +71,10 @@ def cluster(
     places: np.ndarray | None = None,
     min_spread: float = 0.0,
 ) -> np.ndarray:
-    """A speaker label for each unit-length embedding: ``num_speakers`` speakers when given, else as many
-    as merging closer than ``threshold`` leaves, kept within ``min_speakers..max_speakers``.
+    """A speaker label for each unit-length embedding: as many speakers as merging closer than
+    ``threshold`` leaves, kept within ``min_speakers..max_speakers``; or ``num_speakers``, when given:
+    from that estimate, the closest voices merged while there are too many, the finest cut with that
+    many when there are too few.
 
     A cluster of fewer than ``min_cluster_size`` embeddings is not a speaker (a cough, a laugh, a
     stretch the segmentation cut badly): its members go to the nearest speaker's centroid. Nor is
@@ -76,6 +83,11 @@ def cluster(
     n = len(embeddings)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
+    if num_speakers is not None:  # a given count corrects the estimate: too many, the closest merge
+        estimate = cluster(embeddings, threshold=threshold, min_cluster_size=min_cluster_size, places=places,
+                           min_spread=min_spread)  # fmt: skip
+        if estimate.max() + 1 >= num_speakers:
+            return _merge_closest(embeddings, estimate, num_speakers)
     merges, heights = merge_distances(embeddings)
     labels = labels_after(n, merges, n - sum(1 for h in heights if h < threshold))
     target = num_speakers
@@ -100,8 +112,48 @@ def cluster(
     nearest = np.asarray(speakers)[np.argmax(embeddings @ means.T, axis=1)]
     keep = np.isin(labels, speakers)
     labels = np.where(keep, labels, nearest)
+    if num_speakers is None:
+        labels = _absorb_close(embeddings, labels, min_speakers)
     order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
     return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
+
+
+def _merge_closest(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Labels 0..count-1 (in order of first member) after merging the two voices with the most
+    similar centroids until ``count`` are left."""
+    labels = labels.copy()
+    while len(np.unique(labels)) > count:
+        kept, similar, _ = _alike(embeddings, labels)
+        a, b = np.unravel_index(int(np.argmax(similar)), similar.shape)
+        labels[labels == kept[max(a, b)]] = kept[min(a, b)]
+    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
+    return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
+
+
+def _absorb_close(embeddings: np.ndarray, labels: np.ndarray, min_speakers: int) -> np.ndarray:
+    """Labels after each voice of at most :data:`FEW` embeddings whose centroid is within
+    :data:`CLOSE` of another voice's is taken into that one (the closest pair first), while more
+    than ``min_speakers`` voices are left: one voice's stray stretches (another room, another day)
+    are not voices of their own, and a voice heard briefly but unlike the others stays."""
+    labels = labels.copy()
+    while len(np.unique(labels)) > max(min_speakers, 1):
+        kept, similar, sizes = _alike(embeddings, labels)
+        few = [(similar[c].max(), c) for c in range(len(kept)) if sizes[c] <= FEW and similar[c].max() >= CLOSE]
+        if not few:
+            break
+        _, c = max(few)
+        labels[labels == kept[c]] = kept[int(np.argmax(similar[c]))]
+    return labels
+
+
+def _alike(embeddings: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The labels in use, their centroids' cosine similarities (-2 on the diagonal) and their sizes."""
+    kept = np.unique(labels)
+    index = np.searchsorted(kept, labels)
+    means = centroids(embeddings, index)
+    similar = means @ means.T
+    np.fill_diagonal(similar, -2.0)
+    return kept, similar, np.bincount(index)
 
 
 def _large(labels: np.ndarray, min_size: int, places: np.ndarray | None, min_spread: float) -> list[int]:

@@ -12,7 +12,7 @@ windows counted there. Positions are integer samples at 16 kHz.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import permutations
 
@@ -30,6 +30,10 @@ CELLS = WINDOW // GRID
 AGREEMENT = 0.95
 """Share of the cells where two overlapping windows' one voice speaks that both must agree on for
 the later window to be linked to the earlier one instead of embedded."""
+WEIGHTS = (1.0 + np.hamming(CELLS)).astype(np.float32)
+"""How much each cell of a window counts where windows overlap: its middle twice its edges. A local
+speaker is known by the speech nearest the window's middle (what is embedded), and the segmentation
+now and then keeps one local speaker on across a change of voice near a window's edge."""
 TIMELINE_BLOCK = 360_000
 """Cells of the output grid worked out at a time (an hour)."""
 
@@ -192,6 +196,8 @@ class Diarizer:
         self.windows = WindowTable()
         self.restored = 0
         """Windows taken from ``done``."""
+        self.speech: list[tuple[int, int]] | None = None
+        """Where the VAD heard speech, as :meth:`finish` was given it."""
 
     @property
     def samples(self) -> int:
@@ -207,8 +213,13 @@ class Diarizer:
             self._next_window += self._hop
         self._trim()
 
-    def finish(self) -> list[Turn]:
-        """The last windows (padded with silence), then the turns in time order."""
+    def finish(self, speech: Sequence[tuple[int, int]] | None = None) -> list[Turn]:
+        """The last windows (padded with silence), then the turns in time order.
+
+        ``speech``: where the VAD heard speech (sample spans, in order); nobody is said to speak
+        anywhere else, so music or noise the segmentation took for a voice is nobody's turn. None:
+        the windows alone decide."""
+        self.speech = None if speech is None else _union(speech)
         if self._total > 0 and (not self.windows or self.windows.start(len(self.windows) - 1) + WINDOW < self._total):
             start = self._next_window if self.windows else 0
             while True:
@@ -300,7 +311,7 @@ class Diarizer:
         found = self.windows.embedded()
         if not found:
             return []
-        clean = np.array([self.windows.clean(w, k) for w, k in found])
+        clean = np.array([self.windows.clean(w, k) and self._in_speech(w, k) for w, k in found])
         training = np.flatnonzero(clean) if clean.any() else np.arange(len(found))
         if len(training) > MAX_CLUSTERED:
             training = training[np.linspace(0, len(training) - 1, MAX_CLUSTERED).round().astype(np.int64)]
@@ -310,15 +321,9 @@ class Diarizer:
         # for that: further apart than half the span of its windows).
         places = np.array([self.windows.start(found[i][0]) for i in training])
         spread = min(WINDOW, int(np.ptp(places)) // 2)
-        # The count is estimated first, even when given: a given count then only corrects it.
-        labels = cluster(trained, threshold=o.threshold, min_speakers=o.min_speakers, max_speakers=o.max_speakers,
-                         places=places, min_spread=spread)  # fmt: skip
+        labels = cluster(trained, threshold=o.threshold, num_speakers=o.num_speakers, min_speakers=o.min_speakers,
+                         max_speakers=o.max_speakers, places=places, min_spread=spread)  # fmt: skip
         speakers = centroids(trained, labels)
-        if o.num_speakers is not None and len(speakers) < o.num_speakers:
-            labels = cluster(
-                trained, threshold=o.threshold, num_speakers=o.num_speakers, places=places, min_spread=spread
-            )
-            speakers = centroids(trained, labels)
         by_window: dict[int, list[int]] = {}
         for w, k in found:
             by_window.setdefault(w, []).append(k)
@@ -328,7 +333,9 @@ class Diarizer:
             for w, local in by_window.items():
                 similarity = np.stack([self.windows.embedding(w, k) for k in local]) @ speakers.T  # type: ignore[misc]
                 mapping.update(zip([(w, k) for k in local], _assign(similarity)))
-            mapping.update({local: mapping[other] for local, other in links.items()})
+            for linked, roots in links.items():  # a voice that changes between its windows is left to theirs
+                if len({mapping[root] for root in roots}) == 1:
+                    mapping[linked] = mapping[roots[0]]
             active = self._timeline(mapping, len(speakers))
             talk = active.sum(axis=0) * GRID / SAMPLE_RATE
             if o.num_speakers is not None:
@@ -345,12 +352,22 @@ class Diarizer:
                     )
             speakers = speakers[~drop]
 
-    def _links(self, embedded: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
-        """Each local speaker without an embedding -> the embedded local speaker of an overlapping
-        window whose activity agrees with theirs the most, or the one that a local speaker of an
-        earlier window, linked already, was linked to (none where nothing agrees)."""
+    def _in_speech(self, w: int, k: int) -> bool:
+        """Whether the VAD heard speech in at least half of where local speaker ``k`` of window ``w``
+        speaks (always, without a VAD): an embedding of music or noise is no voice to cluster."""
+        if self.speech is None:
+            return True
+        first = self.windows.start(w) // GRID
+        cells = self.windows.activity(w)[:, k].astype(bool)
+        return 2 * int(np.count_nonzero(cells & _heard(self.speech, first, first + CELLS))) >= int(cells.sum())
+
+    def _links(self, embedded: set[tuple[int, int]]) -> dict[tuple[int, int], list[tuple[int, int]]]:
+        """Each local speaker without an embedding -> the embedded local speakers it goes with: of the
+        overlapping windows before it, the local speaker whose activity agrees with its own the most
+        (or what that one, linked already, goes with), and of those after it, the embedded one that
+        agrees the most (none where nothing agrees)."""
         reach = -(-WINDOW // self._hop) - 1
-        links: dict[tuple[int, int], tuple[int, int]] = {}
+        links: dict[tuple[int, int], list[tuple[int, int]]] = {}
         for w in range(len(self.windows)):
             activity = self.windows.activity(w)
             unlinked = [k for k in range(LOCAL_SPEAKERS) if (w, k) not in embedded and activity[:, k].any()]
@@ -359,7 +376,8 @@ class Diarizer:
             near = [v for v in range(max(0, w - reach), min(len(self.windows), w + reach + 1)) if v != w]
             others = {v: self.windows.activity(v) for v in near}
             for k in unlinked:
-                best, agreement = None, 0
+                best: dict[bool, tuple[int, int]] = {}
+                agreement = {False: 0, True: 0}
                 for v in near:
                     shift = (self.windows.start(v) - self.windows.start(w)) // GRID
                     if abs(shift) >= CELLS:
@@ -367,12 +385,13 @@ class Diarizer:
                     mine = activity[max(0, shift) : CELLS + min(0, shift), k]
                     theirs = others[v][max(0, -shift) : CELLS - max(0, shift)]
                     for j in range(LOCAL_SPEAKERS):
-                        if (v, j) in embedded or (v, j) in links:
+                        if (v, j) in embedded or (v < w and (v, j) in links):
                             together = int(np.count_nonzero(mine & theirs[:, j]))
-                            if together > agreement:
-                                best, agreement = (v, j), together
-                if best is not None:
-                    links[(w, k)] = links.get(best, best)
+                            if together > agreement[v > w]:
+                                best[v > w], agreement[v > w] = (v, j), together
+                roots = [r for side in (False, True) if side in best for r in links.get(best[side], [best[side]])]
+                if roots:
+                    links[(w, k)] = list(dict.fromkeys(roots))
         return links
 
     def _timeline(self, mapping: dict[tuple[int, int], int], count: int) -> np.ndarray:
@@ -390,12 +409,13 @@ class Diarizer:
                 begin, end = max(first, starts[w]), min(last, starts[w] + CELLS)
                 activity = self.windows.activity(w)[begin - starts[w] : end - starts[w]]
                 span = slice(begin - first, end - first)
-                covered[span] += 1
-                talking[span] += activity.sum(axis=1)
+                weight = WEIGHTS[begin - starts[w] : end - starts[w]]
+                covered[span] += weight
+                talking[span] += activity.sum(axis=1) * weight
                 for k in range(LOCAL_SPEAKERS):
                     speaker = mapping.get((w, k))
                     if speaker is not None:
-                        score[span, speaker] += activity[:, k]
+                        score[span, speaker] += activity[:, k] * weight
             covered = np.maximum(covered, 1)
             score /= covered[:, None]
             how_many = np.rint(talking / covered).astype(np.int64)
@@ -405,6 +425,8 @@ class Diarizer:
                 rows = np.flatnonzero(how_many >= n)
                 block[rows, ranked[rows, n - 1]] = True
             block &= score > 0
+            if self.speech is not None:
+                block &= _heard(self.speech, first, last)[:, None]
         return active
 
 
@@ -427,6 +449,30 @@ def runs_to_turns(active: np.ndarray, total: int, *, gap_seconds: float, shortes
             if end - start >= shortest:
                 turns.append(Turn(start * GRID, min(end * GRID, total), speaker))
     return _renumbered(sorted(turns, key=lambda t: (t.start, t.speaker)))
+
+
+def _union(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``spans`` (samples) sorted, overlapping ones joined."""
+    out: list[tuple[int, int]] = []
+    for start, end in sorted((int(a), int(b)) for a, b in spans):
+        if out and start <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], end))
+        else:
+            out.append((start, end))
+    return out
+
+
+def _heard(speech: list[tuple[int, int]], first: int, last: int) -> np.ndarray:
+    """Cells ``first..last`` of the grid: True where one of the ``speech`` spans (samples, sorted and
+    apart, as :func:`_union` leaves them) covers part of the cell."""
+    heard = np.zeros(last - first, dtype=bool)
+    for start, end in speech[max(0, bisect_left(speech, (first * GRID, 0)) - 1) :]:
+        if start >= last * GRID:
+            break
+        a, b = max(first, start // GRID), min(last, -(-end // GRID))
+        if a < b:
+            heard[a - first : b - first] = True
+    return heard
 
 
 def _central(cells: np.ndarray, most: int) -> np.ndarray:

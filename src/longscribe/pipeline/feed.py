@@ -84,6 +84,7 @@ class ChunkFeed:
             reader = SpanReader(self._read_stream)
             track = self.speakers
             chunks = plan_chunks(self._plan_stream, self._options, track.feed if track else None)
+            heard: list[tuple[int, int]] | None = []
             while True:
                 started = time.perf_counter()  # busy time only, not time blocked on a full queue
                 chunk = next(chunks, None)
@@ -92,7 +93,10 @@ class ChunkFeed:
                 audio = reader.read(chunk.spans) if self.read_audio else np.zeros(0, dtype=np.float32)
                 if chunk.speech is None:
                     self.speech_samples += chunk.keep.length
+                    heard = None
                 else:
+                    if heard is not None:
+                        heard.extend((s.start, s.end) for s in chunk.speech)
                     self.speech_samples += sum(
                         min(s.end, chunk.keep.end) - max(s.start, chunk.keep.start)
                         for s in chunk.speech
@@ -102,7 +106,7 @@ class ChunkFeed:
                 if not self._put(ChunkAudio(chunk, audio)):
                     return
             if track is not None:
-                track.finish()
+                track.finish(heard)
             self._put(_DONE)
         except BaseException as exc:  # handed to the consumer, raised there
             self._put(exc)

@@ -73,10 +73,12 @@ class SpeakerTrack:
             self._diarizer.feed(audio)
             self.feed_seconds += time.perf_counter() - started
 
-    def finish(self) -> list[SpeakerTurn]:
+    def finish(self, speech: list[tuple[int, int]] | None = None) -> list[SpeakerTurn]:
+        """The turns, once the whole input was fed; ``speech``: where the VAD heard speech (sample
+        spans), outside which nobody speaks (None: no VAD ran)."""
         started = time.perf_counter()
         if self._diarizer is not None:
-            turns = self._diarizer.finish()
+            turns = self._diarizer.finish(speech)
             self._commit()
         else:
             turns = channel_turns(self.path, self.options)
