@@ -141,14 +141,14 @@ def write_conversation(
                 parts.extend(stream.windows(WINDOW))
         audio[name] = np.concatenate(parts)
     probs = {name: _speech_frames(samples) for name, samples in audio.items()}
-    shortest = {n: (turn_seconds if isinstance(turn_seconds, tuple) else turn_seconds[n])[0] for n in voices}
+    ranges = {n: turn_seconds if isinstance(turn_seconds, tuple) else turn_seconds[n] for n in voices}
     used = dict.fromkeys(voices, 0)
     goal = int(minutes * 60 * SAMPLE_RATE)
     written, previous = 0, None
     turns: list[tuple[float, float, str]] = []
     with open_wav(target) as out:
         while written < goal:
-            left = [n for n in voices if n != previous and len(audio[n]) - used[n] >= shortest[n] * SAMPLE_RATE]
+            left = [n for n in voices if n != previous and len(audio[n]) - used[n] >= ranges[n][0] * SAMPLE_RATE]
             if not left:
                 break
             if weights is None:
@@ -157,8 +157,7 @@ def write_conversation(
                 odds = np.array([weights[n] for n in left])
                 name = left[int(rng.choice(len(left), p=odds / odds.sum()))]
             start = used[name]
-            turn = turn_seconds if isinstance(turn_seconds, tuple) else turn_seconds[name]
-            planned = start + int(rng.uniform(*turn) * SAMPLE_RATE)
+            planned = start + int(rng.uniform(*ranges[name]) * SAMPLE_RATE)
             near = probs[name][max(0, planned // VAD_FRAME - 15) : planned // VAD_FRAME + 16]
             end = (max(0, planned // VAD_FRAME - 15) + int(np.argmin(near))) * VAD_FRAME if len(near) else planned
             end = min(max(end, start + VAD_FRAME), len(audio[name]))

@@ -3,10 +3,10 @@
 Every 10-second window (a new one every ``hop`` samples) is segmented into at most three
 local speakers; each local speaker with enough speech of their own gets a voice embedding, except
 in a window that only hears the one voice the window before heard, which is linked to it instead.
-At the end, the embeddings are clustered into the recording's speakers, each local speaker
-is mapped to one (two local speakers of a window never to the same), and on a 10 ms grid a
-speaker is active where the windows covering it say so on average, as many at once as the
-windows counted there. Positions are integer samples at 16 kHz.
+At the end, the embeddings of speech are clustered into the recording's speakers, each local
+speaker is mapped to one (two local speakers of a window never to the same), and on a 10 ms grid
+a speaker is active where the windows covering it say so on average, as many at once as the
+windows counted there, and only where the VAD heard speech. Positions are integer samples at 16 kHz.
 """
 
 from __future__ import annotations
