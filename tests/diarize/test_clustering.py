@@ -95,7 +95,7 @@ def test_a_few_embeddings_close_to_a_voice_join_it_and_a_few_unlike_any_stay_a_v
 ) -> None:
     """40 embeddings of one voice, 4 around a direction near it (centroids 0.8 alike: the same voice
     in another room), 4 unlike either (a brief second speaker): three clusters by the threshold, two
-    voices in the end; the brief one survives. With a given count, the closest voices merge first."""
+    voices in the end; the brief one survives, and stays with the count given."""
     rng = np.random.default_rng(1)
     a = rng.standard_normal(192)
     a /= np.linalg.norm(a)
@@ -115,3 +115,23 @@ def test_a_few_embeddings_close_to_a_voice_join_it_and_a_few_unlike_any_stay_a_v
     assert cluster(points, threshold=0.4, num_speakers=2).tolist() == [0] * 44 + [1] * 4
     monkeypatch.setattr("longscribe.diarize.clustering.CLOSE", 2.0)  # nothing is close enough
     assert cluster(points, threshold=0.4).tolist() == [0] * 40 + [1] * 4 + [2] * 4
+
+
+def test_with_a_count_given_the_voice_heard_least_goes_not_two_alike_voices() -> None:
+    """Two voices of 40 and 30 embeddings, somewhat alike (centroids 0.5 apart), and 4 unlike
+    either (a cough the segmentation took for a voice): told there are two, the 4 go to their
+    nearest and the two voices stay apart (merging the two most alike would join them)."""
+    rng = np.random.default_rng(2)
+    a, side, far = rng.standard_normal((3, 192))
+    a /= np.linalg.norm(a)
+    side -= side @ a * a
+    side /= np.linalg.norm(side)
+
+    def group(centre: np.ndarray, n: int) -> np.ndarray:
+        points = centre / np.linalg.norm(centre) + 0.5 * rng.standard_normal((n, 192)) / np.sqrt(192)
+        return points / np.linalg.norm(points, axis=1, keepdims=True)
+
+    points = np.concatenate([group(a, 40), group(0.5 * a + 0.866 * side, 30), group(far, 4)]).astype(np.float32)
+    assert len(set(cluster(points, threshold=0.4).tolist())) == 3
+    labels = cluster(points, threshold=0.4, num_speakers=2)
+    assert labels[:40].tolist() == [0] * 40 and labels[40:70].tolist() == [1] * 30, labels

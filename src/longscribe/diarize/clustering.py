@@ -73,8 +73,8 @@ def cluster(
 ) -> np.ndarray:
     """A speaker label for each unit-length embedding: as many speakers as merging closer than
     ``threshold`` leaves, kept within ``min_speakers..max_speakers``; or ``num_speakers``, when given:
-    from that estimate, the closest voices merged while there are too many, the finest cut with that
-    many when there are too few.
+    from that estimate, the voices of fewest embeddings given to their nearest while there are too
+    many, the finest cut with that many when there are too few.
 
     A cluster of fewer than ``min_cluster_size`` embeddings is not a speaker (a cough, a laugh, a
     stretch the segmentation cut badly): its members go to the nearest speaker's centroid. Nor is
@@ -83,11 +83,11 @@ def cluster(
     n = len(embeddings)
     if n == 0:
         return np.zeros(0, dtype=np.int64)
-    if num_speakers is not None:  # a given count corrects the estimate: too many, the closest merge
+    if num_speakers is not None:  # a given count corrects the estimate: too many, the fewest go
         estimate = cluster(embeddings, threshold=threshold, min_cluster_size=min_cluster_size, places=places,
                            min_spread=min_spread)  # fmt: skip
         if estimate.max() + 1 >= num_speakers:
-            return _merge_closest(embeddings, estimate, num_speakers)
+            return _fewest_to_nearest(embeddings, estimate, num_speakers)
     merges, heights = merge_distances(embeddings)
     labels = labels_after(n, merges, n - sum(1 for h in heights if h < threshold))
     target = num_speakers
@@ -118,14 +118,17 @@ def cluster(
     return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
 
 
-def _merge_closest(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
-    """Labels 0..count-1 (in order of first member) after merging the two voices with the most
-    similar centroids until ``count`` are left."""
+def _fewest_to_nearest(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Labels 0..count-1 (in order of first member) after the voice of fewest embeddings, again and
+    again, gives each of them to the nearest other voice, until ``count`` are left."""
     labels = labels.copy()
     while len(np.unique(labels)) > count:
-        kept, similar, _ = _alike(embeddings, labels)
-        a, b = np.unravel_index(int(np.argmax(similar)), similar.shape)
-        labels[labels == kept[max(a, b)]] = kept[min(a, b)]
+        kept, _, sizes = _alike(embeddings, labels)
+        fewest = int(np.argmin(sizes))
+        others = np.delete(np.arange(len(kept)), fewest)
+        means = centroids(embeddings, np.searchsorted(kept, labels))[others]
+        members = labels == kept[fewest]
+        labels[members] = kept[others[np.argmax(embeddings[members] @ means.T, axis=1)]]
     order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
     return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
 
