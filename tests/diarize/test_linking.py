@@ -2,7 +2,7 @@
 
 The models here are stand-ins that tell two tones apart (a low and a high one), so which windows
 are embedded, and what a resumed run decides, can be checked exactly: a unit test of the
-bookkeeping. The real models' accuracy with linking is in test_diarizer.py and bench/diarization.py.
+bookkeeping. The real models' accuracy with linking is in test_turns.py and bench/diarization.py.
 """
 
 from __future__ import annotations

@@ -114,8 +114,7 @@ def cluster(
     labels = np.where(keep, labels, nearest)
     if num_speakers is None:
         labels = _absorb_close(embeddings, labels, min_speakers)
-    order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
-    return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
+    return _in_order(labels)
 
 
 def _fewest_to_nearest(embeddings: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
@@ -123,12 +122,17 @@ def _fewest_to_nearest(embeddings: np.ndarray, labels: np.ndarray, count: int) -
     again, gives each of them to the nearest other voice, until ``count`` are left."""
     labels = labels.copy()
     while len(np.unique(labels)) > count:
-        kept, _, sizes = _alike(embeddings, labels)
-        fewest = int(np.argmin(sizes))
+        kept, index = np.unique(labels, return_inverse=True)
+        fewest = int(np.argmin(np.bincount(index)))
         others = np.delete(np.arange(len(kept)), fewest)
-        means = centroids(embeddings, np.searchsorted(kept, labels))[others]
+        means = centroids(embeddings, index)[others]
         members = labels == kept[fewest]
         labels[members] = kept[others[np.argmax(embeddings[members] @ means.T, axis=1)]]
+    return _in_order(labels)
+
+
+def _in_order(labels: np.ndarray) -> np.ndarray:
+    """The same partition, numbered 0, 1, ... in order of first member."""
     order = {old: new for new, old in enumerate(dict.fromkeys(labels.tolist()))}
     return np.array([order[x] for x in labels.tolist()], dtype=np.int64)
 
