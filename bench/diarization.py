@@ -3,7 +3,7 @@ test recordings (``longscribe.benchmarks.conversations.RECIPES``), against an an
 
     python bench/diarization.py [--seeds 0,1,2,3,4] [--minutes 4] [--threads 1] [--one-voice FILE] [--json OUT]
         [--recipes all|none|NAME,...] [--anchor PYTHON] [--anchor-thresholds 0.5,0.6,0.7]
-        [--hop S] [--max-embed S|all] [--max-linked N] [--agreement F] [--models DIR]
+        [--hop S] [--max-embed S|all] [--max-linked N] [--agreement F] [--same-voice F] [--models DIR]
 
 For the pyannote sample (two speakers, its RTTM), one conversation per seed (five voices of
 ../shared/data that occur nowhere else in it, turns of 2-15 s) and each recipe (built from
@@ -190,6 +190,12 @@ def main() -> int:
     parser.add_argument(
         "--agreement", type=float, default=diarize_turns.AGREEMENT, help="overlap agreement needed to link a window"
     )
+    parser.add_argument(
+        "--same-voice",
+        type=float,
+        default=diarize_turns.SAME_VOICE,
+        help="similarity at which linked windows stay linked",
+    )
     parser.add_argument("--one-voice", type=Path, action="append", default=[], help="a one-voice file (repeatable)")
     parser.add_argument("--models", type=Path, default=None, help="a folder of other diarization models")
     parser.add_argument("--recipes", default="all", help="all, none, or names of RECIPES (comma-separated)")
@@ -198,6 +204,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     diarize_turns.AGREEMENT = args.agreement
+    diarize_turns.SAME_VOICE = args.same_voice
     models = DiarizationModels(args.models, threads=args.threads)
     options = DiarizeOptions(hop_seconds=args.hop, max_embed_seconds=args.max_embed, max_linked=args.max_linked)
     sample = DATA / "pyannote_sample.wav"

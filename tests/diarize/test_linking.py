@@ -91,7 +91,9 @@ def test_a_resumed_run_links_the_same_windows() -> None:
     """Restored windows (half of them) then computed ones: the same windows are embedded."""
     audio = np.concatenate([tone(LOW, 23.0), tone(HIGH, 41.0)])
     stored: dict[int, bytes] = {}
-    whole, _ = run(audio, DiarizeOptions(), on_window=lambda window: stored.setdefault(window.start, window.to_bytes()))
+    whole, _ = run(
+        audio, DiarizeOptions(), on_windows=lambda windows: stored.update((w.start, w.to_bytes()) for w in windows)
+    )
     half = dict(list(stored.items())[: len(stored) // 2 + 1])  # ends within a stretch of the high tone alone
     resumed, _ = run(audio, DiarizeOptions(), done=dict(half))
     assert resumed.restored == len(half)
@@ -111,19 +113,43 @@ class OneSlot(Tones):
         return out
 
 
-def test_a_window_linked_across_a_change_of_voice_is_left_to_the_windows_that_embedded_theirs() -> None:
+def test_windows_linked_across_a_change_of_voice_are_embedded_and_the_change_is_found() -> None:
     """A low tone for 27 s, then a high one, one local speaker throughout: the windows linked after
     the one embedded at 20 s go on past the change, and the next embedded one (at 30 s) hears the
-    high tone. The linked windows give neither tone their time, so the high tone is heard from
-    30 s at the latest (taken from the window before, the low tone went on to 33.75 s)."""
-    diarizer = Diarizer(OneSlot(), DiarizeOptions())  # type: ignore[arg-type]
+    high tone, so the linked ones are embedded after all and tell where the change is; where a voice
+    goes on, the windows stay linked."""
+    models = OneSlot()
+    diarizer = Diarizer(models, DiarizeOptions())  # type: ignore[arg-type]
     audio = np.concatenate([tone(LOW, 27.0), tone(HIGH, 37.0)])
     for start in range(0, len(audio), 7 * S):
         diarizer.feed(audio[start : start + 7 * S])
     turns = diarizer.finish()
-    assert embedded(diarizer)[8:13] == [True, False, False, False, True]
+    flags = embedded(diarizer)
+    assert flags[:8] == [True, False, False, False] * 2 and flags[8:13] == [True] * 5
+    assert flags[13:16] == [False] * 3 and models.embedded == sum(flags)
     assert [t.speaker for t in turns] == [0, 1]
-    assert 27 * S <= turns[1].start <= 30 * S, turns[1].start / S
+    assert abs(turns[1].start - 27 * S) <= S, turns[1].start / S
+
+
+def test_a_run_resumed_from_any_stored_batch_decides_the_same() -> None:
+    """A change of voice inside linked windows: a run resumed after each batch the diarizer handed
+    to be stored embeds the same windows and finds the same turns as the whole run."""
+    audio = np.concatenate([tone(LOW, 27.0), tone(HIGH, 37.0)])
+    batches: list[list[tuple[int, bytes]]] = []
+    whole = Diarizer(
+        OneSlot(), DiarizeOptions(), on_windows=lambda ws: batches.append([(w.start, w.to_bytes()) for w in ws])
+    )  # type: ignore[arg-type]
+    for start in range(0, len(audio), 7 * S):
+        whole.feed(audio[start : start + 7 * S])
+    expected = whole.finish()
+    assert any(len(batch) > 1 for batch in batches)
+    for n in range(1, len(batches)):
+        done = dict(pair for batch in batches[:n] for pair in batch)
+        resumed = Diarizer(OneSlot(), DiarizeOptions(), done=dict(done))  # type: ignore[arg-type]
+        for start in range(0, len(audio), 7 * S):
+            resumed.feed(audio[start : start + 7 * S])
+        assert resumed.finish() == expected
+        assert resumed.restored == len(done) and embedded(resumed) == embedded(whole)
 
 
 def test_nobody_speaks_where_the_vad_heard_no_speech() -> None:

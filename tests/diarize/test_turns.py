@@ -118,15 +118,17 @@ def diarize_with_vad(models: DiarizationModels, path: Path) -> Diarizer:
 
 
 @pytest.mark.parametrize(
-    ("name", "estimated_der", "given_der"), [("meeting4-held", 0.10, 0.10), ("podcast3-held", 0.08, 0.08)]
+    ("name", "estimated_der", "given_der"), [("meeting4-held", 0.06, 0.05), ("podcast3-held", 0.08, 0.08)]
 )
 def test_voices_it_was_never_tuned_on(
     models: DiarizationModels, data_dir: Path, voices_dir: Path, tmp_path: Path, name: str,
     estimated_der: float, given_der: float,
 ) -> None:  # fmt: skip
-    """Held-out voices (data/voices): a meeting of four, one of them heard 3 % of the time, and a
-    podcast of three with a music intro, a jingle, a bed under the speech and an outro. The count is
-    found, the error is bounded, and nobody is said to speak in the music (0.25 s from its edges)."""
+    """Held-out voices (data/voices): a meeting of four, one of them heard 3 % of the time (two of
+    its readers the segmentation keeps as one local speaker across some changes), and a podcast of
+    three with a music intro, a jingle, a bed under the speech and an outro. The count is found, the
+    error is bounded (the meeting: issue 40's targets), and nobody is said to speak in the music
+    (0.25 s from its edges)."""
     recipe = next(r for r in RECIPES if r.name == name)
     assert recipe.held_out
     music = [data_dir / "music_drascula_a.mp3", data_dir / "music_drascula_b.mp3"]

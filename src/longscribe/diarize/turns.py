@@ -2,7 +2,8 @@
 
 Every 10-second window (a new one every ``hop`` samples) is segmented into at most three
 local speakers; each local speaker with enough speech of their own gets a voice embedding, except
-in a window that only hears the one voice the window before heard, which is linked to it instead.
+in a window that only hears the one voice the window before heard, which is linked to it instead
+(unless the next window embedded shows that voice changed on the way: then it is embedded too).
 At the end, the embeddings of speech are clustered into the recording's speakers, each local
 speaker is mapped to one (two local speakers of a window never to the same), and on a 10 ms grid
 a speaker is active where the windows covering it say so on average, as many at once as the
@@ -30,6 +31,11 @@ CELLS = WINDOW // GRID
 AGREEMENT = 0.95
 """Share of the cells where two overlapping windows' one voice speaks that both must agree on for
 the later window to be linked to the earlier one instead of embedded."""
+SAME_VOICE = 0.7
+"""Cosine similarity at which the voice after windows linked in a row is the voice before them, and
+they stay linked (below it they are embedded after all). Chosen on the tuning recordings
+(docs/benchmarks.md, "Speakers"): 0.6 found a change less often, 0.8 embedded half of one voice's
+windows again."""
 WEIGHTS = (1.0 + np.hamming(CELLS)).astype(np.float32)
 """How much each cell of a window counts where windows overlap: its middle twice its edges. A local
 speaker is known by the speech nearest the window's middle (what is embedded), and the segmentation
@@ -173,7 +179,9 @@ class Diarizer:
     ``done`` holds windows computed by an earlier run (by start sample, as :meth:`WindowResult.to_bytes`
     gave them): they are taken as they are instead of computed again, so a resumed run finds exactly
     the same speakers. Each is read back only when its turn comes.
-    ``on_window`` is called with every window computed now (to store it).
+    ``on_windows`` is called with the windows computed now, in order, a few at a time: those that were
+    decided together (to store them in one transaction, so that a run resumed from what was stored
+    decides the windows after them as this one did).
     """
 
     def __init__(
@@ -182,7 +190,7 @@ class Diarizer:
         options: DiarizeOptions | None = None,
         *,
         done: dict[int, bytes] | None = None,
-        on_window: Callable[[WindowResult], None] | None = None,
+        on_windows: Callable[[list[WindowResult]], None] | None = None,
     ) -> None:
         self.models = models
         self.options = options or DiarizeOptions()
@@ -192,8 +200,11 @@ class Diarizer:
         self._next_window = 0
         self._total = 0
         self._done = done or {}
-        self._on_window = on_window
+        self._on_windows = on_windows
         self.windows = WindowTable()
+        self._linked: list[tuple[int, np.ndarray]] = []
+        """(start, activity) of the windows linked to the one before them, kept until the next window
+        embedded says whether the voice they hear changed on the way (:meth:`_settle`)."""
         self.restored = 0
         """Windows taken from ``done``."""
         self.speech: list[tuple[int, int]] | None = None
@@ -227,6 +238,7 @@ class Diarizer:
                 if start + WINDOW >= self._total:
                     break
                 start += self._hop
+        self._keep(self._settle(None))
         return self.turns()
 
     def turns(self, options: DiarizeOptions | None = None) -> list[Turn]:
@@ -237,26 +249,35 @@ class Diarizer:
     # -- per window --------------------------------------------------------
 
     def _trim(self) -> None:
-        drop = self._next_window - self._buffer_start
+        keep = self._linked[0][0] if self._linked else self._next_window
+        drop = keep - self._buffer_start
         if drop > 0:
             self._buffer = self._buffer[drop:]
             self._buffer_start += drop
 
     def _window(self, start: int) -> None:
         if start in self._done:
+            self._keep(self._settle(None))
             self.windows.append(WindowResult.from_bytes(start, self._done.pop(start)))
             self.restored += 1
             return
-        audio = self._buffer[start - self._buffer_start : start - self._buffer_start + WINDOW]
-        audio = np.pad(audio, (0, WINDOW - len(audio)))
+        audio = self._audio(start)
         frames = self.models.segment(audio[None])[0]
         nearest = ((np.arange(CELLS) * GRID + GRID // 2 - FRAME_CENTER) / FRAME_HOP).round().astype(np.int64)
         activity = frames[np.clip(nearest, 0, len(frames) - 1)].astype(np.uint8)
         valid = max(0, min(CELLS, -(-(self._total - start) // GRID)))
         activity[valid:] = 0
-        if self._goes_on(start, activity):  # linked to the window before, at the end
-            self._keep(WindowResult(start, activity, [None] * LOCAL_SPEAKERS, [False] * LOCAL_SPEAKERS))
+        if self._goes_on(start, activity):  # linked to the window before, once the next embedded one agrees
+            self._linked.append((start, activity))
             return
+        window = self._embedded(start, audio, activity)
+        self._keep([*self._settle(window), window])
+
+    def _audio(self, start: int) -> np.ndarray:
+        audio = self._buffer[start - self._buffer_start : start - self._buffer_start + WINDOW]
+        return np.pad(audio, (0, WINDOW - len(audio)))
+
+    def _embedded(self, start: int, audio: np.ndarray, activity: np.ndarray) -> WindowResult:
         embeddings: list[np.ndarray | None] = []
         clean: list[bool] = []
         alone = activity.sum(axis=1) == 1
@@ -274,20 +295,49 @@ class Diarizer:
             samples = audio.reshape(CELLS, GRID)[use].reshape(-1)
             embeddings.append(self.models.embed(fbank(samples)))
             clean.append(is_clean)
-        self._keep(WindowResult(start, activity, embeddings, clean))
+        return WindowResult(start, activity, embeddings, clean)
+
+    def _settle(self, after: WindowResult | None) -> list[WindowResult]:
+        """The windows linked so far, decided: without embeddings where the voice they hear is the same
+        at both ends, and embedded where it changed on the way (the segmentation now and then keeps two
+        voices as one local speaker). The same: ``after``, the next window embedded, gave its local
+        speaker that goes on from them an embedding at least :data:`SAME_VOICE` similar to that of
+        the window before them, or there is nothing to compare (no ``after``, or no such speaker)."""
+        linked, self._linked = self._linked, []
+        if not linked:
+            return []
+        changed = False
+        if after is not None:
+            last = len(self.windows) - 1
+            before = self.windows.embedding(last, int(np.argmax(self.windows.activity(last).any(axis=0))))
+            shift = (after.start - linked[-1][0]) // GRID
+            heard = linked[-1][1][shift:].sum(axis=1) > 0
+            overlap = (after.activity[: CELLS - shift].astype(bool) & heard[:, None]).sum(axis=0)
+            k = int(np.argmax(overlap))
+            if before is not None and overlap[k] > 0 and after.embeddings[k] is not None:
+                changed = float(before @ after.embeddings[k]) < SAME_VOICE
+        if changed:
+            return [self._embedded(start, self._audio(start), activity) for start, activity in linked]
+        return [
+            WindowResult(start, activity, [None] * LOCAL_SPEAKERS, [False] * LOCAL_SPEAKERS)
+            for start, activity in linked
+        ]
 
     def _goes_on(self, start: int, activity: np.ndarray) -> bool:
         """Whether this window hears one voice that goes on from the one voice of the window before:
         where the two overlap, both speak at least ``min_embed_seconds`` and in the same places
         (:data:`AGREEMENT`), and fewer than ``max_linked`` windows in a row before it have no
-        embedding. Decided from the kept windows only, so a resumed run decides the same."""
+        embedding. Decided from the windows computed before it only, so a resumed run decides the same."""
         limit = self.options.max_linked
-        last = len(self.windows) - 1
-        if limit == 0 or last < 0:
+        if limit == 0 or (not self.windows and not self._linked):
             return False
-        before = self.windows.activity(last)
+        before_start, before = (
+            self._linked[-1]
+            if self._linked
+            else (self.windows.start(len(self.windows) - 1), self.windows.activity(len(self.windows) - 1))
+        )
         mine, theirs = activity.any(axis=0), before.any(axis=0)
-        shift = (start - self.windows.start(last)) // GRID
+        shift = (start - before_start) // GRID
         if mine.sum() != 1 or theirs.sum() != 1 or not 0 < shift < CELLS:
             return False
         here = activity[: CELLS - shift, int(np.argmax(mine))].astype(bool)
@@ -295,15 +345,18 @@ class Diarizer:
         both, either = int(np.count_nonzero(here & there)), int(np.count_nonzero(here | there))
         if both < self.options.min_embed_seconds * SAMPLE_RATE / GRID or both < AGREEMENT * either:
             return False
-        unembedded = 0
-        while unembedded < limit and last - unembedded >= 0 and not self.windows.has_embedding(last - unembedded):
+        unembedded = len(self._linked)
+        last = len(self.windows) - 1
+        while unembedded < limit and last >= 0 and not self.windows.has_embedding(last):
             unembedded += 1
+            last -= 1
         return unembedded < limit
 
-    def _keep(self, window: WindowResult) -> None:
-        self.windows.append(window)
-        if self._on_window is not None:
-            self._on_window(window)
+    def _keep(self, windows: list[WindowResult]) -> None:
+        for window in windows:
+            self.windows.append(window)
+        if windows and self._on_windows is not None:
+            self._on_windows(windows)
 
     # -- at the end --------------------------------------------------------
 

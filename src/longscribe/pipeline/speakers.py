@@ -21,7 +21,8 @@ from longscribe.types import SpeakerTurn
 log = logging.getLogger(__name__)
 
 COMMIT_EVERY = 12
-"""Windows stored per transaction (30 s of audio at the default hop)."""
+"""Windows stored per transaction (30 s of audio at the default hop; a few more where the diarizer
+decided more together)."""
 
 
 def window_config(models: DiarizationModels, options: DiarizeOptions) -> str:
@@ -60,7 +61,7 @@ class SpeakerTrack:
                 if wrong:
                     where = f"job store {job.store.path}"
                     raise JobStateError(f"{where}: unreadable speaker window of {wrong[0]} bytes")
-            self._diarizer = Diarizer(models, options, done=done, on_window=self._store if job else None)
+            self._diarizer = Diarizer(models, options, done=done, on_windows=self._store if job else None)
 
     @property
     def restored(self) -> int:
@@ -87,8 +88,8 @@ class SpeakerTrack:
         log.info("%s: %d speaker(s) in %d turn(s)", self.path, len({t.speaker for t in self.turns}), len(turns))
         return self.turns
 
-    def _store(self, window: WindowResult) -> None:
-        self._pending.append((window.start, window.to_bytes()))
+    def _store(self, windows: list[WindowResult]) -> None:
+        self._pending.extend((window.start, window.to_bytes()) for window in windows)
         if len(self._pending) >= COMMIT_EVERY:
             self._commit()
 
