@@ -87,3 +87,7 @@ class ModelFormatError(LongscribeError):
         super().__init__(f"{path}: {problem}")
         self.path = path
         self.problem = problem
+
+
+class VoiceLibraryError(LongscribeError):
+    """The voice library cannot be read or written, or a voice cannot be enrolled, found or used."""

@@ -104,6 +104,14 @@ class DiarizeOptions:
     models: str | None = None
     """A folder with pyannote-compatible ``segmentation-3.0.onnx`` and ``campplus-cn-en-common.onnx``;
     None: the models in the package."""
+    voices: tuple[str, ...] | None = None
+    """Name the speakers who sound like voices of the voice library: these voices, or every one (an
+    empty tuple); None: none. Unmatched speakers keep ``speaker_names``' names or ``SPEAKER_NN``."""
+    voice_library: str | None = None
+    """The voice library's folder; None: the user's (``voices`` in the user data directory)."""
+    voice_threshold: float = 0.78
+    """Cosine similarity a speaker's voice must have with an enrolled voice to take its name (chosen
+    on conversations of voices enrolled from other clips: docs/benchmarks.md, "Voices by name")."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -132,6 +140,16 @@ class DiarizeOptions:
             raise OptionsError(f"speaker_names must differ from each other, got {names!r}", "speaker_names")
         if self.models is not None and (not isinstance(self.models, str) or not self.models.strip()):
             raise OptionsError(f"models must be a folder, got {self.models!r}", "models")
+        voices = self.voices
+        if voices is not None and (
+            not isinstance(voices, tuple) or not all(isinstance(n, str) and n.strip() == n and n for n in voices)
+        ):
+            raise OptionsError(f"voices must be names of enrolled voices, got {voices!r}", "voices")
+        if self.voice_library is not None and (
+            not isinstance(self.voice_library, str) or not self.voice_library.strip()
+        ):
+            raise OptionsError(f"voice_library must be a folder, got {self.voice_library!r}", "voice_library")
+        _number(self, "voice_threshold", low=0.0, high=1.0, open_low=True)
 
 
 def speaker_fields(
@@ -142,11 +160,14 @@ def speaker_fields(
     max_speakers: int | None = None,
     speaker_names: tuple[str, ...] = (),
     models: str | None = None,
+    voices: tuple[str, ...] | None = None,
+    voice_library: str | None = None,
     spelled: Callable[[str], str] = str,
 ) -> dict[str, Any]:
     """``diarize`` and ``diarize_options`` from the speaker settings a front end takes (the command's
-    flags, the server's form fields), checked once for both: the counts, names and models need
-    ``diarize``, and channels need no models. ``spelled`` names a field as the front end shows it."""
+    flags, the server's form fields), checked once for both: the counts, names, models and voices
+    need ``diarize``, and channels need no models and know no voices. ``spelled`` names a field as
+    the front end shows it."""
     given = [
         name
         for name, value in (
@@ -155,6 +176,8 @@ def speaker_fields(
             ("max_speakers", max_speakers),
             ("speaker_names", speaker_names or None),
             ("diarization_models", models),
+            ("voices", voices),
+            ("voice_library", voice_library),
         )
         if value is not None
     ]
@@ -162,17 +185,22 @@ def speaker_fields(
         if given:
             raise OptionsError(f"{spelled(given[0])} needs {spelled('diarize')}", given[0])
         return {}
-    if diarize == "channels" and models is not None:
-        raise OptionsError(
-            f"{spelled('diarization_models')} is for {spelled('diarize')} speakers (channels need no models)",
-            "diarization_models",
-        )
+    for name in ("diarization_models", "voices", "voice_library"):
+        if diarize == "channels" and name in given:
+            raise OptionsError(
+                f"{spelled(name)} is for {spelled('diarize')} speakers (channels need no models and know no voices)",
+                name,
+            )
+    if voice_library is not None and voices is None:
+        raise OptionsError(f"{spelled('voice_library')} needs {spelled('voices')}", "voice_library")
     options = DiarizeOptions(
         num_speakers=num_speakers,
         min_speakers=1 if min_speakers is None else min_speakers,
         max_speakers=max_speakers,
         speaker_names=speaker_names,
         models=models,
+        voices=voices,
+        voice_library=voice_library,
     )
     return {"diarize": diarize, "diarize_options": options}
 

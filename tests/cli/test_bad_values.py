@@ -130,6 +130,8 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("transcribe", "max_speakers"): ints(1, 64),
         ("transcribe", "speaker_names"): st.sampled_from(["", ",", "Ana,,Ben", "Ana,Ana", " , "]),
         ("transcribe", "diarization_models"): st.sampled_from([str(place.clip), str(place.folder), ""]),
+        ("transcribe", "voices"): st.sampled_from([",", "Ana,,Ben", " , ", "Ana, "]),
+        ("transcribe", "voice_library"): st.sampled_from([str(place.clip), str(place.folder), ""]),
         ("export", "rename"): st.sampled_from(["Ana", "=Ana", "SPEAKER_00=", "SPEAKER_07=Ana", ""]),
         ("devices", "batch_size"): batch,
         ("devices", "workers"): workers,

@@ -54,6 +54,31 @@ def test_the_pyannote_sample_gets_its_two_speakers_and_the_words_do_not_change(d
     assert all(8 < seconds < 16 for seconds in talk.values()), talk
 
 
+def test_speakers_named_from_the_voice_library(data_dir: Path, tmp_path: Path) -> None:
+    """The pyannote sample's second voice enrolled from the 6 s it speaks alone: ``--voices`` names
+    that speaker (its similarity in the JSON), the one whose long turn ends at 28.5 s, and
+    ``--speaker-names`` names the other; a voice that is not enrolled, or ``--voices`` without
+    speakers, is refused before any work."""
+    sample = data_dir / "pyannote_sample.wav"
+    library = ["--voice-library", str(tmp_path / "lib")]
+    assert longscribe("voices", "add", "Ana", f"{sample}@21.8-27.8", *library).returncode == 0
+    run = longscribe("transcribe", str(sample), "-o", str(tmp_path / "d"), "-f", "json,txt", "--diarize",
+                     "--voices", "--speaker-names", "Ben", *library, *ARGS)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    speakers = json.loads((tmp_path / "d" / "pyannote_sample.json").read_text())["speakers"]
+    by_name = {s["speaker"]: s for s in speakers}
+    assert sorted(by_name) == ["Ana", "Ben"] and abs(by_name["Ana"]["last"] - 28.5) < 0.5, speakers
+    assert by_name["Ana"]["voice"] == "Ana" and by_name["Ana"]["similarity"] >= 0.78 and "voice" not in by_name["Ben"]
+    lines = (tmp_path / "d" / "pyannote_sample.txt").read_text().splitlines()
+    assert {line.split(":")[0] for line in lines} == {"Ana", "Ben"}
+    missing = longscribe("transcribe", str(sample), "-o", str(tmp_path / "m"), "--diarize", "--voices", "Ana,Cy",
+                         *library, *ARGS)  # fmt: skip
+    assert missing.returncode == 1 and "no voice named 'Cy'" in missing.stderr
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").glob("*.json"))
+    channels = longscribe("transcribe", str(sample), "--diarize", "channels", "--voices", *library, *ARGS)
+    assert channels.returncode == 2 and "--voices is for --diarize speakers" in channels.stderr
+
+
 def stereo_call(data_dir: Path, target: Path) -> list[tuple[float, float, str]]:
     """Two voices of a conversation, each on its own channel with the other's bleed 30 dB down."""
     voices = {name: [data_dir / f for f in CONVERSATION_VOICES[name]] for name in ("allison", "lj")}

@@ -10,14 +10,12 @@ import pytest
 
 from audio_fixtures import read_samples, write_wav
 from longscribe.audio import AudioStream
-from longscribe.benchmarks.conversations import RECIPES, build
+from longscribe.benchmarks.conversations import RECIPES, build, diarized_as_fed
 from longscribe.benchmarks.recordings import CONVERSATION_VOICES, write_conversation
 from longscribe.diarize import DiarizeOptions, Diarizer, Turn
 from longscribe.diarize import turns as diarizer_module
 from longscribe.diarize.sessions import DiarizationModels, bundled_dir
 from longscribe.metrics import DiarizationErrors, diarization_error_rate, read_rttm
-from longscribe.options import TranscribeOptions
-from longscribe.vad.chunking import plan_chunks
 
 pytestmark = pytest.mark.model
 
@@ -106,17 +104,6 @@ def test_silence_and_a_clip_shorter_than_a_window(models: DiarizationModels, dat
     assert sum(t.end - t.start for t in turns) >= 7 * 16000, "JFK speaks most of the 11 s"
 
 
-def diarize_with_vad(models: DiarizationModels, path: Path) -> Diarizer:
-    """Fed as the pipeline feeds it: alongside the VAD, whose speech it gets at the end."""
-    diarizer = Diarizer(models)
-    heard: list[tuple[int, int]] = []
-    with AudioStream(path) as stream:
-        for chunk in plan_chunks(stream, TranscribeOptions(), diarizer.feed):
-            heard.extend((s.start, s.end) for s in chunk.speech or ())
-    diarizer.finish(heard)
-    return diarizer
-
-
 @pytest.mark.parametrize(
     ("name", "estimated_der", "given_der"), [("meeting4-held", 0.06, 0.05), ("podcast3-held", 0.08, 0.08)]
 )
@@ -133,7 +120,7 @@ def test_voices_it_was_never_tuned_on(
     assert recipe.held_out
     music = [data_dir / "music_drascula_a.mp3", data_dir / "music_drascula_b.mp3"]
     reference, alone = build(recipe, tmp_path / "talk.wav", shared=data_dir, voices=voices_dir, music=music)
-    diarizer = diarize_with_vad(models, tmp_path / "talk.wav")
+    diarizer = diarized_as_fed(models, tmp_path / "talk.wav")
     estimated = score(reference, diarizer.turns())
     given = score(reference, diarizer.turns(DiarizeOptions(num_speakers=len(recipe.voices))))
     print(f"{name}: estimated {estimated}, given {given}")

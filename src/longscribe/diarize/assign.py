@@ -8,7 +8,7 @@ text exactly; otherwise it goes whole to the speaker who dominates it.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -22,23 +22,35 @@ def speaker_label(speaker: int, names: Sequence[str] = ()) -> str:
     return names[speaker] if speaker < len(names) else f"SPEAKER_{speaker:02d}"
 
 
-def labelled_turns(turns: Iterable[Turn], names: Sequence[str] = ()) -> list[SpeakerTurn]:
-    return [SpeakerTurn(t.start, t.end, speaker_label(t.speaker, names)) for t in turns]
+def labelled_turns(
+    turns: Iterable[Turn], names: Sequence[str] = (), voices: Mapping[int, str] | None = None
+) -> list[SpeakerTurn]:
+    """The turns with each speaker's label: the name of the enrolled voice it matched (``voices``), or
+    for the others, in order of first appearance, ``names`` and then ``SPEAKER_NN`` (by speaker)."""
+    turns = list(turns)
+    voices = voices or {}
+    rest = [s for s in dict.fromkeys(t.speaker for t in turns) if s not in voices]
+    label = {s: names[i] if i < len(names) else speaker_label(s) for i, s in enumerate(rest)} | dict(voices)
+    return [SpeakerTurn(t.start, t.end, label[t.speaker]) for t in turns]
 
 
-def speaker_summary(turns: Sequence[SpeakerTurn]) -> list[dict[str, Any]]:
-    """Each speaker in order of first appearance: talk time (overlaps count for both), first and last time."""
+def speaker_summary(turns: Sequence[SpeakerTurn], voices: Mapping[str, float] | None = None) -> list[dict[str, Any]]:
+    """Each speaker in order of first appearance: talk time (overlaps count for both), first and last
+    time; for a speaker named after an enrolled voice (``voices``: name -> similarity), the voice and
+    how similar."""
     out: dict[str, dict[str, Any]] = {}
     for t in sorted(turns, key=lambda t: t.start):
         entry = out.setdefault(t.speaker, {"speaker": t.speaker, "samples": 0, "first": t.start, "last": t.end})
         entry["samples"] += t.end - t.start
         entry["last"] = max(entry["last"], t.end)
+    voices = voices or {}
     return [
         {
             "speaker": e["speaker"],
             "seconds": round(seconds(e["samples"]), 3),
             "first": round(seconds(e["first"]), 3),
             "last": round(seconds(e["last"]), 3),
+            **({"voice": e["speaker"], "similarity": voices[e["speaker"]]} if e["speaker"] in voices else {}),
         }
         for e in out.values()
     ]

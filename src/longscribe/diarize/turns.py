@@ -207,6 +207,7 @@ class Diarizer:
         embedded says whether the voice they hear changed on the way (:meth:`_settle`)."""
         self.restored = 0
         """Windows taken from ``done``."""
+        self._found: tuple[DiarizeOptions, tuple[list[Turn], np.ndarray]] | None = None
         self.speech: list[tuple[int, int]] | None = None
         """Where the VAD heard speech, as :meth:`finish` was given it."""
 
@@ -231,6 +232,7 @@ class Diarizer:
         anywhere else, so music or noise the segmentation took for a voice is nobody's turn. None:
         the windows alone decide."""
         self.speech = None if speech is None else _union(speech)
+        self._found = None
         if self._total > 0 and (not self.windows or self.windows.start(len(self.windows) - 1) + WINDOW < self._total):
             start = self._next_window if self.windows else 0
             while True:
@@ -244,7 +246,15 @@ class Diarizer:
     def turns(self, options: DiarizeOptions | None = None) -> list[Turn]:
         """The turns after :meth:`finish`, found again with other speaker counts or threshold
         (``options``; the windows are not computed again)."""
-        return self._turns(options or self.options)
+        return list(self.speakers(options)[0])
+
+    def speakers(self, options: DiarizeOptions | None = None) -> tuple[list[Turn], np.ndarray]:
+        """:meth:`turns`, and each speaker's voice: the unit-length mean of the embeddings that found
+        it (row ``n`` for speaker ``n``), to compare with voices known by name."""
+        options = options or self.options
+        if self._found is None or self._found[0] != options:
+            self._found = options, self._turns(options)
+        return self._found[1]
 
     # -- per window --------------------------------------------------------
 
@@ -360,10 +370,10 @@ class Diarizer:
 
     # -- at the end --------------------------------------------------------
 
-    def _turns(self, o: DiarizeOptions) -> list[Turn]:
+    def _turns(self, o: DiarizeOptions) -> tuple[list[Turn], np.ndarray]:
         found = self.windows.embedded()
         if not found:
-            return []
+            return [], np.zeros((0, EMBEDDING_SIZE), dtype=np.float32)
         clean = np.array([self.windows.clean(w, k) and self._in_speech(w, k) for w, k in found])
         training = np.flatnonzero(clean) if clean.any() else np.arange(len(found))
         if len(training) > MAX_CLUSTERED:
@@ -393,17 +403,18 @@ class Diarizer:
             talk = active.sum(axis=0) * GRID / SAMPLE_RATE
             if o.num_speakers is not None:
                 if len(speakers) <= o.num_speakers:
-                    return runs_to_turns(
-                        active, self._total, gap_seconds=o.fill_gap_seconds, shortest_seconds=o.min_turn_seconds
-                    )
+                    break
                 drop = np.arange(len(speakers)) == np.argmin(talk)  # one voice too many: the least heard goes
             else:
                 drop = talk < o.min_speaker_seconds  # heard too briefly to be a voice of its own
                 if not drop.any() or len(speakers) - drop.sum() < o.min_speakers:
-                    return runs_to_turns(
-                        active, self._total, gap_seconds=o.fill_gap_seconds, shortest_seconds=o.min_turn_seconds
-                    )
+                    break
             speakers = speakers[~drop]
+        turns = runs_to_turns(
+            active, self._total, gap_seconds=o.fill_gap_seconds, shortest_seconds=o.min_turn_seconds, renumber=False
+        )
+        heard = list(dict.fromkeys(t.speaker for t in turns))
+        return _renumbered(turns), speakers[heard] if heard else speakers[:0]
 
     def _in_speech(self, w: int, k: int) -> bool:
         """Whether the VAD heard speech in at least half of where local speaker ``k`` of window ``w``
@@ -483,9 +494,12 @@ class Diarizer:
         return active
 
 
-def runs_to_turns(active: np.ndarray, total: int, *, gap_seconds: float, shortest_seconds: float) -> list[Turn]:
+def runs_to_turns(
+    active: np.ndarray, total: int, *, gap_seconds: float, shortest_seconds: float, renumber: bool = True
+) -> list[Turn]:
     """(cells, speakers) booleans on the 10 ms grid -> turns in time order, speakers numbered by first
-    appearance; pauses up to ``gap_seconds`` are filled, turns shorter than ``shortest_seconds`` dropped."""
+    appearance (or by column, without ``renumber``); pauses up to ``gap_seconds`` are filled, turns
+    shorter than ``shortest_seconds`` dropped."""
     gap = int(gap_seconds * SAMPLE_RATE / GRID)
     shortest = int(shortest_seconds * SAMPLE_RATE / GRID)
     turns: list[Turn] = []
@@ -501,7 +515,8 @@ def runs_to_turns(active: np.ndarray, total: int, *, gap_seconds: float, shortes
         for start, end in runs:
             if end - start >= shortest:
                 turns.append(Turn(start * GRID, min(end * GRID, total), speaker))
-    return _renumbered(sorted(turns, key=lambda t: (t.start, t.speaker)))
+    turns.sort(key=lambda t: (t.start, t.speaker))
+    return _renumbered(turns) if renumber else turns
 
 
 def _union(spans: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:

@@ -10,9 +10,11 @@ import numpy as np
 
 from longscribe.diarize.assign import labelled_turns
 from longscribe.diarize.channels import channel_turns
+from longscribe.diarize.enrol import model_id
+from longscribe.diarize.library import Voice, VoiceLibrary, match_voices
 from longscribe.diarize.sessions import EMBEDDING, SEGMENTATION, DiarizationModels
 from longscribe.diarize.turns import Diarizer, WindowResult
-from longscribe.errors import JobStateError
+from longscribe.errors import JobStateError, VoiceLibraryError
 from longscribe.jobs import JobHandle
 from longscribe.jobs.fingerprint import sampled_hash
 from longscribe.options import DiarizeOptions
@@ -48,11 +50,21 @@ class SpeakerTrack:
         """Time spent finding speakers (in the feed's thread)."""
         self.feed_seconds = 0.0
         """Of ``seconds``, the part spent while the feed decoded (inside its busy time)."""
+        self.voices: dict[str, float] = {}
+        """The speakers named after enrolled voices: name -> similarity (after :meth:`finish`)."""
         self._pending: list[tuple[int, bytes]] = []
         self._diarizer: Diarizer | None = None
         self._config = ""
+        self._library: list[Voice] = []
         if mode == "speakers":
             assert models is not None
+            if options.voices is not None:  # read now: a missing voice is said before any work
+                library = VoiceLibrary(options.voice_library)
+                self._library = library.select(options.voices or None, model_id(models))
+                if not self._library:
+                    raise VoiceLibraryError(
+                        f"voice library {library.directory}: no voice enrolled (longscribe voices add)"
+                    )
             done: dict[int, bytes] = {}
             if job is not None:
                 self._config = window_config(models, options)
@@ -78,12 +90,16 @@ class SpeakerTrack:
         """The turns, once the whole input was fed; ``speech``: where the VAD heard speech (sample
         spans), outside which nobody speaks (None: no VAD ran)."""
         started = time.perf_counter()
+        named: dict[int, tuple[str, float]] = {}
         if self._diarizer is not None:
-            turns = self._diarizer.finish(speech)
+            self._diarizer.finish(speech)
             self._commit()
+            turns, voices = self._diarizer.speakers()
+            named = match_voices(voices, self._library, self.options.voice_threshold)
         else:
             turns = channel_turns(self.path, self.options)
-        self.turns = labelled_turns(turns, self.options.speaker_names)
+        self.turns = labelled_turns(turns, self.options.speaker_names, {s: name for s, (name, _) in named.items()})
+        self.voices = dict(named.values())
         self.seconds = self.feed_seconds + time.perf_counter() - started
         log.info("%s: %d speaker(s) in %d turn(s)", self.path, len({t.speaker for t in self.turns}), len(turns))
         return self.turns

@@ -124,7 +124,7 @@ class Transcription:
             if top["language"] != info.language:
                 info.language, info.language_probability = top["language"], heard.get(top["language"], 0.0)
         if track is not None:
-            info.speaker_turns, info.speakers = list(track.turns), speaker_summary(track.turns)
+            info.speaker_turns, info.speakers = list(track.turns), speaker_summary(track.turns, track.voices)
         if self.job is not None:
             self.job.store.finish(self.job.job.id, DECODED if info.complete else INCOMPLETE, info.as_dict())
         self._report(info.duration, started)

@@ -1,0 +1,101 @@
+"""A voice from clips of that person alone: the diarizer's own embeddings of them, checked first.
+
+A clip is refused when the diarizer finds more than one speaker in it (as it would in a recording:
+a second voice of a second or two in a short clip can pass), or hears less than
+:data:`MIN_SPEECH_SECONDS` of speech: either would enrol something that is not the voice.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from longscribe.audio import AudioStream
+from longscribe.diarize.library import Clip, Voice, check_name
+from longscribe.diarize.sessions import EMBEDDING, DiarizationModels
+from longscribe.diarize.turns import Diarizer
+from longscribe.errors import VoiceLibraryError
+from longscribe.jobs.fingerprint import sampled_hash
+from longscribe.options import DiarizeOptions
+from longscribe.types import SAMPLE_RATE
+
+MIN_SPEECH_SECONDS = 3.0
+"""Speech a clip must hold to enrol a voice."""
+_STRETCH = re.compile(r"^(?P<path>.+)@(?P<start>\d+(?:\.\d+)?)-(?P<end>\d+(?:\.\d+)?)$")
+
+
+def model_id(models: DiarizationModels) -> str:
+    """The checksum that names the speaker model a voice was enrolled with."""
+    return sampled_hash(models.directory / EMBEDDING)[:16]
+
+
+@dataclass(frozen=True)
+class ClipSpec:
+    """``FILE`` or ``FILE@START-END`` (seconds): a clip, or one stretch of a longer file."""
+
+    path: str
+    start: float = 0.0
+    end: float | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> ClipSpec:
+        match = _STRETCH.match(spec)
+        if match is None:
+            return cls(spec)
+        start, end = float(match["start"]), float(match["end"])
+        if end <= start:
+            raise VoiceLibraryError(f"{spec}: the stretch must end after it starts")
+        return cls(match["path"], start, end)
+
+    def __str__(self) -> str:
+        return self.path if self.end is None else f"{self.path}@{self.start:g}-{self.end:g}"
+
+    def read(self) -> np.ndarray:
+        """The clip's 16 kHz mono samples."""
+        first = int(self.start * SAMPLE_RATE)
+        last = None if self.end is None else int(self.end * SAMPLE_RATE)
+        blocks, held = [], 0
+        with AudioStream(self.path) as stream:
+            for block in stream.windows(SAMPLE_RATE * 30):
+                blocks.append(block)
+                held += len(block)
+                if last is not None and held >= last:
+                    break
+        audio = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
+        if first >= len(audio):
+            raise VoiceLibraryError(f"{self}: the file is {len(audio) / SAMPLE_RATE:.1f} s long")
+        return audio[first:last]
+
+
+def enrol(models: DiarizationModels, name: str, specs: list[str]) -> Voice:
+    """The voice ``name`` from the clips ``specs`` (each ``FILE`` or ``FILE@START-END``)."""
+    check_name(name)
+    if not specs:
+        raise VoiceLibraryError(f"voice {name!r}: no clip given")
+    identity = model_id(models)
+    voices = [Voice(name, identity, *_clip_embeddings(models, ClipSpec.parse(spec))) for spec in specs]
+    voice = voices[0]
+    for other in voices[1:]:
+        voice = voice.joined(other)
+    return voice
+
+
+def _clip_embeddings(models: DiarizationModels, clip: ClipSpec) -> tuple[np.ndarray, tuple[Clip, ...]]:
+    options = DiarizeOptions()
+    diarizer = Diarizer(models, options)
+    diarizer.feed(clip.read())
+    turns = diarizer.finish()
+    seconds = sum(turn.end - turn.start for turn in turns) / SAMPLE_RATE
+    if seconds < MIN_SPEECH_SECONDS:
+        raise VoiceLibraryError(
+            f"{clip}: too little speech ({seconds:.1f} s heard, at least {MIN_SPEECH_SECONDS:g} s needed)"
+        )
+    found = diarizer.windows.embedded()
+    clean = [(w, k) for w, k in found if diarizer.windows.clean(w, k)] or found
+    vectors = np.stack([diarizer.windows.embedding(w, k) for w, k in clean])  # type: ignore[misc]
+    heard = len({turn.speaker for turn in turns})
+    if heard > 1:
+        raise VoiceLibraryError(f"{clip}: holds more than one voice ({heard} heard); give a clip of one person")
+    return vectors, (Clip(str(clip), round(seconds, 3)),)
