@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--setting", default="shared", choices=sorted(ENROLMENTS))
     parser.add_argument("--seeds", default="0,1,2,3,4")
     parser.add_argument("--minutes", type=float, default=4.0)
-    parser.add_argument("--thresholds", default="0.4,0.45,0.5,0.55,0.6,0.65,0.7")
+    parser.add_argument("--thresholds", default="0.6,0.7,0.78,0.85")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
     models = DiarizationModels()
@@ -61,8 +61,8 @@ def main() -> None:
             target = Path(folder) / f"conversation-{seed}.wav"
             reference = write_conversation(voices, target, minutes=args.minutes, seed=seed)
             turns, centroids = diarized_as_fed(models, target).speakers()
-            cells = int(max(t.end for t in turns) / 160) + 1 if turns else 1
-            truth = np.full(cells + int(max(e for _, e, _ in reference) * 100) + 1, "", dtype=object)
+            last = max([t.end_s for t in turns] + [e for _, e, _ in reference])
+            truth = np.full(int(last * 100) + 1, "", dtype=object)  # who speaks, 10 ms at a time
             scored = np.ones(len(truth), dtype=bool)
             for start, end, voice in reference:
                 truth[int(start * 100) : int(end * 100)] = voice
@@ -71,7 +71,7 @@ def main() -> None:
                     scored[max(0, int(edge * 100) - 25) : int(edge * 100) + 25] = False
             said = np.full(len(truth), -1)
             for t in turns:
-                said[t.start // 160 : t.end // 160] = t.speaker
+                said[int(t.start_s * 100) : int(t.end_s * 100)] = t.speaker
             majority = {}
             for s in range(len(centroids)):
                 voices_heard, counts = np.unique(truth[(said == s) & (truth != "")], return_counts=True)

@@ -195,11 +195,16 @@ def add_speaker_arguments(p: argparse._ActionsContainer) -> None:
         metavar="NAMES",
         help='with --diarize: name the speakers who sound like voices of the library (all, or only NAMES: "Ana,Ben")',
     )
+    add_voice_library_argument(p)
+
+
+def add_voice_library_argument(p: argparse._ActionsContainer) -> None:
+    """``--voice-library``, on every command that uses the library."""
     p.add_argument(
         "--voice-library",
         default=None,
         metavar="DIR",
-        help="with --voices: the voice library's folder (default: voices in the user data directory)",
+        help="the voice library's folder (default: voices in the user data directory); a team shares one",
     )
 
 

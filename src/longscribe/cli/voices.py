@@ -13,19 +13,11 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from longscribe.cli.common import add_voice_library_argument
 from longscribe.cli.console import print_error, stderr_console
 from longscribe.cli.environment import Environment
 from longscribe.diarize.library import VoiceLibrary
 from longscribe.errors import LongscribeError
-
-
-def add_voice_library_argument(p: argparse._ActionsContainer) -> None:
-    p.add_argument(
-        "--voice-library",
-        default=None,
-        metavar="DIR",
-        help="the voice library's folder (default: voices in the user data directory); a team shares one",
-    )
 
 
 def add_voices_parser(sub: Any) -> None:

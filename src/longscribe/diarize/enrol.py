@@ -53,20 +53,21 @@ class ClipSpec:
         return self.path if self.end is None else f"{self.path}@{self.start:g}-{self.end:g}"
 
     def read(self) -> np.ndarray:
-        """The clip's 16 kHz mono samples."""
+        """The clip's 16 kHz mono samples (of a stretch, only those blocks are kept)."""
         first = int(self.start * SAMPLE_RATE)
         last = None if self.end is None else int(self.end * SAMPLE_RATE)
-        blocks, held = [], 0
+        blocks, position = [], 0
         with AudioStream(self.path) as stream:
             for block in stream.windows(SAMPLE_RATE * 30):
-                blocks.append(block)
-                held += len(block)
-                if last is not None and held >= last:
+                if position + len(block) > first:
+                    blocks.append(block[max(0, first - position) :])
+                position += len(block)
+                if last is not None and position >= last:
                     break
-        audio = np.concatenate(blocks) if blocks else np.zeros(0, dtype=np.float32)
-        if first >= len(audio):
-            raise VoiceLibraryError(f"{self}: the file is {len(audio) / SAMPLE_RATE:.1f} s long")
-        return audio[first:last]
+        if not blocks:
+            raise VoiceLibraryError(f"{self}: the file is {position / SAMPLE_RATE:.1f} s long")
+        audio = np.concatenate(blocks)
+        return audio if last is None else audio[: last - first]
 
 
 def enrol(models: DiarizationModels, name: str, specs: list[str]) -> Voice:

@@ -33,9 +33,9 @@ AGREEMENT = 0.95
 the later window to be linked to the earlier one instead of embedded."""
 SAME_VOICE = 0.7
 """Cosine similarity at which the voice after windows linked in a row is the voice before them, and
-they stay linked (below it they are embedded after all). Chosen on the tuning recordings
-(docs/benchmarks.md, "Speakers"): 0.6 found a change less often, 0.8 embedded half of one voice's
-windows again."""
+they stay linked (below it they are embedded after all): lower misses changes of voice, higher
+embeds again much of what one voice says. Chosen on the tuning recordings (docs/benchmarks.md,
+"Speakers")."""
 WEIGHTS = (1.0 + np.hamming(CELLS)).astype(np.float32)
 """How much each cell of a window counts where windows overlap: its middle twice its edges. A local
 speaker is known by the speech nearest the window's middle (what is embedded), and the segmentation
