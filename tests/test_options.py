@@ -116,6 +116,14 @@ def bad_value(field: str) -> st.SearchStrategy[Any]:
         return st.one_of(st.just(""), st.just("  "), st.integers(), st.none())
     if field in ("ray", "cache_dir"):
         return st.one_of(st.just(""), st.just(" "), st.integers())
+    if field == "vocabulary":
+        return st.one_of(
+            st.sampled_from([("",), (" Zeiner",), ("a<b",), ("line\nbreak",), ("Jenson", "Jenson"), ("x" * 101,)]),
+            st.just(tuple(f"term{i}" for i in range(201))),
+            st.text(),
+            st.lists(st.text(min_size=1)),
+            st.integers(),
+        )
     if field == "initial_prompt":
         return st.one_of(st.integers(), st.floats())
     if field in ("vad_options", "diarize_options"):

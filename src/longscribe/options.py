@@ -46,6 +46,10 @@ MAX_BATCH = 1024
 MAX_WORKERS = 1024
 MAX_THREADS = 4096
 MAX_TEMPERATURE = 2.0
+MAX_VOCABULARY_TERMS = 200
+MAX_TERM_CHARS = 100
+FORBIDDEN_IN_TERMS = "<>\r\n"
+"""A term is a single-line literal: no line breaks, and no angle brackets (Whisper's special tokens)."""
 
 
 @dataclass(frozen=True)
@@ -268,6 +272,11 @@ class TranscribeOptions:
     no_speech_threshold: float | None = field(default=0.6, metadata=TEXT)
     condition_on_previous_text: bool = field(default=False, metadata=TEXT)
     initial_prompt: str | None = field(default=None, metadata=TEXT)
+    """Text that prompts every chunk (with ``condition_on_previous_text``, the first; the others
+    get the previous text)."""
+    vocabulary: tuple[str, ...] = field(default=(), metadata=TEXT)
+    """Names and jargon, spelled as they should be written: every chunk's prompt starts with them
+    (before the initial prompt or the previous text), which biases decoding towards these spellings."""
     word_timestamps: bool = field(default=False, metadata=TEXT)
     timestamps: str = field(default="aligned", metadata=TEXT)
     """How segments get their times. "aligned": Whisper decodes text only (no timestamp
@@ -354,6 +363,7 @@ class TranscribeOptions:
             )
         if list(temperatures) != sorted(temperatures):
             raise OptionsError(f"temperatures must be increasing, got {temperatures!r}", "temperatures")
+        check_vocabulary(self.vocabulary)
         self.vad_options.validate()
         self.diarize_options.validate()
         for name in ("ray", "cache_dir"):
@@ -414,6 +424,26 @@ def _types(options: TranscribeOptions) -> None:
         raise OptionsError(
             f"diarize_options must be DiarizeOptions, got {options.diarize_options!r}", "diarize_options"
         )
+
+
+def check_vocabulary(terms: tuple[str, ...]) -> None:
+    """Raise OptionsError (field ``vocabulary``) unless ``terms`` are a vocabulary a prompt can take."""
+    if not isinstance(terms, tuple) or not all(isinstance(t, str) for t in terms):
+        raise OptionsError(f"vocabulary must be a tuple of terms, got {terms!r}", "vocabulary")
+    if len(terms) > MAX_VOCABULARY_TERMS:
+        raise OptionsError(f"vocabulary holds at most {MAX_VOCABULARY_TERMS} terms, got {len(terms)}", "vocabulary")
+    for term in terms:
+        if not term.strip() or term.strip() != term or len(term) > MAX_TERM_CHARS:
+            raise OptionsError(
+                f"vocabulary terms must be 1..{MAX_TERM_CHARS} characters without surrounding spaces, got {term!r}",
+                "vocabulary",
+            )
+        if any(c in FORBIDDEN_IN_TERMS for c in term):
+            raise OptionsError(
+                f"vocabulary terms must be single-line literals without < or >, got {term!r}", "vocabulary"
+            )
+    if len(set(terms)) != len(terms):
+        raise OptionsError(f"vocabulary terms must differ from each other, got {terms!r}", "vocabulary")
 
 
 def _is_number(value: object) -> bool:

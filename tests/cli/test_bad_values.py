@@ -50,6 +50,11 @@ class Place:
         self.empty.write_bytes(b"")
         self.binary = root / "binary.txt"
         self.binary.write_bytes(bytes(range(256)) * 4)
+        self.broken_library = root / "library"
+        self.broken_library.mkdir()
+        (self.broken_library / "voices.json").write_text("{not json")
+        self.tags = root / "terms.txt"
+        self.tags.write_text("Subiaco\n<b>Zeiner</b>  # markup is not a term\n")
         self.out = root / "out"
         self.job_out = root / "job-out"
 
@@ -132,6 +137,13 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("transcribe", "diarization_models"): st.sampled_from([str(place.clip), str(place.folder), ""]),
         ("transcribe", "voices"): st.sampled_from([",", "Ana,,Ben", " , ", "Ana, "]),
         ("transcribe", "voice_library"): st.sampled_from([str(place.clip), str(place.folder), ""]),
+        ("serve", "voice_library"): st.sampled_from([*place.bad_paths(), str(place.broken_library)]),
+        ("transcribe", "vocabulary"): st.sampled_from(
+            ["", ",", "Subiaco,,Zeiner", "a<b", "<|endoftext|>", "x" * 101, ",".join(f"t{i}" for i in range(201))]
+        ),
+        ("transcribe", "vocabulary_file"): st.sampled_from([*place.bad_paths(), str(place.binary), str(place.tags)]),
+        ("export", "voices"): st.sampled_from([",", "Ana,,Ben", " , ", "Ana, "]),
+        ("export", "voice_library"): st.sampled_from([str(place.clip), str(place.folder), ""]),
         ("export", "rename"): st.sampled_from(["Ana", "=Ana", "SPEAKER_00=", "SPEAKER_07=Ana", ""]),
         ("devices", "batch_size"): batch,
         ("devices", "workers"): workers,

@@ -74,9 +74,50 @@ def test_speakers_named_from_the_voice_library(data_dir: Path, tmp_path: Path) -
     missing = longscribe("transcribe", str(sample), "-o", str(tmp_path / "m"), "--diarize", "--voices", "Ana,Cy",
                          *library, *ARGS)  # fmt: skip
     assert missing.returncode == 1 and "no voice named 'Cy'" in missing.stderr
+    twice = longscribe("transcribe", str(sample), "-o", str(tmp_path / "t"), "--diarize", "--voices",
+                       "--speaker-names", "Ana", *library, *ARGS)  # fmt: skip
+    assert twice.returncode == 1 and "speaker name 'Ana' is an enrolled voice's name too" in twice.stderr
     assert not (tmp_path / "m").exists() or not any((tmp_path / "m").glob("*.json"))
     channels = longscribe("transcribe", str(sample), "--diarize", "channels", "--voices", *library, *ARGS)
     assert channels.returncode == 2 and "--voices is for --diarize speakers" in channels.stderr
+
+
+def test_a_finished_job_names_its_speakers_again_from_its_stored_voices(data_dir: Path, tmp_path: Path) -> None:
+    """``voices add --from`` takes a speaker's voice from a finished job; ``export --voices`` and a
+    rerun of ``transcribe --voices`` name the speakers against the library as it is now, from the
+    windows the job stored: nothing is transcribed again, and the words stay."""
+    sample = data_dir / "pyannote_sample.wav"
+    store = ["--job-dir", str(tmp_path / "d" / ".longscribe")]
+    library = ["--voice-library", str(tmp_path / "lib")]
+    first = longscribe("transcribe", str(sample), "-o", str(tmp_path / "d"), "-f", "json", "--diarize", *ARGS)
+    assert first.returncode == 0, first.stderr
+    before = json.loads((tmp_path / "d" / "pyannote_sample.json").read_text())
+    assert [s["speaker"] for s in before["speakers"]] == ["SPEAKER_00", "SPEAKER_01"]
+    taken = longscribe("voices", "add", "Ben", "--from", str(sample), "--speaker", "SPEAKER_01", *store, *library)
+    assert taken.returncode == 0, taken.stderr
+    assert longscribe("voices", "add", "Ana", f"{sample}@21.8-27.8", *library).returncode == 0
+    export = longscribe("export", str(sample), "-o", str(tmp_path / "e"), "-f", "json", *store, "--voices", *library)
+    assert export.returncode == 0, export.stderr
+    named = json.loads((tmp_path / "e" / "pyannote_sample.json").read_text())
+    by_name = {s["speaker"]: s for s in named["speakers"]}
+    assert sorted(by_name) == ["Ana", "Ben"] and by_name["Ben"]["similarity"] > 0.99, named["speakers"]
+    assert abs(by_name["Ana"]["last"] - 28.5) < 0.5 and named["text"] == before["text"]
+    again = longscribe("transcribe", str(sample), "-o", str(tmp_path / "d"), "-f", "json", "--diarize", "--voices",
+                       *library, *ARGS)  # fmt: skip
+    assert again.returncode == 0, again.stderr
+    rerun = json.loads((tmp_path / "d" / "pyannote_sample.json").read_text())
+    job = rerun["info"]["job"]
+    assert job["resumed_chunks"] == rerun["info"]["chunks"] and job["resumed_speaker_windows"] > 0, job
+    assert [s["speaker"] for s in rerun["speakers"]] == [s["speaker"] for s in named["speakers"]]
+    wrong = longscribe("voices", "add", "Cy", "--from", str(sample), "--speaker", "SPEAKER_07", *store, *library)
+    assert wrong.returncode == 1 and "no speaker 'SPEAKER_07' (speakers: Ana, Ben)" in wrong.stderr, wrong.stderr
+    alone = longscribe("voices", "add", "Cy", "--from", str(sample), *library)
+    assert alone.returncode == 2 and "--from" in alone.stderr and len(alone.stderr.strip().splitlines()) == 1
+    plain = longscribe("transcribe", str(sample), "-o", str(tmp_path / "p"), "-f", "json", *ARGS)
+    assert plain.returncode == 0, plain.stderr
+    nobody = longscribe("export", str(sample), "-o", str(tmp_path / "p"), "--job-dir", str(tmp_path / "p" / ".longscribe"),
+                        "--voices", *library)  # fmt: skip
+    assert nobody.returncode == 1 and "transcribed without --diarize" in nobody.stderr, nobody.stderr
 
 
 def stereo_call(data_dir: Path, target: Path) -> list[tuple[float, float, str]]:

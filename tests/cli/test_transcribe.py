@@ -182,3 +182,21 @@ def test_inputs_with_the_same_name_never_overwrite_each_other(tmp_path: Path, da
     assert "ask not what your country" in said("talk.m4a.txt") and "movable metal letters" in said("talk.webm.txt")
     assert "ask not what your country" in said("b/talk.wav.txt") and "movable metal letters" in said("a/talk.wav.txt")
     assert "written as" in run.stderr and "another input has the same name; writing talk.m4a.*" in run.stderr
+
+
+def test_a_vocabulary_from_the_flag_and_a_file_is_in_the_json_and_one_too_long_is_one_line(
+    tmp_path: Path, data_dir: Path
+) -> None:
+    terms = tmp_path / "terms.txt"
+    terms.write_text("# the speech's names\nKennedy\n\nAmericans  # given twice: taken once\n")
+    jfk = str(data_dir / "jfk.flac")
+    run = longscribe("transcribe", jfk, "--model", "tiny.en", "-o", str(tmp_path), "-f", "json",
+                     "--vocabulary", "Americans, Boston", "--vocabulary-file", str(terms))  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    info = json.loads((tmp_path / "jfk.json").read_text())["info"]
+    assert info["options"]["vocabulary"] == ["Americans", "Boston", "Kennedy"]
+    many = ", ".join(f"Zebulon Quixotic{k} Xylophonist" for k in range(60))  # 60 terms, far over 223 tokens
+    run = longscribe("transcribe", jfk, "--model", "tiny.en", "-o", str(tmp_path / "long"), "--vocabulary", many)
+    assert run.returncode != 0 and "Traceback" not in run.stderr
+    assert "vocabulary is" in run.stderr and "the prompt holds 223" in run.stderr, run.stderr
+    assert len(run.stderr.strip().splitlines()) <= 2, run.stderr

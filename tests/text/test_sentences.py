@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -119,3 +120,24 @@ def test_the_prompt_asks_for_text_only_when_segments_are_aligned() -> None:
     assert prompt_tokens(tok, TranscribeOptions(timestamps="decoded"), None) == [2, 3, 4]
     assert prompt_tokens(tok, replace(aligned, vad=False), None) == [2, 3, 4], "fixed windows: decoded"
     assert prompt_tokens(tok, aligned, "hi there") == [1, 102, 105, 2, 3, 4, 5]
+
+
+def test_the_vocabulary_leads_the_prompt_and_the_previous_text_keeps_its_end_within_the_budget() -> None:
+    from longscribe.engines.whisper import PROMPT_TOKENS, prompt_tokens
+    from longscribe.errors import OptionsError
+    from longscribe.options import TranscribeOptions
+
+    tok = _Tokenizer()
+    options = TranscribeOptions(timestamps="decoded", vocabulary=("Zeiner", "Subiaco"))
+    assert prompt_tokens(tok, options, None) == [1, 107, 108, 2, 3, 4], "'Zeiner, Subiaco.'"
+    assert prompt_tokens(tok, options, "hi there") == [1, 107, 108, 102, 105, 2, 3, 4]
+    prompted = replace(options, initial_prompt="Well, hello")
+    assert prompt_tokens(tok, prompted, None) == [1, 107, 108, 105, 105, 2, 3, 4]
+    long_text = " ".join("w" * (k % 7 + 1) for k in range(400))
+    prompt = prompt_tokens(tok, options, long_text)
+    assert len(prompt) == 1 + PROMPT_TOKENS + 3
+    assert prompt[1:3] == [107, 108] and prompt[-4] == 100 + len(long_text.split()[-1])
+    too_many = replace(options, vocabulary=tuple(f"two words{k}" for k in range(112)))
+    with pytest.raises(OptionsError, match="vocabulary is 224 tokens") as raised:
+        prompt_tokens(tok, too_many, None)
+    assert raised.value.field == "vocabulary"

@@ -103,7 +103,19 @@ def add_decoding_arguments(p: argparse._ActionsContainer) -> None:
         "--initial_prompt",
         default=None,
         metavar="TEXT",
-        help="text that prompts the first chunk: names and spellings the speaker uses",
+        help="text that prompts every chunk (with --condition-on-previous-text, the first): the style to write in",
+    )
+    p.add_argument(
+        "--vocabulary",
+        default=None,
+        metavar="TERMS",
+        help='names and jargon as they should be spelled, "Subiaco, Jenson, Zeiner": every chunk is prompted with them',
+    )
+    p.add_argument(
+        "--vocabulary-file",
+        default=None,
+        metavar="FILE",
+        help="more terms, one per line (# starts a comment)",
     )
     p.add_argument(
         "--timestamps",
@@ -187,14 +199,7 @@ def add_speaker_arguments(p: argparse._ActionsContainer) -> None:
         metavar="DIR",
         help="with --diarize: a folder with pyannote-compatible segmentation-3.0.onnx and campplus-cn-en-common.onnx",
     )
-    p.add_argument(
-        "--voices",
-        nargs="?",
-        const="",
-        default=None,
-        metavar="NAMES",
-        help='with --diarize: name the speakers who sound like voices of the library (all, or only NAMES: "Ana,Ben")',
-    )
+    add_voices_argument(p, "with --diarize: ")
     add_voice_library_argument(p)
 
 
@@ -213,9 +218,7 @@ def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
     names = tuple(n.strip() for n in args.speaker_names.split(",")) if args.speaker_names is not None else ()
     if any(not n for n in names):
         raise OptionsError(f"--speaker-names takes names separated by commas, got {args.speaker_names!r}")
-    voices = None if args.voices is None else tuple(n.strip() for n in args.voices.split(",") if args.voices)
-    if voices is not None and any(not n for n in voices):
-        raise OptionsError(f"--voices takes names separated by commas, got {args.voices!r}")
+    voices = voices_from_flag(args.voices)
     fields = speaker_fields(
         args.diarize,
         num_speakers=args.num_speakers,
@@ -230,6 +233,26 @@ def diarize_from_args(args: argparse.Namespace) -> dict[str, Any]:
     if args.diarization_models is not None and not Path(args.diarization_models).is_dir():
         raise OptionsError(f"--diarization-models {args.diarization_models}: no such folder")
     return fields
+
+
+def voices_from_flag(value: str | None) -> tuple[str, ...] | None:
+    """``--voices`` (every voice of the library: an empty tuple) or ``--voices Ana,Ben``; absent: None."""
+    voices = None if value is None else tuple(n.strip() for n in value.split(",") if value)
+    if voices is not None and any(not n for n in voices):
+        raise OptionsError(f"--voices takes names separated by commas, got {value!r}", "voices")
+    return voices
+
+
+def add_voices_argument(p: argparse._ActionsContainer, what: str) -> None:
+    """``--voices [NAMES]``, on the commands that name speakers after the library's voices."""
+    p.add_argument(
+        "--voices",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="NAMES",
+        help=f'{what}name the speakers who sound like voices of the library (all, or only NAMES: "Ana,Ben")',
+    )
 
 
 def flag(field: str) -> str:
@@ -313,6 +336,7 @@ def options_from_args(
         word_timestamps=args.word_timestamps or _subtitles_need_words(args, formats),
         condition_on_previous_text=args.condition_on_previous_text,
         initial_prompt=args.initial_prompt,
+        vocabulary=vocabulary_from_args(args),
         vad=args.vad,
         vad_options=VadOptions(threshold=args.vad_threshold),
         chunk_seconds=args.chunk_size,
@@ -323,6 +347,24 @@ def options_from_args(
         ray_audio=args.ray_audio,
         **diarize_from_args(args),
     )
+
+
+def vocabulary_from_args(args: argparse.Namespace) -> tuple[str, ...]:
+    """``--vocabulary`` (terms separated by commas) and then ``--vocabulary-file``'s lines, each term
+    once, in the order given; blank lines and ``#`` comments are skipped."""
+    terms: list[str] = []
+    if args.vocabulary is not None:
+        terms += [t.strip() for t in args.vocabulary.split(",")]
+        if not all(terms):
+            raise OptionsError(f"--vocabulary takes terms separated by commas, got {args.vocabulary!r}", "vocabulary")
+    if args.vocabulary_file is not None:
+        try:
+            text = Path(args.vocabulary_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as e:
+            reason = "not UTF-8 text" if isinstance(e, UnicodeDecodeError) else (e.strerror or str(e))
+            raise OptionsError(f"--vocabulary-file {args.vocabulary_file}: {reason}", "vocabulary") from None
+        terms += [line.split("#", 1)[0].strip() for line in text.splitlines()]
+    return tuple(dict.fromkeys(t for t in terms if t))
 
 
 def _subtitles_need_words(args: argparse.Namespace, formats: tuple[str, ...] | None) -> bool:

@@ -7,14 +7,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from longscribe.cli.common import add_voice_library_argument, add_voices_argument, voices_from_flag
 from longscribe.cli.console import print_error, stderr_console
 from longscribe.cli.environment import Environment
 from longscribe.cli.outputs import add_output_arguments, output_options, page_audio
-from longscribe.diarize.assign import assign_speakers, parse_renames, renamed
+from longscribe.diarize.assign import assign_speakers, parse_renames, renamed, speaker_summary
 from longscribe.errors import JobStateError, LongscribeError, OptionsError
 from longscribe.jobs.places import JobPlaces, locate_job
 from longscribe.jobs.store import COMPLETE, DECODED, INCOMPLETE
 from longscribe.models.resolve import cache_dir
+from longscribe.pipeline.speakers import stored_speakers
 from longscribe.pipeline.stitch import stitch_all
 from longscribe.types import TranscriptInfo
 from longscribe.writers import WRITERS, OutputSet, parse_formats
@@ -40,6 +42,8 @@ def add_export_parser(sub: Any) -> None:
         metavar="OLD=NEW",
         help="name speakers: --rename SPEAKER_00=Ana,SPEAKER_01=Ben (or the flag once per speaker)",
     )
+    add_voices_argument(p, "again, from the job's stored voices (no audio decoded): ")
+    add_voice_library_argument(p)
     add_output_arguments(p)
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
@@ -60,6 +64,9 @@ def run(args: argparse.Namespace, env: Environment) -> int:
 
 def export(args: argparse.Namespace, env: Environment) -> list[Path]:
     renames = parse_renames(args.rename)
+    voices = voices_from_flag(args.voices)
+    if args.voice_library is not None and voices is None:
+        raise OptionsError("--voice-library needs --voices", "voice_library")
     how = output_options(args)
     out_dir = Path(args.output_dir)
     places = JobPlaces(cache_dir(env.cache_dir))
@@ -71,7 +78,11 @@ def export(args: argparse.Namespace, env: Environment) -> list[Path]:
                 f"{args.target}: job {job.id} is not finished ({done} chunks saved); run transcribe again"
             )
         results = store.results(job.id)
-        info = renamed(TranscriptInfo.from_dict(job.info), renames)
+        info = TranscriptInfo.from_dict(job.info)
+        if voices is not None:
+            track = stored_speakers(store, job, voices=voices, voice_library=args.voice_library)
+            info = replace(info, speaker_turns=track.turns, speakers=speaker_summary(track.turns, track.voices))
+        info = renamed(info, renames)
         try:
             formats = parse_formats(args.output_format, speakers=bool(info.speaker_turns))
         except OptionsError as exc:

@@ -52,6 +52,12 @@ def add_serve_parser(sub: Any) -> None:
     p.add_argument("--keep-days", type=float, default=None, help="delete finished jobs older than this")
     p.add_argument("--cors-origin", default=None, help="let pages from this origin call the API (default: none)")
     p.add_argument("--log-content", action="store_true", help="log file names and errors' details too")
+    p.add_argument(
+        "--voice-library",
+        default=None,
+        metavar="DIR",
+        help="name speakers after this voice library's voices in requests that ask voices=true (default: none)",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
@@ -71,7 +77,21 @@ def config_from_args(args: argparse.Namespace, env: Environment) -> ServerConfig
         keep_days=args.keep_days,
         cors_origin=args.cors_origin,
         log_content=args.log_content,
+        voice_library=_voice_library(args.voice_library),
     )
+
+
+def _voice_library(folder: str | None) -> str | None:
+    """``--voice-library``: a folder holding a readable library with voices (said now, not at a request)."""
+    if folder is None:
+        return None
+    from longscribe.diarize.library import VoiceLibrary
+
+    if not folder.strip() or not Path(folder).is_dir():
+        raise OptionsError(f"--voice-library {folder}: no such folder", "voice_library")
+    if not VoiceLibrary(folder).voices():
+        raise OptionsError(f"--voice-library {folder}: no voice enrolled (longscribe voices add)", "voice_library")
+    return folder
 
 
 def read_api_key(args: argparse.Namespace, env: Environment) -> str | None:

@@ -23,6 +23,9 @@ from longscribe.types import SAMPLE_RATE
 
 MIN_SPEECH_SECONDS = 3.0
 """Speech a clip must hold to enrol a voice."""
+REFERENCE_MIN_SPEECH_SECONDS = 1.5
+"""Speech a request's reference clip must hold (OpenAI's ``known_speaker_references`` are 2-10 s
+clips): enough for the speaker model, which embeds windows of 0.5 s of speech and more."""
 _STRETCH = re.compile(r"^(?P<path>.+)@(?P<start>\d+(?:\.\d+)?)-(?P<end>\d+(?:\.\d+)?)$")
 
 
@@ -70,29 +73,30 @@ class ClipSpec:
         return audio if last is None else audio[: last - first]
 
 
-def enrol(models: DiarizationModels, name: str, specs: list[str]) -> Voice:
-    """The voice ``name`` from the clips ``specs`` (each ``FILE`` or ``FILE@START-END``)."""
+def enrol(models: DiarizationModels, name: str, specs: list[str], *, min_speech: float = MIN_SPEECH_SECONDS) -> Voice:
+    """The voice ``name`` from the clips ``specs`` (each ``FILE`` or ``FILE@START-END``), each
+    holding ``min_speech`` seconds of speech or more."""
     check_name(name)
     if not specs:
         raise VoiceLibraryError(f"voice {name!r}: no clip given")
     identity = model_id(models)
-    voices = [Voice(name, identity, *_clip_embeddings(models, ClipSpec.parse(spec))) for spec in specs]
+    voices = [Voice(name, identity, *_clip_embeddings(models, ClipSpec.parse(spec), min_speech)) for spec in specs]
     voice = voices[0]
     for other in voices[1:]:
         voice = voice.joined(other)
     return voice
 
 
-def _clip_embeddings(models: DiarizationModels, clip: ClipSpec) -> tuple[np.ndarray, tuple[Clip, ...]]:
+def _clip_embeddings(
+    models: DiarizationModels, clip: ClipSpec, min_speech: float
+) -> tuple[np.ndarray, tuple[Clip, ...]]:
     options = DiarizeOptions()
     diarizer = Diarizer(models, options)
     diarizer.feed(clip.read())
     turns = diarizer.finish()
     seconds = sum(turn.end - turn.start for turn in turns) / SAMPLE_RATE
-    if seconds < MIN_SPEECH_SECONDS:
-        raise VoiceLibraryError(
-            f"{clip}: too little speech ({seconds:.1f} s heard, at least {MIN_SPEECH_SECONDS:g} s needed)"
-        )
+    if seconds < min_speech:
+        raise VoiceLibraryError(f"{clip}: too little speech ({seconds:.1f} s heard, at least {min_speech:g} s needed)")
     found = diarizer.windows.embedded()
     clean = [(w, k) for w, k in found if diarizer.windows.clean(w, k)] or found
     vectors = np.stack([diarizer.windows.embedding(w, k) for w, k in clean])  # type: ignore[misc]

@@ -22,6 +22,7 @@ import numpy as np
 from longscribe.diarize.clustering import MAX_CLUSTERED, centroids, cluster
 from longscribe.diarize.fbank import fbank
 from longscribe.diarize.sessions import FRAME_CENTER, FRAME_HOP, WINDOW, DiarizationModels
+from longscribe.errors import JobStateError
 from longscribe.options import DiarizeOptions
 from longscribe.types import SAMPLE_RATE
 
@@ -210,6 +211,7 @@ class Diarizer:
         self._found: tuple[DiarizeOptions, tuple[list[Turn], np.ndarray]] | None = None
         self.speech: list[tuple[int, int]] | None = None
         """Where the VAD heard speech, as :meth:`finish` was given it."""
+        self._replaying = False
 
     @property
     def samples(self) -> int:
@@ -224,6 +226,21 @@ class Diarizer:
             self._window(self._next_window)
             self._next_window += self._hop
         self._trim()
+
+    def replay(self, samples: int) -> None:
+        """Instead of :meth:`feed`: every window of ``done`` (a finished job's), for a recording of about
+        ``samples`` (to the millisecond). No audio is needed; windows that do not follow each other
+        by the hop (made with other settings) are a JobStateError."""
+        self._replaying = True
+        starts = sorted(self._done)
+        if starts != list(range(0, len(starts) * self._hop, self._hop)):
+            raise JobStateError(
+                "the job's stored speaker windows were made with other settings; transcribe it again with --diarize"
+            )
+        for start in starts:
+            self._window(start)
+        self._next_window = len(starts) * self._hop
+        self._total = min(samples, starts[-1] + WINDOW) if starts else 0
 
     def finish(self, speech: Sequence[tuple[int, int]] | None = None) -> list[Turn]:
         """The last windows (padded with silence), then the turns in time order.
@@ -271,6 +288,8 @@ class Diarizer:
             self.windows.append(WindowResult.from_bytes(start, self._done.pop(start)))
             self.restored += 1
             return
+        if self._replaying:
+            raise JobStateError(f"no stored speaker window at {start / SAMPLE_RATE:.1f} s; transcribe it again")
         audio = self._audio(start)
         frames = self.models.segment(audio[None])[0]
         nearest = ((np.arange(CELLS) * GRID + GRID // 2 - FRAME_CENTER) / FRAME_HOP).round().astype(np.int64)

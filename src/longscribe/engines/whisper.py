@@ -116,15 +116,43 @@ def identified(ranked: Sequence[tuple[str, float]]) -> Identified:
     return Identified(top[0][0], top[0][1], top)
 
 
+PROMPT_TOKENS = MAX_LENGTH // 2 - 1
+"""The most tokens Whisper is given before ``<|startoftranscript|>``: the vocabulary, then the
+initial prompt or the previous text (cut from its start to what is left)."""
+
+
+def vocabulary_text(terms: Sequence[str]) -> str:
+    """The vocabulary as the prompt spells it: the terms as a list, ended as a sentence (without the
+    full stop, transcripts that follow lose some of their punctuation: docs/benchmarks.md)."""
+    return ", ".join(terms) + "."
+
+
+def vocabulary_tokens(tokenizer: Any, options: TranscribeOptions) -> list[int]:
+    """The vocabulary's prompt tokens; an OptionsError when they do not fit the prompt."""
+    if not options.vocabulary:
+        return []
+    tokens: list[int] = tokenizer.encode(" " + vocabulary_text(options.vocabulary))
+    if len(tokens) > PROMPT_TOKENS:
+        raise OptionsError(
+            f"vocabulary is {len(tokens)} tokens long, and the prompt holds {PROMPT_TOKENS}: list fewer terms",
+            "vocabulary",
+        )
+    return tokens
+
+
 def prompt_tokens(tokenizer: Any, options: TranscribeOptions, previous: str | None) -> list[int]:
-    """``<|startofprev|> previous text <|startoftranscript|> <|lang|> <|task|>``, then
-    ``<|notimestamps|>`` when segments are timed by alignment."""
+    """``<|startofprev|> vocabulary previous text <|startoftranscript|> <|lang|> <|task|>``, then
+    ``<|notimestamps|>`` when segments are timed by alignment. The previous text (or the initial
+    prompt) keeps its end, within what the vocabulary leaves of :data:`PROMPT_TOKENS`."""
     text = previous if previous is not None else options.initial_prompt
-    previous_tokens = tokenizer.encode(" " + text.strip()) if text else []
+    before = vocabulary_tokens(tokenizer, options)
+    room = PROMPT_TOKENS - len(before)
+    if text and room > 0:
+        before += tokenizer.encode(" " + text.strip())[-room:]
     prompt: list[int] = []
-    if previous_tokens:
+    if before:
         prompt.append(tokenizer.sot_prev)
-        prompt.extend(previous_tokens[-(MAX_LENGTH // 2 - 1) :])
+        prompt.extend(before)
     prompt.extend(tokenizer.sot_sequence)
     if options.aligned:
         prompt.append(tokenizer.no_timestamps)

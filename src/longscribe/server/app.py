@@ -44,7 +44,15 @@ from longscribe.server.board import (
     ServerJob,
 )
 from longscribe.server.config import ServerConfig
-from longscribe.server.formats import error_body, media_type, parse_request, response, wants_again
+from longscribe.server.formats import (
+    diarized_segment,
+    error_body,
+    media_type,
+    parse_request,
+    response,
+    wants_again,
+)
+from longscribe.server.references import NAMES, REFERENCES, decode_references, enrol_references
 from longscribe.server.uploads import UploadError, receive
 
 log = logging.getLogger(__name__)
@@ -158,11 +166,16 @@ async def new_job(service: Service, request: Request, task: str) -> NewJob:
         upload = await receive(
             request.headers.get("content-type", ""), request.stream(), target, service.config.max_upload
         )
-        job_request, fmt, stream, words = parse_request(upload, task, client_of(request))
+        job_request, fmt, stream, words = parse_request(upload, task, client_of(request), service.config.voice_library)
         again = wants_again(upload)
         if upload.size == 0:
             raise UploadError(400, "the file is empty", "file")
         await asyncio.to_thread(_sniff, target)
+        known = decode_references(upload.fields.get(NAMES, []), upload.fields.get(REFERENCES, []))
+        if known:
+            models = await asyncio.to_thread(lambda: board.speaker_models)
+            library = await asyncio.to_thread(enrol_references, models, folder, known)
+            job_request.voice_library = str(library)
         content = await asyncio.to_thread(sampled_hash, target)
         earlier = None if again or stream else board.finished_like(content, job_request)
         if earlier is not None:
@@ -210,9 +223,10 @@ async def finished(board: JobBoard, job: ServerJob) -> ServerJob:
     return job
 
 
-async def events(board: JobBoard, job: ServerJob, openai_stream: bool) -> AsyncIterator[bytes]:
+async def events(board: JobBoard, job: ServerJob, openai_stream: bool, diarized: bool = False) -> AsyncIterator[bytes]:
     """Server-sent events as the job goes: OpenAI's ``transcript.text.delta`` and ``transcript.text.done``
-    (``openai_stream``), or the job's own ``progress``, ``segment`` and ``status`` events."""
+    (``openai_stream``; ``diarized``: each segment also as ``transcript.text.segment``, with its speaker),
+    or the job's own ``progress``, ``segment`` and ``status`` events."""
     queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
     loop = asyncio.get_running_loop()
 
@@ -232,6 +246,8 @@ async def events(board: JobBoard, job: ServerJob, openai_stream: bool) -> AsyncI
             elif message["type"] == "segment":
                 texts.append(message["text"])
                 yield _sse({"type": "transcript.text.delta", "delta": message["text"]})
+                if diarized:
+                    yield _sse(diarized_segment(message, len(texts) - 1))
             elif ended and message.get("status") == DONE:
                 yield _sse({"type": "transcript.text.done", "text": "".join(texts).strip()})
             elif ended:
@@ -306,7 +322,8 @@ async def _audio_route(request: Request, task: str) -> Response:
     job, board = new.job, service.board
     headers = _model_headers(service, new)
     if new.stream:
-        return StreamingResponse(events(board, job, True), media_type="text/event-stream", headers=headers)
+        stream = events(board, job, True, diarized=new.fmt == "diarized_json")
+        return StreamingResponse(stream, media_type="text/event-stream", headers=headers)
     await finished(board, job)
     if job.status != DONE:
         status = {FAILED: 500, CANCELLED: 409}.get(job.status, 503)

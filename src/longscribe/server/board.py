@@ -21,15 +21,18 @@ from collections import OrderedDict, deque
 from collections.abc import Callable, Generator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from longscribe.errors import InputError, LongscribeError, Stopped
 from longscribe.jobs import JobStore
-from longscribe.options import speaker_fields, temperature_ladder
+from longscribe.options import VadOptions, speaker_fields, temperature_ladder
 from longscribe.pipeline import Progress, Transcriber
 from longscribe.pipeline.transcription import Transcription
 from longscribe.types import SAMPLE_RATE, Segment
 from longscribe.writers import OutputOptions, OutputSet, parse_formats
+
+if TYPE_CHECKING:
+    from longscribe.diarize.sessions import DiarizationModels
 
 log = logging.getLogger(__name__)
 
@@ -66,19 +69,40 @@ class JobRequest:
     num_speakers: int | None = None
     min_speakers: int | None = None
     max_speakers: int | None = None
+    voices: tuple[str, ...] | None = None
+    """Name the speakers after these voices of ``voice_library`` (empty: all of them)."""
+    voice_library: str | None = None
+    """The server's voice library, or the job's own (its known speakers)."""
+    vocabulary: tuple[str, ...] = ()
+    """Terms every chunk is prompted with (OpenAI's ``keywords``)."""
+    vad: dict[str, Any] = field(default_factory=dict)
+    """VadOptions fields the request sets (OpenAI's ``chunking_strategy``)."""
+
+    def __post_init__(self) -> None:  # job.json holds lists
+        self.vocabulary = tuple(self.vocabulary)
+        self.voices = None if self.voices is None else tuple(self.voices)
 
     def identity(self) -> dict[str, Any]:
         """What was asked, without who asked or their name for the file: two requests with the same
         identity on the same audio give the same transcript. Unset fields are left out."""
         asked = asdict(self)
-        return {k: v for k, v in asked.items() if k not in ("filename", "client") and v not in (None, False, "")}
+        unset: tuple[Any, ...] = (None, False, "", (), {})
+        return {k: v for k, v in asked.items() if k not in ("filename", "client") and v not in unset}
 
     def options(self) -> dict[str, Any]:
         """TranscribeOptions fields for this request (the server's own options give the rest)."""
         out: dict[str, Any] = {"task": self.task, "language": self.language, "word_timestamps": self.word_timestamps}
         out |= speaker_fields(  # with word times (TranscribeOptions says so)
-            self.diarize, num_speakers=self.num_speakers, min_speakers=self.min_speakers, max_speakers=self.max_speakers
+            self.diarize,
+            num_speakers=self.num_speakers,
+            min_speakers=self.min_speakers,
+            max_speakers=self.max_speakers,
+            voices=self.voices,
+            voice_library=self.voice_library,
         )
+        out["vocabulary"] = self.vocabulary
+        if self.vad:
+            out["vad_options"] = VadOptions(**self.vad)
         if self.prompt:
             out["initial_prompt"] = self.prompt
         if self.temperature:  # sampling from this temperature up, seeded: a rerun samples the same text
@@ -185,6 +209,11 @@ class JobBoard:
         self._threads: list[threading.Thread] = []
         self.transcribed_seconds = 0.0
 
+    @property
+    def speaker_models(self) -> DiarizationModels:
+        """The diarization models the jobs find speakers with (loaded on first use)."""
+        return self._transcriber.speaker_models
+
     # -- the board ---------------------------------------------------------
 
     def recover(self) -> int:
@@ -259,7 +288,10 @@ class JobBoard:
         return job
 
     def finished_like(self, content: str, request: JobRequest) -> ServerJob | None:
-        """The latest done job on the same recording (by ``content``) asked for the same way, if any."""
+        """The latest done job on the same recording (by ``content``) asked for the same way, if any
+        (never for a request that names voices: their library may have changed since)."""
+        if request.voices is not None:
+            return None
         identity = request.identity()
         with self._cond:
             same = [

@@ -53,6 +53,8 @@ class ServerConfig:
     cors_origin: str | None = None
     log_content: bool = False
     """Log file names and transcript text (off: only ids, sizes, statuses)."""
+    voice_library: str | None = None
+    """The voice library requests name speakers from (``voices=true``); None: they cannot."""
 
     def __post_init__(self) -> None:
         self.validate()
@@ -82,6 +84,8 @@ class ServerConfig:
             raise OptionsError(f"max_jobs_kept must be >= 1, got {self.max_jobs_kept}", "max_jobs_kept")
         if self.keep_days is not None and (not math.isfinite(self.keep_days) or self.keep_days <= 0):
             raise OptionsError(f"keep_days must be above 0, got {self.keep_days}", "keep_days")
+        if self.voice_library is not None and not self.voice_library.strip():
+            raise OptionsError("voice_library must be a folder", "voice_library")
         if self.cors_origin is not None and not re.fullmatch(r"https?://[^\s/]+", self.cors_origin):
             raise OptionsError(
                 f"cors_origin must be an origin such as https://example.org, got {self.cors_origin!r}", "cors_origin"

@@ -1,9 +1,9 @@
 """A multipart upload streamed to one file on disk as it arrives: never whole in memory, never over the limit.
 
 The file part (``file``) goes to a path the server chose; the client's file name is
-kept as text only (it never touches the file system). Other fields are small and
-kept in memory, capped. A request that breaks off, or grows past ``max_bytes``,
-leaves nothing behind.
+kept as text only (it never touches the file system). Other fields are kept in
+memory, capped (small, but for the reference clips of known speakers). A request that
+breaks off, or grows past ``max_bytes``, leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 
 MAX_FIELD_BYTES = 64 * 1024
+LARGE_FIELDS = {"known_speaker_references[]": 8 * 1024 * 1024}
+"""Fields that carry audio (a clip as a data URL), and their own cap."""
 MAX_FIELDS = 64
 
 
@@ -91,7 +93,7 @@ class _Receiver:
             self._out.write(data[start:end])
         else:
             self._data += data[start:end]
-            if len(self._data) > MAX_FIELD_BYTES:
+            if len(self._data) > LARGE_FIELDS.get(self._name, MAX_FIELD_BYTES):
                 raise UploadError(400, f"form field {self._name!r} is too long", self._name)
 
     def on_part_end(self) -> None:
