@@ -115,8 +115,10 @@ def test_a_finished_job_names_its_speakers_again_from_its_stored_voices(data_dir
     assert alone.returncode == 2 and "--from" in alone.stderr and len(alone.stderr.strip().splitlines()) == 1
     plain = longscribe("transcribe", str(sample), "-o", str(tmp_path / "p"), "-f", "json", *ARGS)
     assert plain.returncode == 0, plain.stderr
-    nobody = longscribe("export", str(sample), "-o", str(tmp_path / "p"), "--job-dir", str(tmp_path / "p" / ".longscribe"),
-                        "--voices", *library)  # fmt: skip
+    plain_store = str(tmp_path / "p" / ".longscribe")
+    nobody = longscribe(
+        "export", str(sample), "-o", str(tmp_path / "p"), "--job-dir", plain_store, "--voices", *library
+    )
     assert nobody.returncode == 1 and "transcribed without --diarize" in nobody.stderr, nobody.stderr
 
 

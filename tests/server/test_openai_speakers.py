@@ -144,6 +144,8 @@ def test_the_server_library_names_speakers_when_asked(server: Server, conversati
     assert reply.status == 200, reply.body
     speakers = {s["speaker"] for s in reply.json()["segments"]}
     assert "Alvin Lucier" in speakers and len(speakers) == 2, speakers  # Allison is not enrolled
+    options = server.job(reply.headers["x-longscribe-job"])["options"]
+    assert options["voices"] == [] and "voice_library" not in options, options  # all voices; no server path
 
 
 def test_keywords_spell_the_terms_and_chunking_strategy_is_taken(client: Any, data_dir: Path, tmp_path: Path) -> None:

@@ -40,6 +40,9 @@ def input_fingerprint(path: str | Path, expected_samples: int | None) -> dict[st
 
 TEXT_OPTIONS = fields_of(TEXT)
 """Options that can change the text (their kind says so); batch size, threads and the like cannot."""
+ADDED_LATER: dict[str, Any] = {"vocabulary": ()}
+"""Text options added after keys were first written, and their defaults: left out of the key at
+their default, so a job started before they existed keeps its key (and resumes)."""
 
 
 def options_identity(
@@ -55,7 +58,7 @@ def options_identity(
         "engine": engine,
         "device": device,
         "compute_type": compute_type,
-        **{k: all_options[k] for k in TEXT_OPTIONS},
+        **{k: all_options[k] for k in TEXT_OPTIONS if k not in ADDED_LATER or all_options[k] != ADDED_LATER[k]},
     }
 
 

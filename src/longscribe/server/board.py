@@ -83,11 +83,15 @@ class JobRequest:
         self.voices = None if self.voices is None else tuple(self.voices)
 
     def identity(self) -> dict[str, Any]:
-        """What was asked, without who asked or their name for the file: two requests with the same
-        identity on the same audio give the same transcript. Unset fields are left out."""
+        """What was asked, without who asked, their name for the file or a server path (the voice
+        library): two requests with the same identity on the same audio give the same transcript
+        (but for the names of voices, whose library may change). Unset fields are left out."""
         asked = asdict(self)
         unset: tuple[Any, ...] = (None, False, "", (), {})
-        return {k: v for k, v in asked.items() if k not in ("filename", "client") and v not in unset}
+        private = ("filename", "client", "voice_library")
+        return {
+            k: v for k, v in asked.items() if k not in private and (v not in unset or k == "voices" and v is not None)
+        }
 
     def options(self) -> dict[str, Any]:
         """TranscribeOptions fields for this request (the server's own options give the rest)."""
