@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from types import MappingProxyType
 from typing import Any, Literal
@@ -424,6 +424,12 @@ def _types(options: TranscribeOptions) -> None:
         raise OptionsError(
             f"diarize_options must be DiarizeOptions, got {options.diarize_options!r}", "diarize_options"
         )
+
+
+def vocabulary_terms(given: Iterable[str]) -> tuple[str, ...]:
+    """Terms as a front end gathers them: stripped, each once, in the order given (checked by
+    :func:`check_vocabulary` when the options are made)."""
+    return tuple(dict.fromkeys(term.strip() for term in given))
 
 
 def check_vocabulary(terms: tuple[str, ...]) -> None:

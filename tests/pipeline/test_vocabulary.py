@@ -43,7 +43,6 @@ def test_the_terms_come_out_spelled_as_listed_and_the_rest_is_no_worse(
     text = " ".join(s.text for s in biased.transcribe(path))
     assert said(reference, "Digium") == 1
     assert said(text, "Digium") == 1, text  # base writes "Digim" here without it (its version as pinned)
-    assert said(plain, "Digium") <= said(text, "Digium")
     assert error_rates(reference, text).wer <= error_rates(reference, plain).wer + 0.003
 
 

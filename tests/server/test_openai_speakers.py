@@ -180,6 +180,7 @@ def test_bad_fields_are_a_400_naming_them(
 ) -> None:
     reference = data_url(stretches[REFERENCES["Alvin"]])
     music = data_url(ClipSpec(str(data_dir / "music_drascula_a.mp3"), 10, 18).read())
+    too_long = data_url(np.concatenate([stretches[TURNS[0]], stretches[TURNS[2]]]))  # 40 s of Alvin
     cases: list[tuple[dict[str, str | list[str]], str, str]] = [
         ({"keywords[]": ["Digium", "<b>"]}, "keywords[]", "single-line"),
         ({"keywords[]": "two\nlines"}, "keywords[]", "single-line"),
@@ -198,6 +199,8 @@ def test_bad_fields_are_a_400_naming_them(
          "known_speaker_references[]", "malformed"),
         ({"known_speaker_names[]": "Ana", "known_speaker_references[]": music},
          "known_speaker_references[]", "too little speech"),
+        ({"known_speaker_names[]": "Ana", "known_speaker_references[]": too_long},
+         "known_speaker_references[]", "at most 30 s"),
         ({"known_speaker_names[]": "Ana", "known_speaker_references[]": "data:audio/wav;base64,UklGRg=="},
          "known_speaker_references[]", "not audio"),
         ({"known_speaker_names[]": "A=B", "known_speaker_references[]": reference}, "known_speaker_names[]", "'='"),

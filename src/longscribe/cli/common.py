@@ -24,6 +24,7 @@ from longscribe.options import (
     VadOptions,
     speaker_fields,
     temperature_ladder,
+    vocabulary_terms,
 )
 from longscribe.writers import parse_formats
 
@@ -364,7 +365,7 @@ def vocabulary_from_args(args: argparse.Namespace) -> tuple[str, ...]:
             reason = "not UTF-8 text" if isinstance(e, UnicodeDecodeError) else (e.strerror or str(e))
             raise OptionsError(f"--vocabulary-file {args.vocabulary_file}: {reason}", "vocabulary") from None
         terms += [line.split("#", 1)[0].strip() for line in text.splitlines()]
-    return tuple(dict.fromkeys(t for t in terms if t))
+    return vocabulary_terms(t for t in terms if t)
 
 
 def _subtitles_need_words(args: argparse.Namespace, formats: tuple[str, ...] | None) -> bool:

@@ -73,14 +73,23 @@ class ClipSpec:
         return audio if last is None else audio[: last - first]
 
 
-def enrol(models: DiarizationModels, name: str, specs: list[str], *, min_speech: float = MIN_SPEECH_SECONDS) -> Voice:
+def enrol(
+    models: DiarizationModels,
+    name: str,
+    specs: list[str],
+    *,
+    min_speech: float = MIN_SPEECH_SECONDS,
+    longest: float | None = None,
+) -> Voice:
     """The voice ``name`` from the clips ``specs`` (each ``FILE`` or ``FILE@START-END``), each
-    holding ``min_speech`` seconds of speech or more."""
+    holding ``min_speech`` seconds of speech or more, and lasting at most ``longest`` seconds."""
     check_name(name)
     if not specs:
         raise VoiceLibraryError(f"voice {name!r}: no clip given")
     identity = model_id(models)
-    voices = [Voice(name, identity, *_clip_embeddings(models, ClipSpec.parse(spec), min_speech)) for spec in specs]
+    voices = [
+        Voice(name, identity, *_clip_embeddings(models, ClipSpec.parse(spec), min_speech, longest)) for spec in specs
+    ]
     voice = voices[0]
     for other in voices[1:]:
         voice = voice.joined(other)
@@ -88,11 +97,13 @@ def enrol(models: DiarizationModels, name: str, specs: list[str], *, min_speech:
 
 
 def _clip_embeddings(
-    models: DiarizationModels, clip: ClipSpec, min_speech: float
+    models: DiarizationModels, clip: ClipSpec, min_speech: float, longest: float | None
 ) -> tuple[np.ndarray, tuple[Clip, ...]]:
-    options = DiarizeOptions()
-    diarizer = Diarizer(models, options)
-    diarizer.feed(clip.read())
+    audio = clip.read()
+    if longest is not None and len(audio) > longest * SAMPLE_RATE:
+        raise VoiceLibraryError(f"{clip}: {len(audio) / SAMPLE_RATE:.1f} s long, at most {longest:g} s is taken")
+    diarizer = Diarizer(models, DiarizeOptions())
+    diarizer.feed(audio)
     turns = diarizer.finish()
     seconds = sum(turn.end - turn.start for turn in turns) / SAMPLE_RATE
     if seconds < min_speech:

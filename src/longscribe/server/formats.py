@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.errors import OptionsError
-from longscribe.options import VadOptions, check_vocabulary, speaker_fields
+from longscribe.options import VadOptions, check_vocabulary, speaker_fields, vocabulary_terms
 from longscribe.server.board import JobRequest, ServerJob
 from longscribe.server.references import LIBRARY, NAMES
 from longscribe.server.uploads import Upload, UploadError
@@ -135,9 +135,7 @@ def _include(upload: Upload) -> None:
 
 def _keywords(upload: Upload) -> tuple[str, ...]:
     """``keywords[]``: the vocabulary, as the command's ``--vocabulary`` takes it."""
-    terms = tuple(
-        dict.fromkeys(k.strip() for k in upload.fields.get("keywords[]", []) + upload.fields.get("keywords", []))
-    )
+    terms = vocabulary_terms(upload.fields.get("keywords[]", []) + upload.fields.get("keywords", []))
     try:
         check_vocabulary(terms)
     except OptionsError as exc:

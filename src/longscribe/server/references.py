@@ -18,7 +18,6 @@ from longscribe.diarize.library import VoiceLibrary, check_name
 from longscribe.diarize.sessions import DiarizationModels
 from longscribe.errors import InputError, VoiceLibraryError
 from longscribe.server.uploads import UploadError
-from longscribe.types import SAMPLE_RATE
 
 NAMES = "known_speaker_names[]"
 REFERENCES = "known_speaker_references[]"
@@ -67,21 +66,17 @@ def decode_references(names: Sequence[str], references: Sequence[str]) -> list[t
 def enrol_references(models: DiarizationModels, folder: Path, known: Sequence[tuple[str, bytes]]) -> Path:
     """Enrol each known speaker into ``folder``'s own library (returned); a clip that is not audio, is
     too long, holds two voices or too little speech is a 400 naming it."""
-    from longscribe.diarize.enrol import REFERENCE_MIN_SPEECH_SECONDS, ClipSpec, enrol
+    from longscribe.diarize.enrol import REFERENCE_MIN_SPEECH_SECONDS, enrol
 
     library = VoiceLibrary(folder / LIBRARY)
     for i, (name, audio) in enumerate(known):
         clip = folder / f"reference-{i}"
         clip.write_bytes(audio)
         try:
-            seconds = len(ClipSpec(str(clip)).read()) / SAMPLE_RATE
-            if seconds > MAX_REFERENCE_SECONDS:
-                raise UploadError(
-                    400,
-                    f"known_speaker_references[{i}] is {seconds:.1f} s long (at most {MAX_REFERENCE_SECONDS:g} s)",
-                    REFERENCES,
-                )
-            library.add(enrol(models, name, [str(clip)], min_speech=REFERENCE_MIN_SPEECH_SECONDS))
+            voice = enrol(
+                models, name, [str(clip)], min_speech=REFERENCE_MIN_SPEECH_SECONDS, longest=MAX_REFERENCE_SECONDS
+            )
+            library.add(voice)
         except InputError as exc:
             raise UploadError(400, f"known_speaker_references[{i}] is not audio: {exc.problem}", REFERENCES) from None
         except VoiceLibraryError as exc:
