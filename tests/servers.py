@@ -6,6 +6,7 @@ wait is bounded, and the tests stop it (SIGTERM, or SIGKILL where the test is ab
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -205,6 +206,25 @@ def send_raw(
         while chunk := sock.recv(65536):
             answer += chunk
         return answer
+
+
+@contextlib.contextmanager
+def conversation(data: Path, recording: Path, key: str) -> Iterator[tuple[Server, str]]:
+    """A server (tiny.en, ``key``) holding one finished job: ``recording`` with its speakers found."""
+    with Server(data, ["--model", "tiny.en", "--api-key", key], key=key) as server:
+        reply = server.upload("/v1/jobs", recording, {"diarize": "true"})
+        assert reply.status == 202, reply.body
+        job_id = reply.json()["id"]
+        assert server.wait_job(job_id)["status"] == "done"
+        yield server, job_id
+
+
+def until(page: Any, expression: str, timeout: float = 15) -> None:
+    """Poll ``expression`` in a browser page (the service page's policy forbids Playwright's eval-based waits)."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"never true: {expression}"
+        time.sleep(0.1)
 
 
 def job_folders(data: Path) -> list[Path]:

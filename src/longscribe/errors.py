@@ -91,3 +91,23 @@ class ModelFormatError(LongscribeError):
 
 class VoiceLibraryError(LongscribeError):
     """The voice library cannot be read or written, or a voice cannot be enrolled, found or used."""
+
+
+class DocumentError(LongscribeError):
+    """A corrected transcript (a JSON document) is malformed: ``field`` names the first bad place
+    (``segments[3].words[2].start``). Nothing of it is stored."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class RevisionConflict(JobStateError):
+    """A correction was made from a revision that is no longer the latest: saving it would overwrite
+    the corrections made since. ``latest`` is the job's latest revision."""
+
+    def __init__(self, message: str, latest: int) -> None:
+        super().__init__(message)
+        self.latest = latest

@@ -153,6 +153,8 @@ class Segment(_Timed):
     speaker: str | None = None
     """Who says it (with diarization): ``SPEAKER_00``, ``SPEAKER_01`` ... in order of first
     appearance, or the name given for them. A segment never spans two speakers."""
+    edited: bool = False
+    """A correction changed it (its text, words, times or speaker): in a revision after the first."""
 
 
 @dataclass(frozen=True)
@@ -261,6 +263,9 @@ class TranscriptInfo:
     (``speaker``, ``seconds``, ``first``, ``last``; seconds)."""
     speaker_turns: list[SpeakerTurn] = field(default_factory=list)
     """With diarization: who speaks when, overlaps included (what ``-f rttm`` writes)."""
+    revision: int = 0
+    """Which revision of the transcript the segments are: 0 as transcribed, then one per correction
+    (:mod:`longscribe.revisions`). Not part of :meth:`as_dict`: it describes the text, not the run."""
 
     @property
     def duration_s(self) -> float:

@@ -57,6 +57,14 @@ class Place:
         self.tags.write_text("Subiaco\n<b>Zeiner</b>  # markup is not a term\n")
         self.out = root / "out"
         self.job_out = root / "job-out"
+        self.backwards = root / "backwards.json"  # corrected transcripts that are not right
+        self.backwards.write_text('{"segments": [{"start": 2.0, "end": 1.0, "text": " Hi"}]}')
+        self.stranger = root / "stranger.json"
+        self.stranger.write_text('{"segments": [{"start": 0, "end": 1, "text": " Hi", "speaker": "Zed"}]}')
+        self.misspelt = root / "misspelt.json"
+        self.misspelt.write_text(
+            '{"segments": [{"start": 0, "end": 1, "text": " Hi", "words": [{"start": 0, "end": 1, "word": " Ho"}]}]}'
+        )
 
     def bad_paths(self) -> list[str]:
         return [str(self.root / "missing.wav"), str(self.folder), str(self.clip / "below-a-file"), ""]
@@ -110,7 +118,7 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         **{("export", k): v for k, v in cues.items()},
         ("transcribe", "files"): st.sampled_from([*place.bad_paths(), str(place.text), str(place.empty)]),
         ("transcribe", "output_dir"): dir_paths,
-        ("transcribe", "output_format"): st.sampled_from(["", "docx", "txt,docx", ",", "all,txt"]),
+        ("transcribe", "output_format"): st.sampled_from(["", "pdf", "txt,pdf", ",", "all,txt"]),
         ("transcribe", "quality"): not_one_of({"fast", "balanced", "best"}),
         ("transcribe", "deadline"): st.sampled_from(["0", "0s", "0m", "-5", "abc", "", "1x", "h"]),
         ("transcribe", "ray"): st.just(""),
@@ -150,7 +158,19 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("devices", "threads"): threads,
         ("export", "target"): st.sampled_from([str(place.root / "never.wav"), "0123456789abcdef0123", ""]),
         ("export", "output_dir"): dir_paths,
-        ("export", "output_format"): st.sampled_from(["", "docx", "txt,docx", ","]),
+        ("export", "output_format"): st.sampled_from(["", "pdf", "txt,pdf", ","]),
+        ("export", "revision"): st.sampled_from(["-1", "abc", "", "1.5", "7"]),
+        ("export", "apply"): st.sampled_from(
+            [
+                *place.bad_paths(),
+                str(place.text),
+                str(place.binary),
+                str(place.broken_library / "voices.json"),
+                str(place.backwards),
+                str(place.stranger),
+                str(place.misspelt),
+            ]
+        ),  # fmt: skip
         ("export", "job_dir"): st.sampled_from([*place.bad_paths(), str(place.clip)]),
         ("bench", "file"): st.sampled_from([*place.bad_paths(), str(place.text), str(place.empty)]),
         ("bench", "reference"): st.sampled_from([*place.bad_paths(), str(place.binary)]),

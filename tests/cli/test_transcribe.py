@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 from audio_fixtures import encode, tone, write_wav  # noqa: E402
+from longscribe.writers import WRITERS
 
 pytestmark = pytest.mark.model
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,6 +131,7 @@ def test_the_readme_sample_command_works(tmp_path: Path) -> None:
         ".tsv",
         ".html",
         ".md",
+        *([".docx"] if WRITERS["docx"].available() else []),  # with the docx extra
     }
     assert "language en" in run.stderr
 

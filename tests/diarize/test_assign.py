@@ -111,7 +111,7 @@ def write_all(tmp_path: Path, segments: list[Segment], turns: list[SpeakerTurn])
         for segment in assign_speakers(segments, turns):
             out.write(segment)
         paths = out.commit(info(turns))
-    return {fmt: path.read_text() for fmt, path in paths.items()}
+    return {fmt: path.read_text() for fmt, path in paths.items() if fmt != "docx"}  # docx: tests/writers
 
 
 def test_every_format_says_who_speaks(tmp_path: Path) -> None:

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from longscribe.errors import JobLockedError
+from longscribe.errors import JobLockedError, RevisionConflict
 from longscribe.jobs import JobStore
-from longscribe.jobs.store import COMPLETE
+from longscribe.jobs.store import COMPLETE, SUPERSEDED
 from longscribe.types import Chunk, ChunkTranscript, DecodedSegment, Span
 
 FINGERPRINT = {"size": 10, "mtime_ns": 1, "sampled_sha256": "c0ffee", "duration_samples": 32000}
@@ -62,3 +62,28 @@ def test_a_second_holder_of_the_same_input_is_refused(store: JobStore, tmp_path:
             pass
     with other.lock("/rec/talk.wav"):  # free again
         pass
+
+
+def test_a_revision_is_stored_only_from_the_latest_and_a_job_with_corrections_is_never_discarded(
+    store: JobStore,
+) -> None:
+    job, _ = store.start("/rec/talk.wav", "key1", FINGERPRINT, {"beam_size": 5})
+    store.commit(job.id, transcript(0))
+    store.finish(job.id, COMPLETE, {"language": "en"})
+    assert store.latest_revision(job.id) == 0
+    assert store.add_revision(job.id, 0, "1 word changed", {"segments": []}) == 1
+    with pytest.raises(RevisionConflict, match="made from revision 0, but revision 1 is the latest") as caught:
+        store.add_revision(job.id, 0, "stale", {"segments": [1]})
+    assert caught.value.latest == 1 and store.revision_list(job.id)[0][::2] == (1, "1 word changed")
+    assert store.revision_document(job.id, 1) is not None and store.revision_document(job.id, 2) is None
+
+    other, status = store.start("/rec/talk.wav", "key2", FINGERPRINT, {"beam_size": 2})  # transcribed again
+    assert status == "restarted: options changed" and store.find("/rec/talk.wav") == other
+    kept = store.get(job.id)
+    assert kept is not None and kept.status == SUPERSEDED and store.count(job.id) == 1
+    assert store.latest_revision(job.id) == 1, "its corrections are kept, found by its id"
+    back, status = store.start("/rec/talk.wav", "key1", FINGERPRINT, {"beam_size": 5})  # as it was: it comes back
+    assert (back.id, status) == (job.id, "resumed") and store.find("/rec/talk.wav") == back
+    assert store.get(other.id) is None and store.latest_revision(job.id) == 1
+    store.discard("/rec/talk.wav", corrected=True)  # deleting is what was asked
+    assert store.get(job.id) is None and store.revision_list(job.id) == []

@@ -65,7 +65,7 @@ def test_a_job_from_upload_to_deletion(server: Server, clip: Path) -> None:
     assert audio.body == clip.read_bytes() and audio.headers["x-content-type-options"] == "nosniff"
     listed = server.request("GET", "/v1/jobs").json()["data"]
     assert job["id"] in [j["id"] for j in listed]
-    assert server.request("GET", f"/v1/jobs/{job['id']}/result?format=docx").status == 400
+    assert server.request("GET", f"/v1/jobs/{job['id']}/result?format=pdf").status == 400
     deleted = server.request("DELETE", f"/v1/jobs/{job['id']}")
     assert deleted.status == 200 and deleted.json()["deleted"] is True
     assert server.request("GET", f"/v1/jobs/{job['id']}").status == 404

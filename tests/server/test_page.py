@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from servers import Server
+from servers import Server, until
 
 KEY = "page-key-42"
 
@@ -25,14 +24,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("page") / "data"
     with Server(data, ["--model", "tiny.en", "--api-key", KEY], key=KEY) as server:
         yield server
-
-
-def until(page: Any, expression: str, timeout: float = 10) -> None:
-    """Poll ``expression`` in the page (Playwright's wait_for_function would eval, which the page's policy forbids)."""
-    deadline = time.monotonic() + timeout
-    while not page.evaluate(expression):
-        assert time.monotonic() < deadline, f"never true: {expression}"
-        time.sleep(0.1)
 
 
 def test_upload_read_play_search_and_delete_through_the_page(
@@ -71,7 +62,7 @@ def test_upload_read_play_search_and_delete_through_the_page(
     shown = [li.get_attribute("data-speaker") for li in page.query_selector_all("#segments li") if li.is_visible()]
     assert shown == ["SPEAKER_01"] * speakers.count("SPEAKER_01"), "a speaker's name finds all they say"
     links = page.eval_on_selector_all("#downloads a", "as => as.map(a => a.textContent)")
-    assert links == ["txt", "srt", "vtt", "tsv", "json", "html", "md", "rttm"]
+    assert links == ["txt", "srt", "vtt", "tsv", "json", "html", "md", "docx", "rttm"]
     srt = page.eval_on_selector("#downloads a:nth-child(2)", "a => fetch(a.href).then(r => r.text())")
     assert srt.startswith("1\n00:00:") and "[SPEAKER_00]" in srt
     rttm = page.eval_on_selector("#downloads a:last-child", "a => fetch(a.href).then(r => r.text())")

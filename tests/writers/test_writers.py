@@ -56,7 +56,7 @@ def test_srt_and_vtt_cues_are_well_formed_and_escaped(tmp_path: Path) -> None:
 
 def test_txt_tsv_and_json_carry_the_same_segments(tmp_path: Path) -> None:
     paths = write(tmp_path, "all", segments(), words=True)
-    assert set(paths) == {"txt", "srt", "vtt", "json", "tsv", "html", "md"}
+    assert set(paths) == {"txt", "srt", "vtt", "json", "tsv", "html", "md", "docx"}
     assert paths["txt"].read_text().splitlines()[0] == "Hello <world> & you --> there"
     tsv = paths["tsv"].read_text().splitlines()
     assert tsv[0] == "start\tend\ttext\tlanguage\tspeaker" and tsv[2].startswith("36005000\t36007000\ttab here newline")
@@ -148,13 +148,13 @@ def test_disk_full_while_writing_is_a_clear_output_error(tmp_path: Path) -> None
 
 
 def test_unknown_format_is_refused() -> None:
-    with pytest.raises(OptionsError, match="docx"):
-        parse_formats("srt,docx")
+    with pytest.raises(OptionsError, match="pdf"):
+        parse_formats("srt,pdf")
 
 
 def test_the_registry_says_which_formats_need_speakers_and_in_what_order_formats_come() -> None:
     """One home: the command, export and the server all ask parse_formats."""
-    assert parse_formats("all") == ("txt", "srt", "vtt", "tsv", "json", "html", "md")
+    assert parse_formats("all") == ("txt", "srt", "vtt", "tsv", "json", "html", "md", "docx")
     assert parse_formats("all", speakers=True)[-1] == "rttm"
     assert parse_formats("rttm,srt", speakers=True) == ("rttm", "srt")
     with pytest.raises(OptionsError, match=r"-f rttm needs speakers \(--diarize\)"):

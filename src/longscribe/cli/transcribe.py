@@ -40,6 +40,7 @@ from longscribe.jobs.places import JobPlaces
 from longscribe.jobs.store import JOB_DIR
 from longscribe.models.resolve import cache_dir
 from longscribe.pipeline import Transcriber, Transcription
+from longscribe.revisions import load, revision_info
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 from longscribe.writers import WRITERS, OutputOptions, OutputSet, check_output_dir, parse_formats
 
@@ -236,9 +237,18 @@ class FileRun:
                     if transcription.job is not None:  # so that `export FILE` finds it from anywhere
                         job = transcription.job.job
                         self.places.record(job.fingerprint["sampled_sha256"], self.store.directory, job.input)
+                    corrected = self.store.latest_revision(transcription.job.job.id) if transcription.job else 0
                     for segment in transcription:
-                        out.write(segment)
+                        if not corrected:
+                            out.write(segment)
                     info = transcription.info
+                    if corrected and transcription.job is not None:  # the outputs are the latest correction
+                        revision = load(self.store, transcription.job.job, info, corrected)
+                        info = revision_info(info, revision)
+                        for segment in revision.segments:
+                            out.write(segment)
+                        if not self.flags.quiet:
+                            self.say(f"{path}: the job holds corrections: writing revision {corrected}")
                     written = out.commit(info)
                     transcription.mark_written()
                 if "html" in written:

@@ -56,6 +56,28 @@ def speaker_summary(turns: Sequence[SpeakerTurn], voices: Mapping[str, float] | 
     ]
 
 
+TURN_PAUSE = SAMPLE_RATE
+"""A pause this long between two stretches of one speaker's words ends their turn (turns read from segments)."""
+
+
+def turns_of(segments: Iterable[Segment]) -> list[SpeakerTurn]:
+    """Who speaks when, read from segments that say who speaks them (a corrected transcript): a turn
+    for each run of one speaker's words, from the first word's start to the last one's end, broken
+    at a pause of ``TURN_PAUSE``."""
+    turns: list[SpeakerTurn] = []
+    for segment in segments:
+        if segment.speaker is None:
+            continue
+        start = segment.words[0].start if segment.words else segment.start
+        end = max(segment.words[-1].end if segment.words else segment.end, start)
+        last = turns[-1] if turns else None
+        if last is not None and last.speaker == segment.speaker and start - last.end < TURN_PAUSE:
+            turns[-1] = replace(last, end=max(last.end, end))
+        else:
+            turns.append(SpeakerTurn(start, end, segment.speaker))
+    return turns
+
+
 LOOKBACK = 30 * SAMPLE_RATE
 """Spans are asked in time order, give or take this much."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from longscribe.types import Chunk, ChunkTranscript, DecodedSegment, Span, Word
+from longscribe.types import Chunk, ChunkTranscript, DecodedSegment, Segment, Span, Word
 
 
 def chunk_to_dict(chunk: Chunk) -> dict[str, Any]:
@@ -80,4 +80,37 @@ def transcript_from_dict(d: dict[str, Any]) -> ChunkTranscript:
         truncated=d.get("truncated", False),
         skipped_reason=d["skipped_reason"],
         decisions=tuple(d.get("decisions", ())),
+    )
+
+
+def segment_to_dict(s: Segment) -> dict[str, Any]:
+    """A segment on the file's timeline (a revision's), positions in samples."""
+    return {
+        "start": s.start,
+        "end": s.end,
+        "text": s.text,
+        "words": [[w.start, w.end, w.text, w.probability] for w in s.words],
+        "chunk": s.chunk,
+        "avg_logprob": s.avg_logprob,
+        "no_speech_prob": s.no_speech_prob,
+        "compression_ratio": s.compression_ratio,
+        "language": s.language,
+        "speaker": s.speaker,
+        "edited": s.edited,
+    }
+
+
+def segment_from_dict(d: dict[str, Any]) -> Segment:
+    return Segment(
+        int(d["start"]),
+        int(d["end"]),
+        d["text"],
+        tuple(Word(int(a), int(b), text, float(p)) for a, b, text, p in d["words"]),
+        chunk=int(d["chunk"]),
+        avg_logprob=float(d["avg_logprob"]),
+        no_speech_prob=float(d["no_speech_prob"]),
+        compression_ratio=float(d["compression_ratio"]),
+        language=d["language"],
+        speaker=d["speaker"],
+        edited=bool(d["edited"]),
     )

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from longscribe.errors import JobLockedError, JobStateError
+from longscribe.errors import JobLockedError, JobStateError, RevisionConflict
 from longscribe.jobs.codec import transcript_from_dict, transcript_to_dict
 from longscribe.types import ChunkTranscript
 
@@ -57,8 +57,19 @@ CREATE TABLE IF NOT EXISTS speaker_windows (
     data BLOB NOT NULL,
     PRIMARY KEY (job, config, start)
 );
+CREATE TABLE IF NOT EXISTS revisions (
+    job TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    created REAL NOT NULL,
+    summary TEXT NOT NULL,
+    document TEXT NOT NULL,
+    PRIMARY KEY (job, number)
+);
 """
 RUNNING, DECODED, COMPLETE, INCOMPLETE = "running", "decoded", "complete", "incomplete"
+SUPERSEDED = "superseded"
+"""A job transcribed again (other options, another file at its path) whose corrections are kept:
+found by its id only."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,8 @@ class Job:
     options: dict[str, Any]
     status: str
     info: dict[str, Any] | None = None
+    created: float = 0.0
+    """When the job started (seconds since the epoch)."""
 
 
 class JobStore:
@@ -128,14 +141,17 @@ class JobStore:
     # -- jobs ---------------------------------------------------------------
 
     def find(self, input_path: str) -> Job | None:
-        row = self._query_one("SELECT * FROM jobs WHERE input = ? ORDER BY updated DESC LIMIT 1", (input_path,))
+        row = self._query_one(
+            "SELECT * FROM jobs WHERE input = ? AND status != ? ORDER BY updated DESC LIMIT 1", (input_path, SUPERSEDED)
+        )
         return _job(row) if row else None
 
     def find_content(self, sampled_sha256: str) -> Job | None:
         """The latest job for an input with this content, wherever the file was then."""
         row = self._query_one(
-            "SELECT * FROM jobs WHERE json_extract(fingerprint, '$.sampled_sha256') = ? ORDER BY updated DESC LIMIT 1",
-            (sampled_sha256,),
+            "SELECT * FROM jobs WHERE json_extract(fingerprint, '$.sampled_sha256') = ? AND status != ?"
+            " ORDER BY updated DESC LIMIT 1",
+            (sampled_sha256, SUPERSEDED),
         )
         return _job(row) if row else None
 
@@ -154,6 +170,15 @@ class JobStore:
             why = f"restarted: {changed}"
             self.discard(input_path)
         now = time.time()
+        kept = self.get(key)
+        if kept is not None and self.latest_revision(key) > 0:  # its corrections are never replaced: it comes back
+            status = DECODED if kept.info is not None else RUNNING
+            self._write(
+                "UPDATE jobs SET input = ?, status = ?, updated = ? WHERE id = ?", (input_path, status, now, key)
+            )
+            job = self.get(key)
+            assert job is not None
+            return job, "resumed"
         self._write(
             "INSERT OR REPLACE INTO jobs (id, input, fingerprint, options, status, created, updated)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -163,10 +188,19 @@ class JobStore:
         assert job is not None
         return job, why
 
-    def discard(self, input_path: str) -> int:
-        rows = self._db.execute("SELECT id FROM jobs WHERE input = ?", (input_path,)).fetchall()
-        for (job_id,) in rows:
-            self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
+    def discard(self, input_path: str, *, corrected: bool = False) -> int:
+        """Delete the input's jobs. A job with corrections (revisions) is kept as ``superseded``, found
+        by its id only, unless ``corrected`` (deleting it is what was asked: the server's DELETE)."""
+        rows = self._db.execute(
+            "SELECT id, EXISTS (SELECT 1 FROM revisions WHERE job = jobs.id) FROM jobs WHERE input = ? AND status != ?",
+            (input_path, "" if corrected else SUPERSEDED),
+        ).fetchall()
+        for job_id, has_revisions in rows:
+            if has_revisions and not corrected:
+                self._write("UPDATE jobs SET status = ? WHERE id = ?", (SUPERSEDED, job_id))
+                log.warning("%s: job %s holds corrections: kept (export it by its id)", input_path, job_id)
+            else:
+                self._write("DELETE FROM jobs WHERE id = ?", (job_id,))
         return len(rows)
 
     # -- chunks -------------------------------------------------------------
@@ -203,6 +237,52 @@ class JobStore:
             [(job_id, config, start, data) for start, data in windows],
         )
 
+    # -- revisions ----------------------------------------------------------
+
+    def latest_revision(self, job_id: str) -> int:
+        """The number of the job's latest correction; 0: none (the transcript as transcribed)."""
+        row = self._query_one("SELECT max(number) FROM revisions WHERE job = ?", (job_id,))
+        return int(row[0]) if row and row[0] is not None else 0
+
+    def revision_list(self, job_id: str) -> list[tuple[int, float, str]]:
+        """``(number, created, summary)`` of each correction, oldest first."""
+        rows = self._db.execute(
+            "SELECT number, created, summary FROM revisions WHERE job = ? ORDER BY number", (job_id,)
+        ).fetchall()
+        return [(int(n), float(created), str(summary)) for n, created, summary in rows]
+
+    def revision_document(self, job_id: str, number: int) -> tuple[float, str, dict[str, Any]] | None:
+        """``(created, summary, document)`` of one correction, None when there is no such revision."""
+        row = self._query_one(
+            "SELECT created, summary, document FROM revisions WHERE job = ? AND number = ?", (job_id, number)
+        )
+        if row is None:
+            return None
+        try:
+            return float(row[0]), str(row[1]), dict(json.loads(row[2]))
+        except ValueError as exc:
+            raise JobStateError(f"job store {self.path}: unreadable revision {number} of job {job_id}") from exc
+
+    def add_revision(self, job_id: str, base: int, summary: str, document: dict[str, Any]) -> int:
+        """Store ``document`` as revision ``base + 1``, in one transaction that first checks ``base`` is
+        still the latest (a correction made from an older revision is a :class:`RevisionConflict`)."""
+        try:
+            with self._lock, self._db:
+                self._db.execute("BEGIN IMMEDIATE")
+                row = self._db.execute("SELECT max(number) FROM revisions WHERE job = ?", (job_id,)).fetchone()
+                latest = int(row[0]) if row[0] is not None else 0
+                if latest != base:
+                    raise RevisionConflict(
+                        f"the correction was made from revision {base}, but revision {latest} is the latest", latest
+                    )
+                self._db.execute(
+                    "INSERT INTO revisions (job, number, created, summary, document) VALUES (?, ?, ?, ?, ?)",
+                    (job_id, base + 1, time.time(), summary, json.dumps(document, ensure_ascii=False)),
+                )
+        except sqlite3.DatabaseError as exc:
+            raise JobStateError(f"job store {self.path}: {exc}") from exc
+        return base + 1
+
     def finish(self, job_id: str, status: str, info: dict[str, Any]) -> None:
         self._write(
             "UPDATE jobs SET status = ?, info = ?, updated = ? WHERE id = ?",
@@ -234,9 +314,15 @@ class JobStore:
 
 
 def _job(row: tuple[Any, ...]) -> Job:
-    job_id, input_path, fingerprint, options, status, _created, _updated, info = row
+    job_id, input_path, fingerprint, options, status, created, _updated, info = row
     return Job(
-        job_id, input_path, json.loads(fingerprint), json.loads(options), status, json.loads(info) if info else None
+        job_id,
+        input_path,
+        json.loads(fingerprint),
+        json.loads(options),
+        status,
+        json.loads(info) if info else None,
+        float(created),
     )
 
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -31,8 +32,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longscribe.audio import AudioStream
-from longscribe.errors import InputError, NoAudioStreamError
+from longscribe.errors import DocumentError, InputError, NoAudioStreamError, RevisionConflict
 from longscribe.jobs.fingerprint import sampled_hash
+from longscribe.revisions import MAX_DOCUMENT_BYTES
 from longscribe.server.board import (
     CANCELLED,
     DONE,
@@ -371,15 +373,90 @@ async def job_events(request: Request) -> Response:
     return StreamingResponse(events(service_of(request).board, job, False), media_type="text/event-stream")
 
 
+def _revision_param(request: Request) -> int | None:
+    value = request.query_params.get("revision")
+    if value is None or value == "":
+        return None
+    if not value.isdigit():
+        raise ApiError(400, f"revision must be a whole number, got {value!r}", "revision")
+    return int(value)
+
+
+def _etag(number: int) -> dict[str, str]:
+    return {"ETag": f'"{number}"'}
+
+
+def _done(job: ServerJob) -> None:
+    if job.status != DONE:
+        raise ApiError(409, f"the job is {job.status}", code=job.status)
+
+
 async def job_result(request: Request) -> Response:
-    job = job_of(request)
+    """The transcript in one format: the latest revision, or ``?revision=N``; its ETag names the revision."""
+    job, board = job_of(request), service_of(request).board
     fmt = request.query_params.get("format", "json")
     if fmt not in job.formats:
         raise ApiError(400, f"format must be one of {', '.join(job.formats)}, got {fmt!r}", "format")
-    if job.status != DONE:
-        raise ApiError(409, f"the job is {job.status}", code=job.status)
+    _done(job)
+    asked = _revision_param(request)
+    latest = await asyncio.to_thread(board.latest_revision, job.id)
+    number = latest if asked is None else asked
+    if number > latest:
+        raise ApiError(404, f"no revision {number} (the latest is {latest})", "revision", code="not_found")
     name = f"{Path(job.request.filename).stem or job.id}.{fmt}"
-    return FileResponse(service_of(request).board.result(job.id, fmt), media_type=media_type(fmt), filename=name)
+    if number == 0:
+        path = board.result(job.id, fmt)
+        return FileResponse(path, media_type=media_type(fmt), filename=name, headers=_etag(0))
+    body = await asyncio.to_thread(board.render, job.id, fmt, number)
+    disposition = f"attachment; filename*=utf-8''{quote(name)}"
+    return Response(body, media_type=media_type(fmt), headers={**_etag(number), "Content-Disposition": disposition})
+
+
+async def put_result(request: Request) -> Response:
+    """A corrected transcript (the json format's shape) as the next revision. ``If-Match`` names the
+    revision it was made from: another one saved since is a 412, and nothing is stored."""
+    job, board = job_of(request), service_of(request).board
+    _done(job)
+    match = request.headers.get("if-match", "").strip().removeprefix("W/").strip('"')
+    if not match.isdigit():
+        raise ApiError(428, 'If-Match must name the revision the correction was made from ("N")', "If-Match")
+    if _announced(request) > MAX_DOCUMENT_BYTES:
+        raise ApiError(413, f"the document is larger than this server takes ({MAX_DOCUMENT_BYTES} bytes)", "body")
+    body = bytearray()
+    async for piece in request.stream():
+        body += piece
+        if len(body) > MAX_DOCUMENT_BYTES:
+            raise ApiError(413, f"the document is larger than this server takes ({MAX_DOCUMENT_BYTES} bytes)", "body")
+    try:
+        document = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "the body must be a JSON document", "body") from None
+    try:
+        revision = await asyncio.to_thread(board.correct, job.id, document, int(match))
+    except DocumentError as exc:
+        raise ApiError(400, str(exc), exc.field) from None
+    except RevisionConflict as exc:
+        raise ApiError(
+            412, f"{exc} (reload to see it)", "If-Match", code="conflict", headers=_etag(exc.latest)
+        ) from None
+    answer = {
+        "id": job.id,
+        "object": "transcription.revision",
+        "revision": revision.number,
+        "summary": revision.summary,
+    }
+    return JSONResponse(answer, headers=_etag(revision.number))
+
+
+async def job_revisions(request: Request) -> Response:
+    job, board = job_of(request), service_of(request).board
+    _done(job)
+    found = await asyncio.to_thread(board.revisions, job.id)
+    data = [
+        {"object": "transcription.revision", "revision": n, "created_at": int(created), "summary": said}
+        for n, created, said in found
+    ]
+    return JSONResponse({"object": "list", "data": data})
 
 
 async def job_audio(request: Request) -> Response:
@@ -428,12 +505,16 @@ async def page(request: Request) -> Response:
                     headers={"Content-Security-Policy": PAGE_POLICY})  # fmt: skip
 
 
+ASSETS = {"app.js": "server", "app.css": "server", "editor.js": "writers", "editor.css": "writers"}
+"""The page's files, and the package holding each (the editor is the standalone page's too)."""
+
+
 async def asset(request: Request) -> Response:
     name = request.path_params["name"]
-    if name not in ("app.js", "app.css"):
+    if name not in ASSETS:
         raise ApiError(404, "no such file", code="not_found")
     media = "text/javascript; charset=utf-8" if name.endswith(".js") else "text/css; charset=utf-8"
-    return Response(_page(name), media_type=media)
+    return Response(_page(name, ASSETS[name]), media_type=media)
 
 
 ROUTES = [
@@ -450,7 +531,9 @@ ROUTES = [
     Route("/v1/jobs/{job_id}", get_job, methods=["GET"]),
     Route("/v1/jobs/{job_id}", delete_job, methods=["DELETE"]),
     Route("/v1/jobs/{job_id}/events", job_events),
-    Route("/v1/jobs/{job_id}/result", job_result),
+    Route("/v1/jobs/{job_id}/result", job_result, methods=["GET"]),
+    Route("/v1/jobs/{job_id}/result", put_result, methods=["PUT"]),
+    Route("/v1/jobs/{job_id}/revisions", job_revisions),
     Route("/v1/jobs/{job_id}/audio", job_audio),
 ]
 
@@ -498,9 +581,9 @@ def create_app(service: Service) -> Starlette:
             Middleware(
                 CORSMiddleware,
                 allow_origins=[service.config.cors_origin],
-                allow_methods=["GET", "POST", "DELETE"],
-                allow_headers=["Authorization", "Content-Type"],
-                expose_headers=[JOB_HEADER, MODEL_HEADER],
+                allow_methods=["GET", "POST", "PUT", "DELETE"],
+                allow_headers=["Authorization", "Content-Type", "If-Match"],
+                expose_headers=[JOB_HEADER, MODEL_HEADER, "ETag"],
             )
         )
     app = Starlette(
@@ -519,8 +602,8 @@ def create_app(service: Service) -> Starlette:
     return app
 
 
-def _page(name: str) -> str:
-    return resources.files("longscribe.server").joinpath("page", name).read_text(encoding="utf-8")
+def _page(name: str, package: str = "server") -> str:
+    return resources.files(f"longscribe.{package}").joinpath("page", name).read_text(encoding="utf-8")
 
 
 __all__ = ["JobRequest", "Service", "create_app"]

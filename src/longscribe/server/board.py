@@ -10,6 +10,7 @@ result, a stream of events) are called from the worker threads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -18,18 +19,20 @@ import shutil
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Callable, Generator
-from dataclasses import asdict, dataclass, field, fields
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from longscribe.errors import InputError, LongscribeError, Stopped
+from longscribe.errors import InputError, JobStateError, LongscribeError, Stopped
 from longscribe.jobs import JobStore
+from longscribe.jobs.store import Job
 from longscribe.options import VadOptions, speaker_fields, temperature_ladder
 from longscribe.pipeline import Progress, Transcriber
 from longscribe.pipeline.transcription import Transcription
-from longscribe.types import SAMPLE_RATE, Segment
-from longscribe.writers import OutputOptions, OutputSet, parse_formats
+from longscribe.revisions import Revision, correct, history, load, revision_info
+from longscribe.types import SAMPLE_RATE, Segment, TranscriptInfo
+from longscribe.writers import OutputOptions, OutputSet, parse_formats, render
 
 if TYPE_CHECKING:
     from longscribe.diarize.sessions import DiarizationModels
@@ -323,6 +326,44 @@ class JobBoard:
     def audio(self, job_id: str) -> Path:
         return self.folder(job_id) / AUDIO
 
+    # -- corrections ------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _stored(self, job_id: str) -> Iterator[tuple[JobStore, Job, TranscriptInfo]]:
+        """The finished job's record in the job store, and its info as the results show it."""
+        job = self._jobs.get(job_id)
+        store = JobStore(self.store_dir)
+        try:
+            stored = store.find(str(self.audio(job_id).resolve()))
+            if job is None or stored is None or stored.info is None:
+                raise JobStateError(f"job {job_id} has no transcript")
+            info = TranscriptInfo.from_dict(stored.info)
+            yield store, stored, replace(info, path=job.request.filename or job_id)
+        finally:
+            store.close()
+
+    def latest_revision(self, job_id: str) -> int:
+        with self._stored(job_id) as (store, stored, _info):
+            return store.latest_revision(stored.id)
+
+    def revisions(self, job_id: str) -> list[tuple[int, float, str]]:
+        """``(number, created, summary)`` of each revision of the job's transcript, 0 first."""
+        with self._stored(job_id) as (store, stored, _info):
+            return history(store, stored)
+
+    def correct(self, job_id: str, document: Any, base: int) -> Revision:
+        """Store a corrected transcript made from revision ``base`` (see :func:`longscribe.revisions.correct`)."""
+        with self._stored(job_id) as (store, stored, info):
+            revision = correct(store, stored, info, document, base=base)
+        log.info("job %s: revision %d saved", job_id, revision.number)
+        return revision
+
+    def render(self, job_id: str, fmt: str, number: int) -> bytes:
+        """Revision ``number`` of the job's transcript in one format."""
+        with self._stored(job_id) as (store, stored, info):
+            revision = load(store, stored, info, number)
+            return render(fmt, revision.segments, revision_info(info, revision), OutputOptions(words=True))
+
     def delete(self, job_id: str) -> bool:
         """Cancel the job (a running one stops now, its decodes in flight abandoned) and delete its files."""
         with self._cond:
@@ -427,7 +468,7 @@ class JobBoard:
                 stop = self._stopping.is_set() or job.id in self._cancelled
             if stop:
                 transcription.stop()
-            options = OutputOptions(words=job.request.word_timestamps, audio=None)
+            options = OutputOptions(words=True, audio=None)  # the page edits the words (json has them when timed)
             segments = cast(Generator[Segment, None, None], iter(transcription))
             with OutputSet(self.folder(job.id), RESULT, job.formats, options) as out:
                 try:
@@ -437,7 +478,7 @@ class JobBoard:
                 finally:
                     segments.close()  # its feed thread stops now, not when collected
                 info = transcription.info
-                out.commit(info)
+                out.commit(replace(info, path=job.request.filename or job.id))  # the client's name, no server path
                 transcription.mark_written()
             job.language, job.language_runs = info.language, list(info.language_runs)
             job.duration, job.warnings = info.duration_s, list(info.warnings)
@@ -478,7 +519,7 @@ class JobBoard:
         audio = str(self.audio(job_id).resolve())
         store = JobStore(self.store_dir)
         try:
-            store.discard(audio)
+            store.discard(audio, corrected=True)
         finally:
             store.close()
         shutil.rmtree(self.folder(job_id), ignore_errors=True)

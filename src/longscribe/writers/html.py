@@ -3,8 +3,11 @@
 Paragraphs open with their time; a click on a sentence plays the recording from there, and
 the sentence playing is marked and kept in view; a search box marks and counts matches. The
 recording is ``OutputOptions.audio`` (a path relative to the page, or a URL); when it cannot
-be loaded the page says so and plays a file the reader opens. Everything from the transcript
-is escaped; sentences are streamed into the file and the header is written last.
+be loaded the page says so and plays a file the reader opens. "Edit" opens the editor the
+service page has (``page/editor.js``) on the segments, each of which follows its sentence as
+JSON data; it cannot save, so it offers the corrected JSON for ``export --apply``. Everything
+from the transcript is escaped; sentences are streamed into the file and the header is
+written last.
 """
 
 from __future__ import annotations
@@ -24,8 +27,23 @@ def _asset(name: str) -> str:
 
 
 def _script_string(value: object) -> str:
-    """JSON (a JavaScript literal) that cannot end the script element it is in."""
-    return json.dumps(value, ensure_ascii=False).replace("</", "<\\/")
+    """JSON (a JavaScript literal) that cannot end, or change how the page reads, the script element
+    it is in: no ``<`` at all."""
+    return json.dumps(value, ensure_ascii=False).replace("<", "\\u003c")
+
+
+def _data(segment: Segment) -> dict[str, object]:
+    """What the editor edits of a segment, compactly (words as ``[start, end, word, probability]``)."""
+    out: dict[str, object] = {"start": round(segment.start_s, 3), "end": round(segment.end_s, 3), "text": segment.text}
+    if segment.speaker is not None:
+        out["speaker"] = segment.speaker
+    if segment.language is not None:
+        out["language"] = segment.language
+    if segment.edited:
+        out["edited"] = True
+    if segment.words:
+        out["w"] = [[round(w.start_s, 3), round(w.end_s, 3), w.text, round(w.probability, 3)] for w in segment.words]
+    return out
 
 
 def _seconds(samples: int) -> str:
@@ -52,12 +70,17 @@ class HtmlWriter(Writer):
             '<!doctype html>\n<html>\n<head>\n<meta charset="utf-8">\n'
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             '<meta name="generator" content="longscribe">\n'
-            f"<title>Transcript</title>\n<style>\n{_asset('transcript.css')}</style>\n</head>\n<body>\n"
+            f"<title>Transcript</title>\n<style>\n{_asset('transcript.css')}{_asset('editor.css')}</style>\n"
+            "</head>\n<body>\n"
             f'<div id="bar">{player}<input id="search" type="search" placeholder="Search the transcript"'
-            ' aria-label="Search the transcript"><span id="count" aria-live="polite"></span></div>\n<main>\n'
+            ' aria-label="Search the transcript"><span id="count" aria-live="polite"></span>'
+            '<button id="edit" type="button">Edit</button></div>\n'
+            '<section id="editor" hidden><div id="editor-tools" class="editor-tools"></div><ol id="segments"></ol>'
+            "</section>\n<main>\n"
         )
 
     def segment(self, index: int, segment: Segment) -> None:
+        self.out.write(f'<script type="application/json" class="d">{_script_string(_data(segment))}</script>')
         text = " ".join(segment.text.split())
         if not text:
             return
@@ -70,8 +93,9 @@ class HtmlWriter(Writer):
                 + (f' <b class="who">{escape(segment.speaker)}</b>' if segment.speaker else "")
             )
             self._open = True
+        marked = " edited" if segment.edited else ""
         self.out.write(
-            f' <span class="s" data-start="{start}" data-end="{_seconds(segment.end)}">{escape(text)}</span>'
+            f' <span class="s{marked}" data-start="{start}" data-end="{_seconds(segment.end)}">{escape(text)}</span>'
         )
 
     def end(self, info: TranscriptInfo) -> None:
@@ -91,12 +115,13 @@ class HtmlWriter(Writer):
             "duration": round(info.duration_s, 3),
             "languages": info.language_runs,
             "model": info.model,
+            "revision": info.revision,
         }
         title = _script_string(name + " — transcript")
         self.out.write(
             "</main>\n"
             f'<section id="about"><h1>{escape(name)}</h1><p>{escape(" · ".join(facts))}</p></section>\n'
             f'<script type="application/json" id="info">{_script_string(about)}</script>\n'
-            f"<script>\ndocument.title = {title};\n{_asset('transcript.js')}</script>\n"
+            f"<script>\ndocument.title = {title};\n{_asset('editor.js')}{_asset('transcript.js')}</script>\n"
             "</body>\n</html>\n"
         )

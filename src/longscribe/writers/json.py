@@ -28,6 +28,7 @@ def segment_dict(index: int, segment: Segment, *, words: bool) -> dict[str, Any]
         "no_speech_prob": round(segment.no_speech_prob, 4),
         "compression_ratio": round(segment.compression_ratio, 3),
         "language": segment.language,
+        "edited": segment.edited,
     }
     who = {"speaker": segment.speaker} if segment.speaker is not None else {}
     out.update(who)
@@ -58,7 +59,9 @@ class JsonWriter(Writer):
 
     def end(self, info: TranscriptInfo) -> None:
         text = json.dumps("".join(self._texts).strip(), ensure_ascii=False)
-        self.out.write(f'\n],\n"text": {text},\n"language": {json.dumps(info.language)},\n')
+        self.out.write(
+            f'\n],\n"text": {text},\n"language": {json.dumps(info.language)},\n"revision": {info.revision},\n'
+        )
         if info.speakers:
             self.out.write(f'"speakers": {json.dumps(info.speakers, ensure_ascii=False)},\n')
         self.out.write(f'"info": {json.dumps(info.as_dict(), ensure_ascii=False, indent=1)}\n}}\n')

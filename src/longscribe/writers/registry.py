@@ -8,11 +8,13 @@ so a crash never leaves a half file under the final name.
 from __future__ import annotations
 
 import errno
+import importlib.util
+import io
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, ClassVar
+from typing import IO, Any, ClassVar
 
 from longscribe.errors import OptionsError, OutputError
 from longscribe.types import Segment, TranscriptInfo
@@ -42,8 +44,17 @@ class Writer:
     leaves it out."""
     media_type: ClassVar[str] = "text/plain; charset=utf-8"
     """What the server answers the format with."""
+    binary: ClassVar[bool] = False
+    """The writer writes bytes (docx), not text."""
+    needs: ClassVar[tuple[str, str] | None] = None
+    """``(module, extra)``: the format needs this module, installed with ``longscribe[extra]``;
+    without it ``all`` leaves the format out, and asking for it is refused."""
 
-    def __init__(self, out: IO[str], options: OutputOptions | None = None) -> None:
+    @classmethod
+    def available(cls) -> bool:
+        return cls.needs is None or importlib.util.find_spec(cls.needs[0]) is not None
+
+    def __init__(self, out: IO[Any], options: OutputOptions | None = None) -> None:
         self.out = out
         self.options = options or OutputOptions()
 
@@ -74,7 +85,9 @@ def parse_formats(spec: str, *, speakers: bool = False) -> tuple[str, ...]:
     (rttm) needs ``speakers``: ``all`` leaves it out without them, and asking for it is refused."""
     names = [n.strip().lower() for n in spec.split(",") if n.strip()]
     if names == ["all"]:
-        return tuple(name for name, writer in WRITERS.items() if speakers or not writer.needs_speakers)
+        return tuple(
+            name for name, writer in WRITERS.items() if (speakers or not writer.needs_speakers) and writer.available()
+        )
     unknown = [n for n in names if n not in WRITERS]
     if unknown or not names:
         raise OptionsError(
@@ -83,7 +96,25 @@ def parse_formats(spec: str, *, speakers: bool = False) -> tuple[str, ...]:
     needing = [n for n in names if WRITERS[n].needs_speakers and not speakers]
     if needing:
         raise OptionsError(f"-f {', '.join(needing)} needs speakers (--diarize)", "output_format")
+    for name in names:
+        needs = WRITERS[name].needs
+        if needs is not None and not WRITERS[name].available():
+            module, extra = needs
+            raise OptionsError(f"-f {name} needs {module}: pip install 'longscribe[{extra}]'", "output_format")
     return tuple(dict.fromkeys(names))
+
+
+def render(fmt: str, segments: Iterable[Segment], info: TranscriptInfo, options: OutputOptions | None = None) -> bytes:
+    """One format of a whole transcript, in memory (the server's answer for a corrected revision)."""
+    writer_class = WRITERS[fmt]
+    out: io.BytesIO | io.StringIO = io.BytesIO() if writer_class.binary else io.StringIO()
+    writer = writer_class(out, options)
+    writer.begin()
+    for index, segment in enumerate(segments):
+        writer.segment(index, segment)
+    writer.end(info)
+    value = out.getvalue()
+    return value if isinstance(value, bytes) else value.encode("utf-8")
 
 
 def _output_problem(exc: OSError) -> str:
@@ -135,7 +166,7 @@ class OutputSet:
         self._tmp = {fmt: p.with_name(f".{p.name}.{os.getpid()}.tmp") for fmt, p in self.paths.items()}
         self._opener = opener or (lambda p: open(p, "w", encoding="utf-8", newline="\n"))
         self._options = options or OutputOptions()
-        self._files: list[IO[str]] = []
+        self._files: list[IO[Any]] = []
         self._writers: list[Writer] = []
         self._count = 0
 
@@ -145,7 +176,7 @@ class OutputSet:
                 final.parent.mkdir(parents=True, exist_ok=True)
             self._remove_stale_temps()
             for fmt, tmp in self._tmp.items():
-                f = self._opener(tmp)
+                f: IO[Any] = open(tmp, "wb") if WRITERS[fmt].binary else self._opener(tmp)
                 self._files.append(f)
                 self._writers.append(WRITERS[fmt](f, self._options))
             for w in self._writers:

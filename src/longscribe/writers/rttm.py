@@ -22,7 +22,7 @@ class RttmWriter(Writer):
     """Who speaks when, from the run's speaker turns (``--diarize``); not part of ``-f all`` without it."""
 
     extension = "rttm"
-    order = 7
+    order = 8
     needs_speakers = True
 
     def segment(self, index: int, segment: Segment) -> None:

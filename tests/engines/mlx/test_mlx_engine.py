@@ -27,7 +27,7 @@ if not mlx_runtime.available():
     pytest.skip("MLX not installed (pip install 'longscribe[apple]')", allow_module_level=True)
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
-CLIPS = ["jfk.flac", "lucier.mp3"] + [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "05", "08", "11", "16", "20")]
+CLIPS = ["jfk.flac", "lucier.mp3"] + [f"ljspeech/LJ001-00{n}.wav" for n in ("02", "08", "16")]
 
 
 def ct2_float32() -> Transcriber:
@@ -64,10 +64,11 @@ def test_transcripts_within_one_wer_point_of_the_ctranslate2_engine(mlx_tiny: Tr
     """Clips pooled (a single word is 5-15 points on a 10-word clip)."""
     ct2 = ct2_float32()
     references = [(data_dir / c).with_suffix(".txt").read_text() for c in CLIPS]
-    ours = error_rates(" ".join(references), " ".join(text_of(mlx_tiny, data_dir / c) for c in CLIPS)).wer
+    texts = [text_of(mlx_tiny, data_dir / c) for c in CLIPS]
+    ours = error_rates(" ".join(references), " ".join(texts)).wer
     theirs = error_rates(" ".join(references), " ".join(text_of(ct2, data_dir / c) for c in CLIPS)).wer
     assert ours <= theirs + 0.01, (ours, theirs)
-    assert text_of(mlx_tiny, data_dir / "jfk.flac").strip().startswith("And so my fellow Americans")
+    assert texts[0].strip().startswith("And so my fellow Americans")
 
 
 def test_a_minute_of_the_long_form_file(mlx_tiny: Transcriber, data_dir: Path, tmp_path: Path) -> None:

@@ -1,10 +1,11 @@
-// The service page: upload recordings, watch their jobs, read, search and play a finished transcript.
+// The service page: upload recordings, watch their jobs, read, search, play and correct a finished transcript
+// (the editor, editor.js, autosaves each correction as a revision, with the ETag it was made from).
 // It uses only the public API (/v1/...); the API key, when the server wants one, stays in sessionStorage.
 (function () {
   "use strict";
   var $ = function (id) { return document.getElementById(id); };
   var key = sessionStorage.getItem("longscribe-key") || "";
-  var shown = null, segments = [], current = -1, timer = null;
+  var shown = null, editor = null, timer = null;
 
   function headers() { return key ? { Authorization: "Bearer " + key } : {}; }
   function withKey(url) { return key ? url + (url.indexOf("?") < 0 ? "?" : "&") + "access_token=" + encodeURIComponent(key) : url; }
@@ -84,7 +85,10 @@
     remove.textContent = "Delete"; remove.className = "delete";
     remove.onclick = function () {
       api("/v1/jobs/" + job.id, { method: "DELETE" }).then(function () {
-        if (shown === job.id) { $("viewer").hidden = true; shown = null; history.replaceState(null, "", location.pathname); }
+        if (shown === job.id) {
+          $("viewer").hidden = true; shown = null; history.replaceState(null, "", location.pathname);
+          if (editor) { editor.close(); editor = null; }
+        }
         refresh();
       }).catch(function (e) { say(e.message); });
     };
@@ -151,74 +155,65 @@
 
   function show(job) {
     shown = job.id;
-    api("/v1/jobs/" + job.id + "/result?format=json").then(function (r) { return r.json(); }).then(function (doc) {
+    var etag = null;
+    api("/v1/jobs/" + job.id + "/result?format=json").then(function (r) {
+      etag = r.headers.get("ETag");
+      return r.json();
+    }).then(function (doc) {
       $("viewer").hidden = false;
       $("viewer-title").textContent = job.file || job.id;
       $("viewer-details").textContent = details(job);
       $("player").src = withKey("/v1/jobs/" + job.id + "/audio");
       var downloads = $("downloads");
       downloads.textContent = "";
-      job.formats.forEach(function (fmt) {
+      job.formats.forEach(function (fmt) {  // the latest revision, corrections included
         var a = document.createElement("a");
         a.href = withKey("/v1/jobs/" + job.id + "/result?format=" + fmt);
         a.textContent = fmt;
         a.setAttribute("download", "");
         downloads.appendChild(a);
       });
-      var list = $("segments");
-      list.textContent = "";
-      var speaker = null;
-      segments = doc.segments.map(function (s) {
-        var li = document.createElement("li");
-        li.dataset.start = s.start;
-        var time = document.createElement("time");
-        time.textContent = clock(s.start);
-        var text = document.createElement("span");
-        text.textContent = s.text.trim();
-        if (s.speaker) {  // the name where the speaker changes, as a transcript reads
-          li.dataset.speaker = s.speaker;
-          if (s.speaker !== speaker) {
-            var who = document.createElement("b");
-            who.className = "who";
-            who.textContent = s.speaker;
-            text.insertBefore(who, text.firstChild);
-            li.classList.add("turn");
-          }
-          speaker = s.speaker;
-        }
-        li.appendChild(time); li.appendChild(text);
-        li.onclick = function () {
-          $("player").currentTime = s.start;
-          var playing = $("player").play();
-          if (playing && playing.catch) playing.catch(function () {});
-        };
-        list.appendChild(li);
-        return { start: s.start, li: li };
+      if (editor) editor.close();
+      editor = window.LongscribeEditor({
+        list: $("segments"),
+        tools: $("editor-tools"),
+        player: $("player"),
+        doc: doc,
+        revision: etag ? parseInt(etag.replace(/"/g, ""), 10) : doc.revision,
+        save: function (corrected, revision) { return save(job.id, corrected, revision); },
       });
-      current = -1;
       filter();
     }).catch(function (e) { say(e.message); });
   }
 
-  function follow() {
-    var t = $("player").currentTime + 0.01, i = -1;
-    for (var k = 0; k < segments.length && segments[k].start <= t; k++) i = k;
-    if (i === current) return;
-    if (current >= 0 && segments[current]) segments[current].li.classList.remove("now");
-    current = i;
-    if (i >= 0) { segments[i].li.classList.add("now"); segments[i].li.scrollIntoView({ block: "nearest" }); }
+  function save(id, corrected, revision) {  // autosave: a conflict (412) stops it, with a clear message
+    return api("/v1/jobs/" + id + "/result", {
+      method: "PUT",
+      headers: { "Content-Type": "application/json", "If-Match": '"' + revision + '"' },
+      body: JSON.stringify(corrected),
+    }).then(function (r) {
+      return r.json().then(function (body) {
+        if (r.status === 412) {
+          var error = new Error("Not saved: this transcript was changed elsewhere since (revision " +
+            (r.headers.get("ETag") || "?").replace(/"/g, "") + "). Reload to see it; your last edit is lost.");
+          error.conflict = true;
+          throw error;
+        }
+        if (!r.ok) throw new Error("Not saved: " + body.error.message);
+        return body.revision;
+      });
+    });
   }
 
   function filter() {
     var needle = $("filter").value.trim().toLowerCase();
-    segments.forEach(function (s) {  // a speaker's name finds all they say
-      var text = (s.li.dataset.speaker || "") + " " + s.li.textContent;
-      s.li.hidden = !!needle && text.toLowerCase().indexOf(needle) < 0;
+    if (!editor) return;
+    editor.items().forEach(function (li) {  // a speaker's name finds all they say
+      var text = (li.dataset.speaker || "") + " " + li.textContent;
+      li.hidden = !!needle && text.toLowerCase().indexOf(needle) < 0;
     });
   }
 
-  $("player").addEventListener("timeupdate", follow);
-  $("player").addEventListener("seeked", follow);
   $("filter").addEventListener("input", filter);
   $("file").addEventListener("change", function () { upload($("file").files); $("file").value = ""; });
   var drop = $("drop");

@@ -1,6 +1,7 @@
 // The transcript page: click a sentence to play from it, follow the sentence being played,
-// search with highlights and a count, keys (space: play/pause, left/right: 5 s), and a
-// recording opened by hand when the page cannot load its own.
+// search with highlights and a count, keys (space: play/pause, left/right: 5 s), a
+// recording opened by hand when the page cannot load its own, and "Edit": the editor
+// (editor.js) on the segments' data, whose corrections download as JSON for export --apply.
 (function () {
   "use strict";
   var player = document.getElementById("player");
@@ -75,7 +76,7 @@
   }
 
   document.addEventListener("keydown", function (event) {
-    if (!player || event.target === search || event.altKey || event.ctrlKey || event.metaKey) return;
+    if (!player || event.target.tagName === "INPUT" || event.altKey || event.ctrlKey || event.metaKey) return;
     if (event.key === " ") {
       event.preventDefault();
       if (player.paused) { var p = player.play(); if (p && p.catch) p.catch(function () {}); } else { player.pause(); }
@@ -130,5 +131,35 @@
       timer = setTimeout(function () { find(search.value); }, 150);
     });
   }
-  window.longscribe = { find: find };
+  var about = JSON.parse(document.getElementById("info").textContent), editor = null;
+  document.getElementById("edit").addEventListener("click", function () {
+    if (editor) return;
+    var data = Array.prototype.map.call(document.querySelectorAll("script.d"), function (s) {
+      var segment = JSON.parse(s.textContent);  // words come as [start, end, word, probability]
+      if (segment.w) segment.words = segment.w.map(function (w) { return { start: w[0], end: w[1], word: w[2], probability: w[3] }; });
+      delete segment.w;
+      return segment;
+    });
+    document.querySelector("main").hidden = true;
+    search.hidden = true; count.hidden = true; this.hidden = true;
+    document.getElementById("editor").hidden = false;
+    var tools = document.getElementById("editor-tools");
+    editor = window.LongscribeEditor({
+      list: document.getElementById("segments"), tools: tools, player: player,
+      doc: { segments: data, revision: about.revision }, revision: about.revision,
+    });
+    var save = document.createElement("button");
+    save.id = "download-json"; save.type = "button"; save.textContent = "Download corrected JSON";
+    save.title = "Keep the corrections: longscribe export FILE --apply this.json";
+    save.addEventListener("click", function () {
+      var link = document.createElement("a");
+      link.href = URL.createObjectURL(new Blob([JSON.stringify(editor.doc(), null, 1)], { type: "application/json" }));
+      link.download = about.file.replace(/\.[^.]*$/, "") + ".corrected.json";
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+    });
+    tools.appendChild(save);
+  });
+  window.longscribe = { find: find, editor: function () { return editor; } };
 })();
