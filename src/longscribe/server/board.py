@@ -139,6 +139,11 @@ class ServerJob:
     """The upload's sampled hash: the same recording uploaded again is recognised."""
 
     @property
+    def name(self) -> str:
+        """What the results call the recording (``info.path``): the client's name for it, never a server path."""
+        return self.request.filename or self.id
+
+    @property
     def formats(self) -> tuple[str, ...]:
         """The result formats this job writes."""
         return parse_formats("all", speakers=self.request.diarize is not None)
@@ -338,7 +343,7 @@ class JobBoard:
             if job is None or stored is None or stored.info is None:
                 raise JobStateError(f"job {job_id} has no transcript")
             info = TranscriptInfo.from_dict(stored.info)
-            yield store, stored, replace(info, path=job.request.filename or job_id)
+            yield store, stored, replace(info, path=job.name)
         finally:
             store.close()
 
@@ -478,7 +483,7 @@ class JobBoard:
                 finally:
                     segments.close()  # its feed thread stops now, not when collected
                 info = transcription.info
-                out.commit(replace(info, path=job.request.filename or job.id))  # the client's name, no server path
+                out.commit(replace(info, path=job.name))
                 transcription.mark_written()
             job.language, job.language_runs = info.language, list(info.language_runs)
             job.duration, job.warnings = info.duration_s, list(info.warnings)
