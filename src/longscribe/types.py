@@ -263,6 +263,9 @@ class TranscriptInfo:
     (``speaker``, ``seconds``, ``first``, ``last``; seconds)."""
     speaker_turns: list[SpeakerTurn] = field(default_factory=list)
     """With diarization: who speaks when, overlaps included (what ``-f rttm`` writes)."""
+    source: dict[str, Any] = field(default_factory=dict)
+    """Where a recording that is not a local file came from: its ``url``; for a feed's episode also
+    ``title``, ``published`` (ISO 8601), ``guid``, ``feed_title`` and ``feed``. Empty for a file."""
     revision: int = 0
     """Which revision of the transcript the segments are: 0 as transcribed, then one per correction
     (:mod:`longscribe.revisions`). Not part of :meth:`as_dict`: it describes the text, not the run."""
@@ -300,12 +303,25 @@ class TranscriptInfo:
             options=dict(d["options"]),
             speakers=list(d.get("speakers", [])),
             speaker_turns=[SpeakerTurn(samples(t[0]), samples(t[1]), t[2]) for t in d.get("speaker_turns", [])],
+            source=dict(d.get("source", {})),
         )
+
+    @property
+    def title(self) -> str:
+        """What a page or document is headed with: the episode's title, else the file's name."""
+        return str(self.source.get("title") or self.path.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1])
+
+    @property
+    def origin(self) -> list[str]:
+        """What a page's header says of an episode besides its title: the feed's title, the date published."""
+        published = self.source.get("published")
+        return [str(v) for v in (self.source.get("feed_title"), published[:10] if published else None) if v]
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, seconds at millisecond precision (the json writer's ``info``)."""
         return {
             "path": self.path,
+            **({"source": self.source} if self.source else {}),
             "model": self.model,
             "model_path": self.model_path,
             "model_source": self.model_source,

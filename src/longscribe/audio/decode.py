@@ -6,11 +6,13 @@ depend on the file's duration.
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
+from typing import Any, Protocol
 
 import av
 import numpy as np
@@ -23,6 +25,30 @@ log = logging.getLogger(__name__)
 MAX_BAD_PACKETS = 20
 """Consecutive undecodable packets after which the rest of the file is given up."""
 TRUNCATION_TOLERANCE = SAMPLE_RATE  # 1 s: container durations are estimates
+
+
+class Recording(Protocol):
+    """An input that is not a local file (:class:`longscribe.sources.RemoteFile`, a download)."""
+
+    name: str
+    """What messages and the job store call it (its URL)."""
+    identity: dict[str, Any]
+    """What identifies its content: another identity is another job."""
+    about: dict[str, Any]
+    """What the transcript says of where it came from (``TranscriptInfo.source``)."""
+
+    def reader(self) -> io.RawIOBase:
+        """A new file object for one pass over its bytes."""
+        ...
+
+
+Source = str | Path | Recording
+"""What can be transcribed: a path, or a recording that is not a file."""
+
+
+def source_name(source: Source) -> str:
+    """The path or URL messages name an input by."""
+    return str(source) if isinstance(source, (str, Path)) else source.name
 
 
 def check_input(path: str | Path) -> Path:
@@ -54,21 +80,29 @@ class AudioStream:
     ``keep_channels`` the windows are ``(samples, channels)`` instead of mono.
     """
 
-    def __init__(self, path: str | Path, *, keep_channels: bool = False) -> None:
-        self.path = str(path)
+    def __init__(self, path: Source, *, keep_channels: bool = False) -> None:
+        self.path = source_name(path)
         self.keep_channels = keep_channels
-        check_input(path)
+        self._reader: io.RawIOBase | None = None
+        if isinstance(path, (str, Path)):
+            check_input(path)
+        else:
+            self._reader = path.reader()
         try:
-            self._container = _open(self.path)
+            self._container = _open(self._reader or self.path)
         except (av.FFmpegError, UnicodeDecodeError) as exc:
+            self._close_reader()
             raise AudioDecodeError(self.path, f"not a readable audio/video file ({_reason(exc)})") from exc
+        except BaseException:
+            self._close_reader()
+            raise
         streams = self._container.streams.audio
         if not streams:
-            self._container.close()
+            self.close()
             raise NoAudioStreamError(self.path, "has no audio track")
         self._stream = streams[0]
         if self._stream.codec_context is None:
-            self._container.close()
+            self.close()
             raise AudioDecodeError(self.path, f"unsupported audio format ({_codec_name(self._stream)})")
         self._stream.codec_context.thread_type = "AUTO"
         self.channels = int(self._stream.codec_context.channels or 1)
@@ -145,6 +179,11 @@ class AudioStream:
 
     def close(self) -> None:
         self._container.close()
+        self._close_reader()
+
+    def _close_reader(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
 
     def __enter__(self) -> AudioStream:
         return self
@@ -155,16 +194,16 @@ class AudioStream:
         self.close()
 
 
-def _open(path: str) -> av.container.InputContainer:
+def _open(path: str | io.RawIOBase) -> av.container.InputContainer:
     """Open for reading without failing on tags that are not UTF-8 (no transcript needs them).
 
     PyAV before 19 raises on such tags unless told to ignore them; PyAV 19 dropped the
     keyword and decodes them with surrogate escapes.
     """
     try:
-        return av.open(path, metadata_errors="ignore")
+        return av.open(path, "r", metadata_errors="ignore")
     except TypeError:
-        return av.open(path)
+        return av.open(path, "r")
 
 
 def _expected_samples(container: av.container.InputContainer, stream: av.AudioStream) -> int | None:

@@ -20,6 +20,7 @@ from longscribe.cli.serve import add_serve_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
 from longscribe.cli.voices import add_voices_parser
+from longscribe.cli.watch import add_watch_parser
 from longscribe.errors import LongscribeError
 from longscribe.pipeline.threads import calls_in_progress
 
@@ -35,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_tune_parser(sub)
     add_serve_parser(sub)
     add_voices_parser(sub)
+    add_watch_parser(sub)
     return parser
 
 

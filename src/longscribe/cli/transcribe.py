@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, fields, replace
@@ -11,13 +12,13 @@ from typing import Any
 
 from rich.console import Console
 
-from longscribe.audio import AudioStream, check_input
+from longscribe.audio import AudioStream, Source, check_input
 from longscribe.audio.decode import format_clock
 from longscribe.cli.common import Parser, add_option_arguments, options_from_args
 from longscribe.cli.console import print_error, print_warning, stderr_console
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import FINISHED
-from longscribe.cli.inputs import expand, output_names
+from longscribe.cli.inputs import expand
 from longscribe.cli.interrupt import EXIT_INTERRUPTED, ctrl_c
 from longscribe.cli.outputs import (
     add_output_arguments,
@@ -26,6 +27,7 @@ from longscribe.cli.outputs import (
 )
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.summary import OK_STATUSES, FileResult, print_summary
+from longscribe.cli.targets import FeedChoice, Target, resolve
 from longscribe.diarize.channels import check_channels
 from longscribe.errors import (
     EngineError,
@@ -36,11 +38,13 @@ from longscribe.errors import (
     UnsupportedDeviceError,
 )
 from longscribe.jobs import JobStore, open_store
+from longscribe.jobs.handle import input_key
 from longscribe.jobs.places import JobPlaces
 from longscribe.jobs.store import JOB_DIR
 from longscribe.models.resolve import cache_dir
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.revisions import load, revision_info
+from longscribe.sources import SPOOL_DIR, Fetcher, FetchLimits, RemoteFile, is_url, resolve_page
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 from longscribe.writers import WRITERS, OutputOptions, OutputSet, check_output_dir, parse_formats
 
@@ -50,6 +54,7 @@ EXAMPLES = """examples:
   longscribe transcribe meeting.wav --diarize --speaker-names Ana,Ben -f srt
   longscribe transcribe lecture.mp4 --model auto --deadline 10m
   longscribe transcribe podcast.mp3 --language es --word-timestamps -f json
+  longscribe transcribe https://example.org/feed.xml --latest 3 --feed-dir podcasts
 
 Run the same command again after a crash or Ctrl-C: it resumes from the job store.
 """
@@ -74,7 +79,14 @@ def transcribe_parser() -> Parser:
 
 
 def add_transcribe_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
+    p.add_argument(
+        "files", nargs="+", metavar="FILE", help="audio/video files, folders, URLs of recordings, podcast feeds"
+    )
+    add_run_arguments(p, remote=True)
+
+
+def add_run_arguments(p: argparse.ArgumentParser, *, remote: bool) -> None:
+    """Every flag of ``transcribe`` but its inputs (``watch`` takes them too); ``remote``: the feed and URL flags."""
     files = p.add_argument_group("input and output")
     files.add_argument(
         "-o", "--output-dir", "--output_dir", default=".", help="where to write transcripts (default: .)"
@@ -87,6 +99,8 @@ def add_transcribe_arguments(p: argparse.ArgumentParser) -> None:
         help=f"comma-separated formats: {', '.join(WRITERS)}, or all (default: all)",
     )
     files.add_argument("--skip-existing", action="store_true", help="skip inputs whose outputs all exist")
+    if remote:
+        add_remote_arguments(p.add_argument_group("podcasts and URLs"))
     add_option_arguments(p)
     add_output_arguments(p.add_argument_group("subtitles and page"))
     jobs = p.add_argument_group("jobs")
@@ -101,53 +115,73 @@ def add_transcribe_arguments(p: argparse.ArgumentParser) -> None:
     display.add_argument("--debug", action="store_true", help="show tracebacks")
 
 
+def add_remote_arguments(remote: argparse._ArgumentGroup) -> None:
+    remote.add_argument("--latest", type=int, default=None, metavar="N", help="a feed's N newest episodes")
+    remote.add_argument(
+        "--since", type=_date, default=None, metavar="DATE", help="a feed's episodes published on or after YYYY-MM-DD"
+    )
+    remote.add_argument("--all", dest="all_episodes", action="store_true", help="every episode of a feed")
+    remote.add_argument(
+        "--feed-dir", default=None, metavar="DIR", help="a folder per feed in DIR (and the job store in DIR)"
+    )
+    remote.add_argument(
+        "--download-timeout",
+        type=float,
+        default=FetchLimits.timeout,
+        metavar="SECONDS",
+        help=f"give a silent connection up after SECONDS (default: {FetchLimits.timeout:g})",
+    )
+
+
 def run(args: argparse.Namespace, env: Environment) -> int:
     console = stderr_console()
     try:
         formats = parse_formats(args.output_format, speakers=args.diarize is not None)
         options = options_from_args(args, env, formats)
         how = output_options(args)
+        choice = FeedChoice(args.latest, args.since, args.all_episodes)
+        limits = FetchLimits(timeout=args.download_timeout)
     except (LongscribeError, ValueError) as exc:
         print_error(exc, console)
         return 2
     inputs = expand(args.files)
-    results = [FileResult(path, "failed", detail=problem) for path, problem in inputs.errors]
-    for path, problem in inputs.errors:
-        print_error(f"{path}: {problem}", console)
     out_dir = Path(args.output_dir)
-    job_dir = Path(args.job_dir) if args.job_dir else out_dir / JOB_DIR
+    feed_dir = Path(args.feed_dir) if args.feed_dir else None
+    job_dir = Path(args.job_dir) if args.job_dir else (feed_dir or out_dir) / JOB_DIR
     try:
-        check_output_dir(out_dir)
+        for directory in (out_dir, *([feed_dir] if feed_dir else [])):
+            check_output_dir(directory)
         check_job_dir(job_dir)
     except LongscribeError as exc:
         print_error(exc, console)
         return 1
+    fetcher = Fetcher(limits) if any(is_url(f) for f in inputs.files) else None
+    found = resolve(inputs, out_dir, feed_dir, choice, fetcher)
+    problems = [*inputs.errors, *found.errors]
+    results = [FileResult(path, "failed", detail=problem) for path, problem in problems]
+    for path, problem in problems:
+        print_error(f"{path}: {problem}", console)
+    for note in found.notes:
+        if not args.quiet:
+            console.print(note, markup=False)
+    targets = found.items
     transcriber = Transcriber(options)
-    if any(_usable(path) for path in inputs.files):  # load once, before any job is touched
-        try:
-            transcriber.load(audio_seconds=_total_seconds(inputs.files) if options.model == "auto" else None)
-        except LongscribeError as exc:
-            sources = env.sources(args.device, args.compute_type) if isinstance(exc, UnsupportedDeviceError) else ""
-            print_error(f"{exc}{sources}", console)
-            return exc.exit_code
-        assert transcriber.plan is not None
-        if options.model == "auto" and not args.quiet:
-            console.print(f"model auto: {transcriber.plan.model_reason}", markup=False)
-        for warning in transcriber.plan.warnings:
-            print_warning(warning, console)
-        if not transcriber.engine.multilingual and options.given_language is None and not args.quiet:
-            console.print(f"{transcriber.plan.model.name} is English-only: every file is English", markup=False)
-    names = output_names(inputs.files)
-    for path, name in names.items():
-        if name != Path(path).stem:
-            console.print(f"longscribe: {path}: another input has the same name; writing {name}.*", markup=False)
-    run = FileRun(transcriber, job_dir, out_dir, formats, how, RunFlags.from_args(args), console)
+    if any(t.remote or _usable(t.source) for t in targets):  # load once, before any job is touched
+        code = load_model(transcriber, args, env, console, _total_seconds(targets) if options.model == "auto" else None)
+        if code:
+            return code
+    for target in targets:
+        if not target.remote and target.name != Path(target.source).stem:
+            console.print(
+                f"longscribe: {target.source}: another input has the same name; writing {target.name}.*", markup=False
+            )
+    run = FileRun(transcriber, job_dir, formats, how, RunFlags.from_args(args), console, fetcher)
     with ctrl_c(run.say), ProgressBar(console, enabled=not args.quiet) as bar:
-        for index, path in enumerate(inputs.files):
-            result = run.one(path, names[path], bar)
+        for index, target in enumerate(targets):
+            result = run.one(target, bar)
             results.append(result)
             if result.status in ("model-error", "interrupted"):
-                results.extend(FileResult(p, "not run") for p in inputs.files[index + 1 :])
+                results.extend(FileResult(t.label, "not run") for t in targets[index + 1 :])
                 break
             if args.unload:
                 transcriber.unload()
@@ -157,6 +191,27 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     if any(r.status == "interrupted" for r in results):
         return EXIT_INTERRUPTED
     return 0 if results and all(r.status in OK_STATUSES for r in results) else 1
+
+
+def load_model(
+    transcriber: Transcriber, args: argparse.Namespace, env: Environment, console: Console, seconds: float | None
+) -> int:
+    """Plan and load the model, saying what was chosen and what to know; the exit status on failure, else 0."""
+    try:
+        transcriber.load(audio_seconds=seconds)
+    except LongscribeError as exc:
+        sources = env.sources(args.device, args.compute_type) if isinstance(exc, UnsupportedDeviceError) else ""
+        print_error(f"{exc}{sources}", console)
+        return exc.exit_code
+    assert transcriber.plan is not None
+    options = transcriber.options
+    if options.model == "auto" and not args.quiet:
+        console.print(f"model auto: {transcriber.plan.model_reason}", markup=False)
+    for warning in transcriber.plan.warnings:
+        print_warning(warning, console)
+    if not transcriber.engine.multilingual and options.given_language is None and not args.quiet:
+        console.print(f"{transcriber.plan.model.name} is English-only: every file is English", markup=False)
+    return 0
 
 
 def check_job_dir(directory: Path) -> None:
@@ -191,14 +246,14 @@ class FileRun:
         self,
         transcriber: Transcriber,
         job_dir: Path,
-        out_dir: Path,
         formats: tuple[str, ...],
         how: OutputOptions,
         flags: RunFlags,
         console: Console,
+        fetcher: Fetcher | None = None,
     ) -> None:
-        self.transcriber, self.job_dir, self.out_dir, self.formats = transcriber, job_dir, out_dir, formats
-        self.how, self.flags, self.console = how, flags, console
+        self.transcriber, self.job_dir, self.formats = transcriber, job_dir, formats
+        self.how, self.flags, self.console, self.fetcher = how, flags, console, fetcher
         self._store: JobStore | None = None
         self.places = JobPlaces(cache_dir(transcriber.options.cache_dir))
 
@@ -211,78 +266,122 @@ class FileRun:
     def close(self) -> None:
         if self._store is not None:
             self._store.close()
+        if self.fetcher is not None:
+            self.fetcher.close()
 
     def say(self, text: str) -> None:
         self.console.print(text, markup=False)
 
-    def one(self, path: str, name: str, bar: ProgressBar) -> FileResult:
-        """Transcribe ``path`` into ``OUTPUT_DIR/<name>.<format>``."""
-        if self.flags.skip_existing and all((self.out_dir / f"{name}.{f}").is_file() for f in self.formats):
+    def one(self, target: Target, bar: ProgressBar) -> FileResult:
+        """Transcribe ``target`` into ``<its folder>/<its name>.<format>``."""
+        path, name, out_dir, label = target.source, target.name, target.out_dir, target.label
+        if self.flags.skip_existing and all((out_dir / f"{name}.{f}").is_file() for f in self.formats):
             if not self.flags.quiet:
-                self.say(f"{path}: outputs exist, skipped")
-            return FileResult(path, "skipped", output=name)
+                self.say(f"{label}: outputs exist, skipped")
+            return FileResult(label, "skipped", output=name)
         started = time.perf_counter()
         transcription: Transcription | None = None
+        remote: RemoteFile | None = None
         try:
-            with AudioStream(path) as probe:  # not audio (or one channel for channels): said before the job store
+            if target.episode is not None:
+                done = self.store.find_episode(target.episode.guid, self.transcriber.job_options())
+                if done is not None:
+                    if not self.flags.quiet:
+                        self.say(f"{label}: transcribed before (job {done.id}), skipped")
+                    return FileResult(label, "skipped", output=name)
+            source: Source = path
+            if target.remote:
+                assert self.fetcher is not None
+                remote = self._download(target)
+                source = remote
+            with AudioStream(source) as probe:  # not audio (or one channel for channels): said before the job store
                 if self.transcriber.options.diarize == "channels":
                     check_channels(path, probe.channels)
-            with self.store.lock(str(Path(path).resolve()), wait=self.flags.wait, on_wait=self._waiting(path)):
-                audio = page_audio(self.flags.html_audio, path, self.out_dir / f"{name}.html")
-                with OutputSet(self.out_dir, name, self.formats, replace(self.how, audio=audio.src)) as out:
+            with self.store.lock(input_key(source), wait=self.flags.wait, on_wait=self._waiting(label)):
+                audio = page_audio(self.flags.html_audio, path, out_dir / f"{name}.html")
+                with OutputSet(out_dir, name, self.formats, replace(self.how, audio=audio.src)) as out:
                     transcription = self.transcriber.transcribe(
-                        path, on_progress=bar.update, store=self.store, restart=self.flags.restart
+                        source, on_progress=bar.update, store=self.store, restart=self.flags.restart
                     )
-                    self._announce(path, transcription)
-                    if transcription.job is not None:  # so that `export FILE` finds it from anywhere
-                        job = transcription.job.job
+                    self._announce(label, transcription)
+                    job = transcription.job.job if transcription.job is not None else None
+                    if job is not None and "sampled_sha256" in job.fingerprint:  # `export FILE` finds it anywhere
                         self.places.record(job.fingerprint["sampled_sha256"], self.store.directory, job.input)
-                    corrected = self.store.latest_revision(transcription.job.job.id) if transcription.job else 0
+                    corrected = self.store.latest_revision(job.id) if job else 0
                     for segment in transcription:
                         if not corrected:
                             out.write(segment)
                     info = transcription.info
-                    if corrected and transcription.job is not None:  # the outputs are the latest correction
-                        revision = load(self.store, transcription.job.job, info, corrected)
+                    if corrected and job is not None:  # the outputs are the latest correction
+                        revision = load(self.store, job, info, corrected)
                         info = revision_info(info, revision)
                         for segment in revision.segments:
                             out.write(segment)
                         if not self.flags.quiet:
-                            self.say(f"{path}: the job holds corrections: writing revision {corrected}")
+                            self.say(f"{label}: the job holds corrections: writing revision {corrected}")
                     written = out.commit(info)
                     transcription.mark_written()
                 if "html" in written:
                     audio.place(written["html"])
+            if remote is not None:  # the job is finished: its download is no longer needed
+                remote.discard()
         except LongscribeError as exc:
             bar.finish(path)
             if self.flags.debug:
                 self.console.print_exception()
             message = str(exc)
-            print_error(message if path in message else f"{path}: {message}", self.console)
+            print_error(message if path in message else f"{label}: {message}", self.console)
             status = "model-error" if _is_setup_error(exc) else "failed"
-            return FileResult(path, status, detail=message, output=name)
+            return FileResult(label, status, detail=message, output=name)
         except KeyboardInterrupt:
             bar.finish(path)
             saved = self.store.count(transcription.job.job.id) if transcription and transcription.job else 0
             self.say(
-                f"longscribe: interrupted: {saved} chunk(s) of {path} are saved in {self.store.path};"
+                f"longscribe: interrupted: {saved} chunk(s) of {label} are saved in {self.store.path};"
                 " run the same command again to resume"
             )
-            return FileResult(path, "interrupted", output=name)
+            return FileResult(label, "interrupted", output=name)
+        finally:
+            if remote is not None:
+                remote.close()
         bar.finish(path)
         wall = time.perf_counter() - started
         for warning in info.warnings:
-            print_warning(f"{path}: {warning}", self.console)
+            print_warning(f"{label}: {warning}", self.console)
         if "html" in written and audio.note and not self.flags.quiet:
-            self.say(f"{path}: {audio.note}")
+            self.say(f"{label}: {audio.note}")
         if not self.flags.quiet:
             speed = info.duration / SAMPLE_RATE / wall if wall > 0 else 0.0
             self.say(
-                f"{path}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
+                f"{label}: {format_clock(info.duration)} of audio in {wall:.1f}s ({speed:.1f}x real time), "
                 f"language {spoken(info)}{_speakers(info)} -> {', '.join(str(p) for p in written.values())}"
             )
         status = "ok" if info.complete else "incomplete"
-        return FileResult(path, status, info.duration, wall, "; ".join(info.warnings), name, spoken(info))
+        return FileResult(label, status, info.duration, wall, "; ".join(info.warnings), name, spoken(info))
+
+    def _download(self, target: Target) -> RemoteFile:
+        """Start fetching a URL into the job store's spool (an episode's GUID is part of its identity;
+        a page's stream is found again now)."""
+        assert self.fetcher is not None
+        spool = self.store.directory / SPOOL_DIR
+        if target.page:
+            page = resolve_page(target.source, self.fetcher.limits.timeout)
+            return RemoteFile(
+                target.source,
+                self.fetcher,
+                spool,
+                about={"title": page.title},
+                fetch_url=page.url,
+                headers=page.headers,
+            )
+        episode = target.episode
+        return RemoteFile(
+            target.source,
+            self.fetcher,
+            spool,
+            extra={"guid": episode.guid} if episode else None,
+            about=episode.about() if episode else None,
+        )
 
     def _waiting(self, path: str) -> Callable[[str], None]:
         def say(owner: str) -> None:
@@ -324,16 +423,25 @@ def _usable(path: str) -> bool:
     return True
 
 
-def _total_seconds(files: list[str]) -> float | None:
-    """What the containers announce, for --deadline; unreadable files count as nothing."""
+def _total_seconds(targets: list[Target]) -> float | None:
+    """What the containers announce, for --deadline; unreadable files (and URLs) count as nothing."""
     total = 0
-    for path in files:
+    for target in targets:
+        if target.remote:
+            continue
         try:
-            with AudioStream(path) as stream:
+            with AudioStream(target.source) as stream:
                 total += stream.expected_samples or 0
         except LongscribeError:
             continue
     return total / SAMPLE_RATE or None
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid date {text!r} (e.g. 2026-01-31)") from None
 
 
 def _is_setup_error(exc: LongscribeError) -> bool:

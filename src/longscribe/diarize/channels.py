@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from longscribe.audio import AudioStream
+from longscribe.audio import AudioStream, Source, source_name
 from longscribe.diarize.turns import GRID, Turn, runs_to_turns
 from longscribe.errors import AudioDecodeError
 from longscribe.options import DiarizeOptions
@@ -33,12 +33,12 @@ def check_channels(path: str, channels: int) -> None:
         raise AudioDecodeError(path, "has one channel: speakers by channel need two or more (use --diarize)")
 
 
-def channel_turns(path: str, options: DiarizeOptions) -> list[Turn]:
+def channel_turns(path: Source, options: DiarizeOptions) -> list[Turn]:
     """One decode pass over ``path``, its channels kept: the turns, a speaker per channel that speaks."""
     levels: list[np.ndarray] = []
     difference = level = 0.0
     with AudioStream(path, keep_channels=True) as stream:
-        check_channels(path, stream.channels)
+        check_channels(source_name(path), stream.channels)
         for window in stream.windows(BLOCK):
             cells = -(-len(window) // GRID)
             padded = np.zeros((cells * GRID, window.shape[1]), dtype=np.float32)
@@ -50,7 +50,8 @@ def channel_turns(path: str, options: DiarizeOptions) -> list[Turn]:
         total = stream.decoded
     if level > 0 and difference < SAME_CHANNELS * level:
         raise AudioDecodeError(
-            path, "its channels carry the same sound: speakers by channel need one voice per channel (use --diarize)"
+            source_name(path),
+            "its channels carry the same sound: speakers by channel need one voice per channel (use --diarize)",
         )
     if not levels:
         return []

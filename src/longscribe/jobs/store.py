@@ -155,6 +155,17 @@ class JobStore:
         )
         return _job(row) if row else None
 
+    def find_episode(self, guid: str, options: dict[str, Any]) -> Job | None:
+        """The written job of a feed's episode (its GUID) transcribed with these ``options`` (the
+        :func:`~longscribe.jobs.handle.job_options`): what a feed's rerun skips."""
+        wanted = json.loads(json.dumps(options, default=list))
+        rows = self._db.execute(
+            "SELECT * FROM jobs WHERE json_extract(fingerprint, '$.guid') = ? AND status IN (?, ?)"
+            " ORDER BY updated DESC",
+            (guid, COMPLETE, INCOMPLETE),
+        ).fetchall()
+        return next((job for job in map(_job, rows) if job.options == wanted), None)
+
     def get(self, job_id: str) -> Job | None:
         row = self._query_one("SELECT * FROM jobs WHERE id = ?", (job_id,))
         return _job(row) if row else None

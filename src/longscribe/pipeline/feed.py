@@ -12,11 +12,10 @@ import queue
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import numpy as np
 
-from longscribe.audio import AudioStream, SpanReader
+from longscribe.audio import AudioStream, Source, SpanReader
 from longscribe.options import TranscribeOptions
 from longscribe.pipeline.speakers import SpeakerTrack
 from longscribe.types import ChunkAudio
@@ -29,7 +28,7 @@ _PUT_TIMEOUT = 0.2
 class ChunkFeed:
     """An iterator of ChunkAudio in time order; opening errors raise in the caller's thread."""
 
-    def __init__(self, path: str | Path, options: TranscribeOptions, depth: int) -> None:
+    def __init__(self, path: Source, options: TranscribeOptions, depth: int) -> None:
         self._options = options
         self.speakers: SpeakerTrack | None = None
         """Set before iterating to find who speaks as the audio streams; its turns are ready when the

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 
+from longscribe.audio import Source, source_name
 from longscribe.diarize.assign import labelled_turns
 from longscribe.diarize.channels import channel_turns
 from longscribe.diarize.enrol import model_id
@@ -45,7 +46,7 @@ class SpeakerTrack:
 
     def __init__(
         self,
-        path: str,
+        path: Source,
         mode: str,
         options: DiarizeOptions,
         models: DiarizationModels | None,
@@ -131,7 +132,8 @@ class SpeakerTrack:
         if len(voices):
             self.voiceprints = {label.speaker: voices[t.speaker] for t, label in zip(turns, self.turns)}
         self.seconds = self.feed_seconds + time.perf_counter() - started
-        log.info("%s: %d speaker(s) in %d turn(s)", self.path, len({t.speaker for t in self.turns}), len(turns))
+        speakers = len({t.speaker for t in self.turns})
+        log.info("%s: %d speaker(s) in %d turn(s)", source_name(self.path), speakers, len(turns))
         return self.turns
 
     def _store(self, windows: list[WindowResult]) -> None:

@@ -7,10 +7,12 @@ from dataclasses import fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from longscribe.audio import Source, source_name
 from longscribe.diarize.channels import check_channels
 from longscribe.engines.base import Engine
 from longscribe.errors import OptionsError
 from longscribe.jobs import EngineIdentity, JobHandle, JobStore, start_job
+from longscribe.jobs.handle import job_options
 from longscribe.options import PLACEMENT, TranscribeOptions, fields_of
 from longscribe.pipeline.engine_runtime import EngineRuntime
 from longscribe.pipeline.feed import ChunkFeed
@@ -110,9 +112,15 @@ class Transcriber:
         """Free the model (Ray: stop the actors); the next transcription loads it again."""
         self.runtime.unload()
 
+    def job_options(self) -> dict[str, Any]:
+        """What this transcriber's jobs record of how their text is made (the model is loaded first):
+        a finished job with the same is one this run would repeat."""
+        engine = self.engine
+        return job_options(self.decoding, self._engine_identity(engine))
+
     def transcribe(
         self,
-        path: str | Path,
+        path: Source,
         on_progress: ProgressCallback | None = None,
         *,
         store: JobStore | None = None,
@@ -120,8 +128,10 @@ class Transcriber:
     ) -> Transcription:
         """Open ``path`` (errors about the file raise here) and return its lazy transcription.
 
-        With a job store, finished chunks are committed as they are decoded and
-        a job left unfinished for the same input and options is resumed.
+        ``path`` is a file, or a :class:`~longscribe.audio.Recording` that is not one (a
+        :class:`~longscribe.sources.RemoteFile`, read as it downloads). With a job store, finished
+        chunks are committed as they are decoded and a job left unfinished for the same input and
+        options is resumed.
         """
         runtime = self.runtime
         feed = ChunkFeed(path, self.options, QUEUE_BATCHES * runtime.batch_size * runtime.workers)
@@ -129,15 +139,16 @@ class Transcriber:
             if not runtime.loaded:
                 self.load(feed.expected_samples / SAMPLE_RATE if feed.expected_samples else None)
             engine = self.engine
-            feed.read_audio = not engine.open_input(str(Path(path).resolve()))
+            if isinstance(path, (str, Path)):  # a cluster's actors may read a file themselves
+                feed.read_audio = not engine.open_input(str(Path(path).resolve()))
             if self.options.diarize == "channels":
-                check_channels(str(path), feed.channels)  # before a job is started for it
+                check_channels(source_name(path), feed.channels)  # before a job is started for it
             job = None
             if store is not None:
-                identity = EngineIdentity(self._model_path(), engine.name, engine.device, engine.compute_type)
+                identity = self._engine_identity(engine)
                 job = start_job(store, path, feed.expected_samples, self.decoding, identity, restart=restart)
             if self.options.diarize is not None:
-                feed.speakers = self._speaker_track(str(path), job)
+                feed.speakers = self._speaker_track(path, job)
         except BaseException:
             feed.close()
             raise
@@ -150,18 +161,22 @@ class Transcriber:
             done=job.store.results(job.job.id) if job else None,
             commit=(lambda result: job.store.commit(job.job.id, result)) if job else None,
         )
-        return Transcription(str(path), feed, scheduler, self._info(path, engine), on_progress, job)
+        return Transcription(source_name(path), feed, scheduler, self._info(path, engine), on_progress, job)
 
-    def _speaker_track(self, path: str, job: JobHandle | None) -> SpeakerTrack:
+    def _engine_identity(self, engine: Engine) -> EngineIdentity:
+        return EngineIdentity(self._model_path(), engine.name, engine.device, engine.compute_type)
+
+    def _speaker_track(self, path: Source, job: JobHandle | None) -> SpeakerTrack:
         mode = self.options.diarize
         assert mode is not None
         models = self.speaker_models if mode == "speakers" else None
         return SpeakerTrack(path, mode, self.options.diarize_options, models, job)
 
-    def _info(self, path: str | Path, engine: Engine) -> TranscriptInfo:
+    def _info(self, path: Source, engine: Engine) -> TranscriptInfo:
         run = self.plan
         info = TranscriptInfo(
-            path=str(path),
+            path=source_name(path),
+            source={} if isinstance(path, (str, Path)) else dict(path.about),
             model=run.model.name if run else self.options.model,
             model_path=run.model.path if run else "",
             model_source=run.model.source if run else "injected",

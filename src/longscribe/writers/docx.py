@@ -37,11 +37,11 @@ class DocxWriter(Writer):
     def end(self, info: TranscriptInfo) -> None:
         import docx  # the extra: only asked for when the format is
 
-        name = info.path.replace("\\", "/").rsplit("/", 1)[-1]
+        name = info.title
         document = docx.Document()
         document.core_properties.title = name
         document.add_heading(name, level=1)
-        about = [name, clock(info.duration), time.strftime("%Y-%m-%d")]
+        about = [*info.origin, clock(info.duration), time.strftime("%Y-%m-%d")]
         if info.revision:
             about.append(f"revision {info.revision}")
         document.add_paragraph(style="Normal").add_run(" · ".join(about)).italic = True

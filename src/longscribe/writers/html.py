@@ -101,9 +101,10 @@ class HtmlWriter(Writer):
     def end(self, info: TranscriptInfo) -> None:
         if self._open:
             self.out.write("</p>\n")
-        name = info.path.replace("\\", "/").rsplit("/", 1)[-1]
+        name = info.title
         languages = " → ".join(info.language_runs) if info.language_runs else info.language or "-"
         facts = [
+            *info.origin,
             clock(info.duration),
             f"language {languages}",
             *([f"{len(info.speakers)} speaker(s)"] if info.speakers else []),
