@@ -135,6 +135,11 @@ class Server:
         body, content_type = multipart(data, name, fields or {})
         return self.request("POST", path, body, {"Content-Type": content_type, **(headers or {})})
 
+    def form(self, path: str, fields: dict[str, str | list[str]]) -> Reply:
+        """A multipart POST of ``fields`` without a file (``url=``)."""
+        body, content_type = multipart(None, "", fields)
+        return self.request("POST", path, body, {"Content-Type": content_type})
+
     def job(self, job_id: str) -> dict[str, Any]:
         reply = self.request("GET", f"/v1/jobs/{job_id}")
         assert reply.status == 200, (reply.status, reply.body)
@@ -167,14 +172,16 @@ class Server:
             conn.close()
 
 
-def multipart(data: bytes, filename: str, fields: dict[str, str | list[str]]) -> tuple[bytes, str]:
+def multipart(data: bytes | None, filename: str, fields: dict[str, str | list[str]]) -> tuple[bytes, str]:
+    """A multipart/form-data body: ``fields``, and ``data`` as the file part unless None."""
     boundary = f"longscribe-test-{uuid.uuid4().hex}"
     parts = []
     for name, values in fields.items():
         for value in [values] if isinstance(values, str) else values:
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
-    head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-    parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n")
+    if data is not None:
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+        parts.append(head.encode() + b"Content-Type: application/octet-stream\r\n\r\n" + data + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 

@@ -40,6 +40,18 @@ class NoAudioStreamError(AudioDecodeError):
     """The container holds no audio track (e.g. a video without sound)."""
 
 
+class FetchError(InputError):
+    """A recording could not be fetched from its URL (the network, the remote server, a limit)."""
+
+
+class FetchTooLargeError(FetchError):
+    """The recording at a URL is larger than the download limit."""
+
+
+class URLRefusedError(FetchError):
+    """A URL (or a redirect's) that this process must not fetch: a private address on a server."""
+
+
 class ModelNotFoundError(LongscribeError):
     """No complete Whisper model could be found for the requested name or path."""
 

@@ -9,6 +9,7 @@ finishes (exit 0) or trips it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import shutil
 import tempfile
@@ -31,6 +32,8 @@ FREE_TEXT = {
     ("transcribe", "initial_prompt"): "any text is a prompt",
     ("transcribe", "html_audio"): "any path or address the page's player may play",
     ("export", "html_audio"): "any path or address the page's player may play",
+    ("watch", "initial_prompt"): "any text is a prompt",
+    ("watch", "html_audio"): "any path or address the page's player may play",
 }
 
 
@@ -44,6 +47,8 @@ class Place:
         self.reference.write_text("a tone")
         self.folder = root / "folder"
         self.folder.mkdir()
+        self.watched = root / "watched"  # empty: a watch --once with a value taken for good ends at once, exit 0
+        self.watched.mkdir()
         self.text = root / "notes.mp3"
         self.text.write_text("not audio at all\n" * 20)
         self.empty = root / "empty.wav"
@@ -110,7 +115,7 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         "max_cue_duration": floats(0.5, 60.0, low_ok=True),
         "subtitle_style": not_one_of({"cues", "none"}),
     }
-    return {
+    table = {
         **{("transcribe", k): v for k, v in placement.items()},
         **{("devices", k): v for k, v in placement.items()},
         **{("tune", k): v for k, v in placement.items()},
@@ -204,7 +209,18 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("serve", "max_jobs_kept"): ints(1, None),
         ("serve", "keep_days"): floats(0.0, None, low_ok=False),
         ("serve", "cors_origin"): st.sampled_from(["*", "example.org", "http://a/b", "", "javascript:alert(1)"]),
+        ("serve", "allow_url_hosts"): st.sampled_from(["", "a b", "http://x", "user@host", "10.0.0.0/33", "x,,y"]),
+        ("serve", "url_max_seconds"): floats(0.0, None, low_ok=False),
+        ("watch", "in_dir"): st.sampled_from(
+            [p for p in place.bad_paths() if p != str(place.folder)] + [str(place.clip)]
+        ),
+        ("watch", "settle"): floats(0.0, 86_400.0),
+        ("watch", "scan_interval"): floats(0.1, 86_400.0),
+        ("watch", "retries"): ints(0, 100, zero_ok=True),
     }
+    shared = {dest for dest in options_of("watch") if dest in options_of("transcribe")}
+    table |= {("watch", dest): v for (command, dest), v in table.items() if command == "transcribe" and dest in shared}
+    return table
 
 
 def base_argv(command: str, place: Place) -> list[str]:
@@ -225,17 +241,19 @@ def base_argv(command: str, place: Place) -> list[str]:
         "export": [str(place.clip), "-o", str(place.out), "--job-dir", str(place.job_out / ".longscribe")],
         "bench": [str(place.clip), "--reference", str(place.reference), "--model", "tiny.en", "--no-baselines"],
         "tune": ["--model", "tiny.en", "--sample", str(place.clip)],
-        "serve": ["--model", "tiny.en", "--port", "0", "--data-dir", str(place.root / "serve-data")],
+        "serve": ["--model", "tiny.en", "--port", "0", "--data-dir", str(place.root / "serve-data"), "--allow-url"],
+        "watch": [str(place.watched), "-o", str(place.out), "--model", "tiny.en", "--once", "--settle", "0"],
     }[command]
 
 
+@functools.cache
 def options_of(command: str) -> dict[str, Any]:
     parser = build_parser()
     sub = parser._subparsers._group_actions[0].choices[command]  # type: ignore[union-attr]
     return {a.dest: a for a in sub._actions if type(a).__name__ not in FLAGS and a.dest != "help"}
 
 
-COMMANDS = ("transcribe", "devices", "export", "bench", "tune", "serve")
+COMMANDS = ("transcribe", "devices", "export", "bench", "tune", "serve", "watch")
 
 
 def argv_with(command: str, dest: str, value: str, place: Place) -> list[str]:

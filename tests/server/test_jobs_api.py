@@ -38,6 +38,11 @@ def nothing_left(server: Server, before: list[Path], timeout: float = 10) -> Non
         time.sleep(0.1)
 
 
+def test_a_url_is_refused_unless_the_server_allows_urls(server: Server) -> None:
+    reply = server.form("/v1/jobs", {"url": "https://example.org/talk.mp3"})
+    assert reply.status == 403 and "--allow-url" in reply.json()["error"]["message"]
+
+
 def test_a_job_from_upload_to_deletion(server: Server, clip: Path) -> None:
     reply = server.upload("/v1/jobs", clip, {"language": "en", "word_timestamps": "true"})
     assert reply.status == 202, reply.body

@@ -58,6 +58,21 @@ def add_serve_parser(sub: Any) -> None:
         metavar="DIR",
         help="name speakers after this voice library's voices in requests that ask voices=true (default: none)",
     )
+    fetching = p.add_argument_group("fetching recordings from URLs (POST /v1/jobs with url=)")
+    fetching.add_argument("--allow-url", action="store_true", help="let clients name a URL for the server to fetch")
+    fetching.add_argument(
+        "--allow-url-hosts",
+        default=None,
+        metavar="HOSTS",
+        help="with --allow-url: comma-separated hosts or networks that may be private (default: public ones only)",
+    )
+    fetching.add_argument(
+        "--url-max-seconds",
+        type=float,
+        default=ServerConfig.url_max_seconds,
+        metavar="SECONDS",
+        help=f"the longest one download may take (default: {ServerConfig.url_max_seconds:g})",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
@@ -78,6 +93,11 @@ def config_from_args(args: argparse.Namespace, env: Environment) -> ServerConfig
         cors_origin=args.cors_origin,
         log_content=args.log_content,
         voice_library=_voice_library(args.voice_library),
+        allow_url=args.allow_url,
+        allow_url_hosts=()
+        if args.allow_url_hosts is None
+        else tuple(h.strip() for h in args.allow_url_hosts.split(",")),
+        url_max_seconds=args.url_max_seconds,
     )
 
 

@@ -92,8 +92,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         return 2
     in_dir, out_dir = Path(args.in_dir), Path(args.output_dir)
     job_dir = Path(args.job_dir) if args.job_dir else out_dir / JOB_DIR
-    if not in_dir.is_dir():
-        print_error(f"{in_dir}: not a folder", console)
+    if not args.in_dir.strip() or not in_dir.is_dir():  # Path("") is the current folder: never by accident
+        print_error(f"{args.in_dir!r}: not a folder" if not args.in_dir.strip() else f"{in_dir}: not a folder", console)
         return 1
     try:
         check_output_dir(out_dir)

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from longscribe.server.board import (
     ServerJob,
 )
 from longscribe.server.config import ServerConfig
+from longscribe.server.fetching import check_allowed, episodes_at, fetch_into
 from longscribe.server.formats import (
     diarized_segment,
     error_body,
@@ -56,6 +57,7 @@ from longscribe.server.formats import (
 )
 from longscribe.server.references import NAMES, REFERENCES, decode_references, enrol_references
 from longscribe.server.uploads import UploadError, receive
+from longscribe.sources import Episode, url_name
 
 log = logging.getLogger(__name__)
 
@@ -154,22 +156,37 @@ class NewJob:
     """The model the client named."""
     reused: bool = False
     """``job`` is an earlier, finished job with this recording and these options: nothing was queued."""
+    feed: bool = False
+    """The request named a feed: ``job`` is its newest episode's job."""
+    more: tuple[ServerJob, ...] = ()
+    """A feed's further episodes, each a job of its own."""
+    problems: list[str] = field(default_factory=list)
+    """Episodes that could not be fetched, one line each."""
 
 
-async def new_job(service: Service, request: Request, task: str) -> NewJob:
-    """Stream the upload into a new job folder, check it is audio, and put the job in line.
+async def new_job(service: Service, request: Request, task: str, *, urls: bool = False) -> NewJob:
+    """Stream the upload into a new job folder (``urls``: or fetch the recording, or a feed's
+    episodes, it names), check it is audio, and put the job in line.
 
     The same recording (by its sampled hash) asked for the same way as a finished job gives that
     job back instead, unless the upload says ``again=true`` or wants a stream of events."""
     board = service.board
     job_id, folder = board.new_folder()
     target = folder / "audio"
+    episodes: list[Episode] = []
     try:
         upload = await receive(
             request.headers.get("content-type", ""), request.stream(), target, service.config.max_upload
         )
         job_request, fmt, stream, words = parse_request(upload, task, client_of(request), service.config.voice_library)
-        again = wants_again(upload)
+        fresh = wants_again(upload) or stream
+        if "url" in upload.fields:
+            if not urls:
+                raise UploadError(400, "url is taken by POST /v1/jobs", "url")
+            url = check_allowed(service.config, upload)
+            episodes = await episodes_at(service.config, url, upload)
+            job_request = _fetched(job_request, url, episodes[0] if episodes else None)
+            upload.size = await fetch_into(service.config, job_request.source["url"], target)
         if upload.size == 0:
             raise UploadError(400, "the file is empty", "file")
         await asyncio.to_thread(_sniff, target)
@@ -178,16 +195,52 @@ async def new_job(service: Service, request: Request, task: str) -> NewJob:
             models = await asyncio.to_thread(lambda: board.speaker_models)
             library = await asyncio.to_thread(enrol_references, models, folder, known)
             job_request.voice_library = str(library)
-        content = await asyncio.to_thread(sampled_hash, target)
-        earlier = None if again or stream else board.finished_like(content, job_request)
-        if earlier is not None:
-            board.forget_folder(job_id)
-            return NewJob(earlier, fmt, stream, words, upload.one("model"), reused=True)
-        job = board.submit(job_id, job_request, upload.size, content)
+        job, reused = await _queue(board, job_id, job_request, upload.size, target, fresh)
     except BaseException:
         board.forget_folder(job_id)
         raise
-    return NewJob(job, fmt, stream, words, upload.one("model"))
+    more: list[ServerJob] = []
+    problems: list[str] = []
+    for episode in episodes[1:]:  # each in its own folder; one that fails does not undo the others
+        try:
+            more.append(await _episode_job(service, _fetched(job_request, url, episode), fresh))
+        except UploadError as exc:
+            problems.append(exc.message)
+    asked = upload.one("model")
+    return NewJob(job, fmt, stream, words, asked, reused, bool(episodes), tuple(more), problems)
+
+
+def _fetched(job_request: JobRequest, url: str, episode: Episode | None) -> JobRequest:
+    """The request for a recording the server fetches: named after the episode (or the URL's file)."""
+    if episode is None:
+        return replace(job_request, source={"url": url}, filename=job_request.filename or url_name(url))
+    return replace(job_request, source=episode.about(), filename=episode.output_name)
+
+
+async def _episode_job(service: Service, job_request: JobRequest, fresh: bool) -> ServerJob:
+    board = service.board
+    job_id, folder = board.new_folder()
+    try:
+        size = await fetch_into(service.config, job_request.source["url"], folder / "audio")
+        await asyncio.to_thread(_sniff, folder / "audio")
+        job, _ = await _queue(board, job_id, job_request, size, folder / "audio", fresh)
+    except BaseException:
+        board.forget_folder(job_id)
+        raise
+    return job
+
+
+async def _queue(
+    board: JobBoard, job_id: str, job_request: JobRequest, size: int, audio: Path, fresh: bool
+) -> tuple[ServerJob, bool]:
+    """The job put in line, or (not ``fresh``) a finished one with this recording asked for the same way
+    (this job's folder then forgotten); whether it was one of those."""
+    content = await asyncio.to_thread(sampled_hash, audio)
+    earlier = None if fresh else board.finished_like(content, job_request)
+    if earlier is not None:
+        board.forget_folder(job_id)
+        return earlier, True
+    return board.submit(job_id, job_request, size, content), False
 
 
 def _sniff(path: Path) -> None:
@@ -352,9 +405,14 @@ async def create_job(request: Request) -> Response:
     task = request.query_params.get("task", "transcribe")
     if task not in ("transcribe", "translate"):
         raise ApiError(400, f"task must be transcribe or translate, got {task!r}", "task")
-    new = await new_job(service_of(request), request, task)
+    new = await new_job(service_of(request), request, task, urls=True)
     job = new.job
     headers = {JOB_HEADER: job.id, "Location": f"/v1/jobs/{job.id}"}
+    if new.more or new.problems:  # a feed: its episodes' jobs, newest first
+        listed = [job.public(), *(more.public() for more in new.more)]
+        return JSONResponse(
+            {"object": "list", "data": listed, "errors": new.problems}, status_code=202, headers=headers
+        )
     if new.reused:  # 200: here it is, finished; again=true transcribes it anew
         return JSONResponse({**job.public(), "reused": True}, headers={**headers, REUSED_HEADER: "true"})
     return JSONResponse(job.public(), status_code=202, headers=headers)

@@ -80,6 +80,8 @@ class JobRequest:
     """Terms every chunk is prompted with (OpenAI's ``keywords``)."""
     vad: dict[str, Any] = field(default_factory=dict)
     """VadOptions fields the request sets (OpenAI's ``chunking_strategy``)."""
+    source: dict[str, Any] = field(default_factory=dict)
+    """Where the server fetched the recording (``url=``): what the results' ``info.source`` says."""
 
     def __post_init__(self) -> None:  # job.json holds lists
         self.vocabulary = tuple(self.vocabulary)
@@ -91,7 +93,7 @@ class JobRequest:
         (but for the names of voices, whose library may change). Unset fields are left out."""
         asked = asdict(self)
         unset: tuple[Any, ...] = (None, False, "", (), {})
-        private = ("filename", "client", "voice_library")
+        private = ("filename", "client", "voice_library", "source")
         return {
             k: v for k, v in asked.items() if k not in private and (v not in unset or k == "voices" and v is not None)
         }
@@ -159,6 +161,7 @@ class ServerJob:
             "status": self.status,
             "task": self.request.task,
             "file": self.request.filename,
+            **({"url": self.request.source["url"]} if self.request.source else {}),
             "bytes": self.size,
             "created_at": int(self.created),
             "updated_at": int(self.updated),
@@ -483,7 +486,7 @@ class JobBoard:
                 finally:
                     segments.close()  # its feed thread stops now, not when collected
                 info = transcription.info
-                out.commit(replace(info, path=job.name))
+                out.commit(replace(info, path=job.name, source=dict(job.request.source)))
                 transcription.mark_written()
             job.language, job.language_runs = info.language, list(info.language_runs)
             job.duration, job.warnings = info.duration_s, list(info.warnings)

@@ -8,6 +8,8 @@ import re
 from dataclasses import dataclass
 
 from longscribe.errors import OptionsError
+from longscribe.sources import FetchLimits
+from longscribe.sources.guard import HostGuard
 
 SIZE = re.compile(r"(\d+(?:\.\d+)?)\s*([kmgt]?i?b?)?", re.IGNORECASE)
 UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "kib": 2**10, "m": 10**6, "mb": 10**6, "mib": 2**20,
@@ -20,6 +22,14 @@ def parse_size(text: str) -> int:
     if not match or match.group(2).lower() not in UNITS:
         raise OptionsError(f"invalid size {text!r} (e.g. 500MB, 4GB)", "max_upload")
     return int(float(match.group(1)) * UNITS[match.group(2).lower()])
+
+
+def _network(text: str) -> bool:
+    try:
+        ipaddress.ip_network(text.strip("[]"), strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def is_loopback(host: str) -> bool:
@@ -55,6 +65,18 @@ class ServerConfig:
     """Log file names and transcript text (off: only ids, sizes, statuses)."""
     voice_library: str | None = None
     """The voice library requests name speakers from (``voices=true``); None: they cannot."""
+    allow_url: bool = False
+    """Fetch the recordings clients name by URL (``url=``); off, such requests are refused (403)."""
+    allow_url_hosts: tuple[str, ...] = ()
+    """Hosts (names, addresses, networks) fetched from even when private; others must be public."""
+    url_max_seconds: float = 3600.0
+    """The longest one download may take."""
+
+    def fetch_limits(self) -> FetchLimits:
+        """How the server fetches a URL: its upload limit, its time limit, every hop checked."""
+        return FetchLimits(
+            max_bytes=self.max_upload, max_seconds=self.url_max_seconds, check_url=HostGuard(self.allow_url_hosts)
+        )
 
     def __post_init__(self) -> None:
         self.validate()
@@ -86,6 +108,22 @@ class ServerConfig:
             raise OptionsError(f"keep_days must be above 0, got {self.keep_days}", "keep_days")
         if self.voice_library is not None and not self.voice_library.strip():
             raise OptionsError("voice_library must be a folder", "voice_library")
+        if self.allow_url_hosts and not self.allow_url:
+            raise OptionsError("--allow-url-hosts lists hosts for --allow-url: give both", "allow_url_hosts")
+        bad_host = next(
+            (
+                h
+                for h in self.allow_url_hosts
+                if not h or any(c.isspace() or c in "/@:" for c in h.strip("[]")) and not _network(h)
+            ),
+            None,
+        )
+        if bad_host is not None:
+            raise OptionsError(
+                f"allow_url_hosts takes host names, addresses or networks, got {bad_host!r}", "allow_url_hosts"
+            )
+        if not (math.isfinite(self.url_max_seconds) and self.url_max_seconds > 0):
+            raise OptionsError(f"url_max_seconds must be above 0, got {self.url_max_seconds}", "url_max_seconds")
         if self.cors_origin is not None and not re.fullmatch(r"https?://[^\s/]+", self.cors_origin):
             raise OptionsError(
                 f"cors_origin must be an origin such as https://example.org, got {self.cors_origin!r}", "cors_origin"

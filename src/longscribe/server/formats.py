@@ -18,6 +18,8 @@ RESPONSE_FORMATS = ("json", "text", "srt", "vtt", "verbose_json", "diarized_json
 WRITTEN_AS = {"text": "txt", "verbose_json": "json", "diarized_json": "json"}
 """The written format whose media type an OpenAI response format is answered with."""
 KNOWN_FIELDS = {
+    "url",
+    "latest",
     "model",
     "language",
     "prompt",

@@ -131,5 +131,6 @@ async def receive(content_type: str, chunks: AsyncIterator[bytes], target: Path,
     receiver.close()
     if not receiver.files:
         target.unlink(missing_ok=True)
-        raise UploadError(400, "no audio file: send it in the form field 'file'", "file")
+        if "url" not in receiver.upload.fields:
+            raise UploadError(400, "no audio file: send it in the form field 'file' (or its URL in 'url')", "file")
     return receiver.upload

@@ -19,6 +19,7 @@ import shutil
 import ssl
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any
 import httpx2 as httpx
 
 from longscribe import __version__
-from longscribe.errors import InputError, OptionsError
+from longscribe.errors import FetchError, FetchTooLargeError, InputError, OptionsError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def is_url(text: str) -> bool:
 
 @dataclass(frozen=True)
 class FetchLimits:
-    """How far a download may go. A limit reached is an :class:`~longscribe.errors.InputError`
+    """How far a download may go. A limit reached is a :class:`~longscribe.errors.FetchError`
     naming the URL."""
 
     timeout: float = 30.0
@@ -61,13 +62,15 @@ class FetchLimits:
     """Dropped connections resumed in a row without a byte arriving in between."""
     check_url: Callable[[str], None] | None = None
     """Called with every URL before it is requested, redirects included; raises
-    :class:`~longscribe.errors.InputError` to refuse one (the server's guard against reaching
-    private hosts)."""
+    :class:`~longscribe.errors.URLRefusedError` to refuse one (the server's
+    :class:`~longscribe.sources.guard.HostGuard`)."""
+    max_seconds: float | None = None
+    """The longest a whole download may take (the server's limit; the command has none)."""
 
     def __post_init__(self) -> None:
         if not self.timeout > 0:
             raise OptionsError(f"--download-timeout must be more than 0 seconds, got {self.timeout:g}", "timeout")
-        if self.max_bytes < 1 or self.max_redirects < 0 or self.retries < 0:
+        if self.max_bytes < 1 or self.max_redirects < 0 or self.retries < 0 or (self.max_seconds or 1) <= 0:
             raise OptionsError("download limits must be positive", "max_bytes")
 
 
@@ -109,19 +112,19 @@ class Fetcher:
             try:
                 response = self._client.send(self._client.build_request("GET", target, headers=sent), stream=True)
             except (httpx.HTTPError, httpx.InvalidURL, ssl.SSLError) as exc:
-                raise InputError(url, describe(exc, self.limits)) from exc
+                raise FetchError(url, describe(exc, self.limits)) from exc
             if response.is_redirect:
                 response.close()
                 location = response.headers.get("location", "")
                 if not location:
-                    raise InputError(url, f"HTTP {response.status_code} redirect without a Location")
+                    raise FetchError(url, f"HTTP {response.status_code} redirect without a Location")
                 target = str(response.url.join(location))
                 continue
             if response.status_code >= 400 and response.status_code != 416:
                 response.close()
-                raise InputError(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
+                raise FetchError(url, f"HTTP {response.status_code} {response.reason_phrase}".rstrip())
             return response
-        raise InputError(url, f"more than {self.limits.max_redirects} redirects")
+        raise FetchError(url, f"more than {self.limits.max_redirects} redirects")
 
     def probe(self, url: str) -> tuple[str, bytes]:
         """What ``url`` serves (:data:`AUDIO`, :data:`FEED` or :data:`PAGE`) and, for a feed, the document."""
@@ -140,7 +143,7 @@ class Fetcher:
             _check_type(url, response)
             return kind, b""
         except httpx.HTTPError as exc:
-            raise InputError(url, describe(exc, self.limits)) from exc
+            raise FetchError(url, describe(exc, self.limits)) from exc
         finally:
             response.close()
 
@@ -149,7 +152,7 @@ class Fetcher:
         for block in response.iter_raw(BLOCK):
             have += len(block)
             if have > FEED_MAX_BYTES:
-                raise InputError(url, f"feed larger than {FEED_MAX_BYTES // 2**20} MiB")
+                raise FetchError(url, f"feed larger than {FEED_MAX_BYTES // 2**20} MiB")
             blocks.append(block)
         return b"".join(blocks)
 
@@ -188,7 +191,7 @@ class RemoteFile:
             _check_type(url, response)
             length = _length(response)
             if length is not None and length > limits.max_bytes:
-                raise InputError(url, f"{_size(length)}, over the {_size(limits.max_bytes)} download limit")
+                raise FetchTooLargeError(url, f"{_size(length)}, over the {_size(limits.max_bytes)} download limit")
         except BaseException:
             response.close()
             raise
@@ -218,6 +221,7 @@ class RemoteFile:
         self._error: InputError | None = None
         self._cond = threading.Condition()
         self._stop = threading.Event()
+        self._deadline: float | None = None
         first: httpx.Response | None = response
         if self._written:
             response.close()
@@ -265,7 +269,7 @@ class RemoteFile:
         with self._cond:
             while self._written < end and not self._done and self._error is None:
                 if self._stop.is_set():
-                    raise InputError(self.name, "download stopped")
+                    raise FetchError(self.name, "download stopped")
                 self._cond.wait()
             if self._written < end and self._error is not None:
                 raise self._error
@@ -280,6 +284,7 @@ class RemoteFile:
 
     def _download(self, response: httpx.Response | None) -> None:
         limits = self._fetcher.limits
+        self._deadline = None if limits.max_seconds is None else time.monotonic() + limits.max_seconds
         failures = 0
         try:
             with open(self.spool, "ab") as out:
@@ -292,7 +297,7 @@ class RemoteFile:
                     except httpx.TransportError as exc:
                         failures = 0 if self._written > before else failures + 1
                         if failures > limits.retries:
-                            raise InputError(
+                            raise FetchError(
                                 self.name,
                                 f"download failed at {_size(self._written)} ({describe(exc, limits)})",
                             ) from exc
@@ -322,7 +327,7 @@ class RemoteFile:
             return True
         if response.status_code == 200 and self._written:  # the server ignored Range (or the file changed)
             if _length(response) != self.length:
-                raise InputError(self.name, "the remote file changed during the download")
+                raise FetchError(self.name, "the remote file changed during the download")
             skip = self._written
         for block in response.iter_raw():  # as received: a block cut short by a drop is kept
             if self._stop.is_set():
@@ -337,8 +342,10 @@ class RemoteFile:
             with self._cond:
                 self._written += len(block)
                 self._cond.notify_all()
+            if self._deadline is not None and time.monotonic() > self._deadline:
+                raise FetchError(self.name, f"the download took longer than {self._fetcher.limits.max_seconds:g} s")
             if self._written > self._fetcher.limits.max_bytes:
-                raise InputError(self.name, f"over the {_size(self._fetcher.limits.max_bytes)} download limit")
+                raise FetchTooLargeError(self.name, f"over the {_size(self._fetcher.limits.max_bytes)} download limit")
         if self.length is not None and self._written < self.length:
             raise httpx.RemoteProtocolError("the connection closed before the end")
         return True
@@ -347,6 +354,19 @@ class RemoteFile:
         with self._cond:
             self._error = error
             self._cond.notify_all()
+
+
+def download(url: str, fetcher: Fetcher, target: Path) -> int:
+    """Fetch the recording at ``url`` whole into ``target`` (the server's URL jobs); its size."""
+    remote = RemoteFile(url, fetcher, target.parent)
+    try:
+        size = remote.wait_for(2**62)
+        remote.close()
+        remote.spool.replace(target)
+    except BaseException:
+        remote.discard()
+        raise
+    return size
 
 
 class _SpoolReader(io.RawIOBase):
