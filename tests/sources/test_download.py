@@ -95,7 +95,7 @@ def test_a_bad_url_is_one_line_naming_it(host: WebHost, tmp_path: Path, route: R
     assert "hello" not in message  # never the content fetched
 
 
-def test_too_big_and_unreachable(host: WebHost, data_dir: Path, tmp_path: Path) -> None:
+def test_too_big_unreachable_and_tls(host: WebHost, data_dir: Path, tmp_path: Path) -> None:
     url = host.file("/big.flac", data_dir / "jfk.flac", "audio/flac")
     with pytest.raises(InputError, match="over the 1000.0 KiB download limit"):
         RemoteFile(url, Fetcher(FetchLimits(max_bytes=1_024_000)), tmp_path)
@@ -103,6 +103,8 @@ def test_too_big_and_unreachable(host: WebHost, data_dir: Path, tmp_path: Path) 
         RemoteFile("http://no-such-host.invalid/a.mp3", Fetcher(QUICK), tmp_path)
     with pytest.raises(InputError, match="cannot connect"):
         RemoteFile("http://127.0.0.1:9/a.mp3", Fetcher(QUICK), tmp_path)
+    with pytest.raises(InputError, match=r"^https://127\.0\.0\.1:\d+/big\.flac: TLS error \("):
+        RemoteFile(url.replace("http:", "https:"), Fetcher(QUICK), tmp_path)  # a plain HTTP server
     with pytest.raises(OptionsError, match="--download-timeout"):
         FetchLimits(timeout=0)
 

@@ -42,6 +42,7 @@ from longscribe.jobs.handle import input_key
 from longscribe.jobs.places import JobPlaces
 from longscribe.jobs.store import JOB_DIR
 from longscribe.models.resolve import cache_dir
+from longscribe.options import TranscribeOptions
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.revisions import load, revision_info
 from longscribe.sources import SPOOL_DIR, Fetcher, FetchLimits, RemoteFile, is_url, resolve_page
@@ -133,12 +134,19 @@ def add_remote_arguments(remote: argparse._ArgumentGroup) -> None:
     )
 
 
+def settings_from_args(
+    args: argparse.Namespace, env: Environment
+) -> tuple[tuple[str, ...], TranscribeOptions, OutputOptions]:
+    """The formats, options and output options of a transcribing command (``transcribe``, ``watch``);
+    raises on a bad value."""
+    formats = parse_formats(args.output_format, speakers=args.diarize is not None)
+    return formats, options_from_args(args, env, formats), output_options(args)
+
+
 def run(args: argparse.Namespace, env: Environment) -> int:
     console = stderr_console()
     try:
-        formats = parse_formats(args.output_format, speakers=args.diarize is not None)
-        options = options_from_args(args, env, formats)
-        how = output_options(args)
+        formats, options, how = settings_from_args(args, env)
         choice = FeedChoice(args.latest, args.since, args.all_episodes)
         limits = FetchLimits(timeout=args.download_timeout)
     except (LongscribeError, ValueError) as exc:
@@ -275,20 +283,15 @@ class FileRun:
     def one(self, target: Target, bar: ProgressBar) -> FileResult:
         """Transcribe ``target`` into ``<its folder>/<its name>.<format>``."""
         path, name, out_dir, label = target.source, target.name, target.out_dir, target.label
-        if self.flags.skip_existing and all((out_dir / f"{name}.{f}").is_file() for f in self.formats):
-            if not self.flags.quiet:
-                self.say(f"{label}: outputs exist, skipped")
-            return FileResult(label, "skipped", output=name)
         started = time.perf_counter()
         transcription: Transcription | None = None
         remote: RemoteFile | None = None
         try:
-            if target.episode is not None:
-                done = self.store.find_episode(target.episode.guid, self.transcriber.job_options())
-                if done is not None:
-                    if not self.flags.quiet:
-                        self.say(f"{label}: transcribed before (job {done.id}), skipped")
-                    return FileResult(label, "skipped", output=name)
+            skipped = self._skipped(target)
+            if skipped is not None:
+                if not self.flags.quiet:
+                    self.say(f"{label}: {skipped}, skipped")
+                return FileResult(label, "skipped", output=name)
             source: Source = path
             if target.remote:
                 assert self.fetcher is not None
@@ -304,21 +307,7 @@ class FileRun:
                         source, on_progress=bar.update, store=self.store, restart=self.flags.restart
                     )
                     self._announce(label, transcription)
-                    job = transcription.job.job if transcription.job is not None else None
-                    if job is not None and "sampled_sha256" in job.fingerprint:  # `export FILE` finds it anywhere
-                        self.places.record(job.fingerprint["sampled_sha256"], self.store.directory, job.input)
-                    corrected = self.store.latest_revision(job.id) if job else 0
-                    for segment in transcription:
-                        if not corrected:
-                            out.write(segment)
-                    info = transcription.info
-                    if corrected and job is not None:  # the outputs are the latest correction
-                        revision = load(self.store, job, info, corrected)
-                        info = revision_info(info, revision)
-                        for segment in revision.segments:
-                            out.write(segment)
-                        if not self.flags.quiet:
-                            self.say(f"{label}: the job holds corrections: writing revision {corrected}")
+                    info = self._write(transcription, out, label)
                     written = out.commit(info)
                     transcription.mark_written()
                 if "html" in written:
@@ -358,6 +347,37 @@ class FileRun:
             )
         status = "ok" if info.complete else "incomplete"
         return FileResult(label, status, info.duration, wall, "; ".join(info.warnings), name, spoken(info))
+
+    def _skipped(self, target: Target) -> str | None:
+        """Why ``target`` needs no run: its outputs exist (``--skip-existing``), or it is an episode
+        transcribed before with these options (found by its GUID, without fetching it)."""
+        if self.flags.skip_existing and all((target.out_dir / f"{target.name}.{f}").is_file() for f in self.formats):
+            return "outputs exist"
+        if target.episode is not None:
+            done = self.store.find_episode(target.episode.guid, self.transcriber.job_options())
+            if done is not None:
+                return f"transcribed before (job {done.id})"
+        return None
+
+    def _write(self, transcription: Transcription, out: OutputSet, label: str) -> TranscriptInfo:
+        """Hand the transcript to the outputs (the latest correction, when the job holds some); the info
+        to commit them with."""
+        job = transcription.job.job if transcription.job is not None else None
+        if job is not None and "sampled_sha256" in job.fingerprint:  # `export FILE` finds it anywhere
+            self.places.record(job.fingerprint["sampled_sha256"], self.store.directory, job.input)
+        corrected = self.store.latest_revision(job.id) if job else 0
+        for segment in transcription:
+            if not corrected:
+                out.write(segment)
+        info = transcription.info
+        if corrected and job is not None:  # the outputs are the latest correction
+            revision = load(self.store, job, info, corrected)
+            info = revision_info(info, revision)
+            for segment in revision.segments:
+                out.write(segment)
+            if not self.flags.quiet:
+                self.say(f"{label}: the job holds corrections: writing revision {corrected}")
+        return info
 
     def _download(self, target: Target) -> RemoteFile:
         """Start fetching a URL into the job store's spool (an episode's GUID is part of its identity;

@@ -14,22 +14,27 @@ from typing import Any
 
 from rich.console import Console
 
-from longscribe.cli.common import options_from_args
 from longscribe.cli.console import print_error, stderr_console
 from longscribe.cli.environment import Environment
 from longscribe.cli.inputs import MEDIA_SUFFIXES
 from longscribe.cli.interrupt import EXIT_INTERRUPTED, ctrl_c
-from longscribe.cli.outputs import output_options
 from longscribe.cli.progress import ProgressBar
 from longscribe.cli.targets import Target
-from longscribe.cli.transcribe import FileRun, RunFlags, add_run_arguments, check_job_dir, load_model
+from longscribe.cli.transcribe import (
+    FileRun,
+    RunFlags,
+    add_run_arguments,
+    check_job_dir,
+    load_model,
+    settings_from_args,
+)
 from longscribe.errors import LongscribeError
 from longscribe.jobs import JobStore
 from longscribe.jobs.store import COMPLETE, INCOMPLETE, JOB_DIR
 from longscribe.pipeline import Transcriber
 from longscribe.sources import safe_name
 from longscribe.sources.folder import FolderWatch, Version, WatchOptions
-from longscribe.writers import check_output_dir, parse_formats
+from longscribe.writers import check_output_dir
 
 FAILED_DIR = "failed"
 """Inside the output folder: one note per file given up on."""
@@ -83,9 +88,7 @@ def add_watch_parser(sub: Any) -> None:
 def run(args: argparse.Namespace, env: Environment) -> int:
     console = stderr_console()
     try:
-        formats = parse_formats(args.output_format, speakers=args.diarize is not None)
-        options = options_from_args(args, env, formats)
-        how = output_options(args)
+        formats, options, how = settings_from_args(args, env)
         watching = WatchOptions(args.settle, args.scan_interval, args.retries, args.recursive, args.once)
     except (LongscribeError, ValueError) as exc:
         print_error(exc, console)

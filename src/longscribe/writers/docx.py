@@ -41,7 +41,7 @@ class DocxWriter(Writer):
         document = docx.Document()
         document.core_properties.title = name
         document.add_heading(name, level=1)
-        about = [*info.origin, clock(info.duration), time.strftime("%Y-%m-%d")]
+        about = [*(info.origin or [name]), clock(info.duration), time.strftime("%Y-%m-%d")]
         if info.revision:
             about.append(f"revision {info.revision}")
         document.add_paragraph(style="Normal").add_run(" · ".join(about)).italic = True
