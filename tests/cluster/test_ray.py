@@ -70,6 +70,17 @@ def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk10.wav", cut)
 
 
+@pytest.fixture(scope="module")
+def local_run(cluster: str, data_dir: Path, ten_minutes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clips and the ten minutes transcribed without Ray, every format: what each run on the cluster
+    must give (once for the module: it is the slowest part of each test)."""
+    out = tmp_path_factory.mktemp("local") / "out"  # as deep as a test's tmp_path/ray: the pages' audio links match
+    inputs = [str(data_dir / c) for c in CLIPS] + [str(ten_minutes)]
+    run = cli("transcribe", *inputs, "-o", str(out), "-f", "all", *ARGS)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
 def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """A command in this environment (the cluster fixture adds Ray's token and the AVX2 path), with
     ``OMP_NUM_THREADS`` as ``env`` gives it, else unset: as a user's shell has it, unlike Ray's actors."""
@@ -80,18 +91,16 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
-    cluster: str, data_dir: Path, ten_minutes: Path, tmp_path: Path
+    cluster: str, data_dir: Path, ten_minutes: Path, local_run: Path, tmp_path: Path
 ) -> None:
     inputs = [str(data_dir / c) for c in CLIPS] + [str(ten_minutes)]
-    local = cli("transcribe", *inputs, "-o", str(tmp_path / "local"), "-f", "all", *ARGS)
-    assert local.returncode == 0, local.stderr
     remote = cli("transcribe", *inputs, "-o", str(tmp_path / "ray"), "-f", "all", "--ray", cluster, *ARGS)
     assert remote.returncode == 0, remote.stderr
-    files = sorted(p.name for p in (tmp_path / "local").iterdir() if p.is_file())
+    files = sorted(p.name for p in local_run.iterdir() if p.is_file())
     assert len(files) == len(parse_formats("all")) * len(inputs)
     assert files == sorted(p.name for p in (tmp_path / "ray").iterdir() if p.is_file())
     for name in files:
-        ours, theirs = (tmp_path / "ray" / name), (tmp_path / "local" / name)
+        ours, theirs = (tmp_path / "ray" / name), (local_run / name)
         if name.endswith(".json"):
             doc = json.loads(ours.read_text())
             assert doc["segments"] == json.loads(theirs.read_text())["segments"], name
@@ -148,11 +157,9 @@ def test_speakers_on_ray_are_the_local_run_s(cluster: str, data_dir: Path, tmp_p
     }
 
 
-def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes: Path, tmp_path: Path) -> None:
+def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes: Path, local_run: Path) -> None:
     """Chunk samples sent as arrays here (the other tests let the actors read the file)."""
-    reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "local"), "-f", "json", *ARGS)
-    assert reference.returncode == 0, reference.stderr
-    local = [(s["start"], s["text"]) for s in json.loads((tmp_path / "local" / "talk10.json").read_text())["segments"]]
+    local = [(s["start"], s["text"]) for s in json.loads((local_run / "talk10.json").read_text())["segments"]]
     transcriber = Transcriber(model="tiny.en", ray=cluster, ray_audio="arrays")
     engine: object | None = None
     killed: list[str] = []
@@ -178,11 +185,9 @@ def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes
 
 
 def test_a_killed_local_run_resumes_on_the_cluster_without_redoing_chunks(
-    cluster: str, ten_minutes: Path, tmp_path: Path
+    cluster: str, ten_minutes: Path, local_run: Path, tmp_path: Path
 ) -> None:
-    reference = cli("transcribe", str(ten_minutes), "-o", str(tmp_path / "ref"), "-f", "txt,json", *ARGS)
-    assert reference.returncode == 0, reference.stderr
-    total = json.loads((tmp_path / "ref" / "talk10.json").read_text())["info"]["chunks"]
+    total = json.loads((local_run / "talk10.json").read_text())["info"]["chunks"]
     out = tmp_path / "out"
     command = [sys.executable, "-m", "longscribe", "transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json"]
     proc = subprocess.Popen(  # a local run in a shell that sets OMP_NUM_THREADS, resumed on the cluster
@@ -197,7 +202,7 @@ def test_a_killed_local_run_resumes_on_the_cluster_without_redoing_chunks(
     before = committed(out)
     rerun = cli("transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json", "--ray", cluster, *ARGS)
     assert rerun.returncode == 0, rerun.stderr
-    assert (out / "talk10.txt").read_text() == (tmp_path / "ref" / "talk10.txt").read_text()
+    assert (out / "talk10.txt").read_text() == (local_run / "talk10.txt").read_text()
     info = json.loads((out / "talk10.json").read_text())["info"]
     assert info["job"]["resumed_chunks"] == len(committed_before(out, killed_at))
     after = committed(out)

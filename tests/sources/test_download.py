@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from pathlib import Path
 
 import pytest
@@ -132,3 +133,13 @@ def test_without_a_spool_folder_nothing_is_left(host: WebHost, data_dir: Path) -
         spool = remote.spool
     assert not spool.exists() and not spool.parent.exists()
     assert digest == hashlib.sha256(decoded(data_dir / "jfk.flac")).hexdigest()
+
+
+def test_closing_ends_a_stalled_download_at_once(host: WebHost, tmp_path: Path) -> None:
+    host.routes["/stuck.mp3"] = Route(b"x" * 100_000, "audio/mpeg", stall=20)
+    remote = RemoteFile(host.url("/stuck.mp3"), Fetcher(FetchLimits(timeout=30)), tmp_path)
+    started = time.monotonic()
+    remote.close()
+    assert time.monotonic() - started < 5
+    with pytest.raises(InputError, match="download stopped"):
+        remote.wait_for(1)

@@ -39,7 +39,7 @@ from longscribe.errors import (
 )
 from longscribe.jobs import JobStore, open_store
 from longscribe.jobs.handle import input_key
-from longscribe.jobs.places import JobPlaces
+from longscribe.jobs.places import JobPlaces, content_of
 from longscribe.jobs.store import JOB_DIR
 from longscribe.models.resolve import cache_dir
 from longscribe.options import TranscribeOptions
@@ -294,9 +294,14 @@ class FileRun:
                 return FileResult(label, "skipped", output=name)
             source: Source = path
             if target.remote:
-                assert self.fetcher is not None
                 remote = self._download(target)
                 source = remote
+                done = self.store.find_written(self.transcriber.job_options(), **remote.identity)
+                if done is not None:  # unchanged since: no need to fetch it again
+                    remote.discard()
+                    if not self.flags.quiet:
+                        self.say(f"{label}: transcribed before (job {done.id}); `export {path}` writes it again")
+                    return FileResult(label, "skipped", output=name)
             with AudioStream(source) as probe:  # not audio (or one channel for channels): said before the job store
                 if self.transcriber.options.diarize == "channels":
                     check_channels(path, probe.channels)
@@ -354,7 +359,7 @@ class FileRun:
         if self.flags.skip_existing and all((target.out_dir / f"{target.name}.{f}").is_file() for f in self.formats):
             return "outputs exist"
         if target.episode is not None:
-            done = self.store.find_episode(target.episode.guid, self.transcriber.job_options())
+            done = self.store.find_written(self.transcriber.job_options(), guid=target.episode.guid)
             if done is not None:
                 return f"transcribed before (job {done.id})"
         return None
@@ -363,8 +368,9 @@ class FileRun:
         """Hand the transcript to the outputs (the latest correction, when the job holds some); the info
         to commit them with."""
         job = transcription.job.job if transcription.job is not None else None
-        if job is not None and "sampled_sha256" in job.fingerprint:  # `export FILE` finds it anywhere
-            self.places.record(job.fingerprint["sampled_sha256"], self.store.directory, job.input)
+        content = content_of(job) if job is not None else None
+        if job is not None and content is not None:  # so that `export FILE` (or URL) finds it from anywhere
+            self.places.record(content, self.store.directory, job.input)
         corrected = self.store.latest_revision(job.id) if job else 0
         for segment in transcription:
             if not corrected:

@@ -19,6 +19,7 @@ from pathlib import Path
 from longscribe.errors import JobStateError
 from longscribe.jobs.fingerprint import sampled_hash
 from longscribe.jobs.store import DB_NAME, JOB_DIR, Job, JobStore
+from longscribe.sources import is_url
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,13 @@ class JobPlaces:
             db.close()
 
 
+def content_of(job: Job) -> str | None:
+    """What the index knows a job's input by: the file's sampled hash, or ``url:`` and the URL of a download."""
+    if "sampled_sha256" in job.fingerprint:
+        return str(job.fingerprint["sampled_sha256"])
+    return f"url:{job.input}" if "url" in job.fingerprint else None
+
+
 def locate_job(target: str, out_dir: Path, job_dir: Path | None, places: JobPlaces) -> tuple[JobStore, Job]:
     """The store and job that ``target`` (an input file or a job id) names.
 
@@ -93,7 +101,7 @@ def locate_job(target: str, out_dir: Path, job_dir: Path | None, places: JobPlac
     ``transcribe`` recorded for that input's content (for a job id: every recorded store). In a
     store, the job is found by id, by the input's path, else by its content (a moved file).
     """
-    content = sampled_hash(target) if Path(target).is_file() else None
+    content = sampled_hash(target) if Path(target).is_file() else f"url:{target}" if is_url(target) else None
     candidates = [job_dir] if job_dir is not None else [out_dir / JOB_DIR, *places.stores(content)]
     looked: list[str] = []
     for directory in dict.fromkeys(Path(c).resolve() for c in candidates):
@@ -101,8 +109,8 @@ def locate_job(target: str, out_dir: Path, job_dir: Path | None, places: JobPlac
             continue
         looked.append(str(directory))
         store = JobStore(directory)
-        job = store.get(target) or store.find(str(Path(target).resolve()))
-        if job is None and content is not None:
+        job = store.get(target) or store.find(target if is_url(target) else str(Path(target).resolve()))
+        if job is None and content is not None and not content.startswith("url:"):
             job = store.find_content(content)
         if job is not None:
             return store, job

@@ -155,16 +155,18 @@ class JobStore:
         )
         return _job(row) if row else None
 
-    def find_episode(self, guid: str, options: dict[str, Any]) -> Job | None:
-        """The written job of a feed's episode (its GUID) transcribed with these ``options`` (the
-        :func:`~longscribe.jobs.handle.job_options`): what a feed's rerun skips."""
+    def find_written(self, options: dict[str, Any], **fingerprint: Any) -> Job | None:
+        """The latest written job (complete or incomplete) whose fingerprint has these values, transcribed
+        with these ``options`` (:func:`~longscribe.jobs.handle.job_options`): what a rerun need not
+        fetch again (a feed's episode by its ``guid``, a URL by what its server says of it)."""
         wanted = json.loads(json.dumps(options, default=list))
         rows = self._db.execute(
-            "SELECT * FROM jobs WHERE json_extract(fingerprint, '$.guid') = ? AND status IN (?, ?)"
-            " ORDER BY updated DESC",
-            (guid, COMPLETE, INCOMPLETE),
+            "SELECT * FROM jobs WHERE status IN (?, ?) ORDER BY updated DESC", (COMPLETE, INCOMPLETE)
         ).fetchall()
-        return next((job for job in map(_job, rows) if job.options == wanted), None)
+        for job in map(_job, rows):
+            if job.options == wanted and all(job.fingerprint.get(k) == v for k, v in fingerprint.items()):
+                return job
+        return None
 
     def get(self, job_id: str) -> Job | None:
         row = self._query_one("SELECT * FROM jobs WHERE id = ?", (job_id,))

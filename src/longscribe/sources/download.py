@@ -11,11 +11,13 @@ when the remote file is unchanged.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import logging
 import shutil
+import socket
 import ssl
 import tempfile
 import threading
@@ -222,14 +224,17 @@ class RemoteFile:
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._deadline: float | None = None
-        first: httpx.Response | None = response
+        self._response: httpx.Response | None = response
+        """The response being read: :meth:`close` closes it, so that a stalled read ends at once."""
         if self._written:
             response.close()
-            first = None
+            self._response = None
             log.info("%s: resuming the download at byte %d", url, self._written)
             if length is not None and self._written >= length:
                 self._done = True
-        self._thread = threading.Thread(target=self._download, args=(first,), name="longscribe-download", daemon=True)
+        self._thread = threading.Thread(
+            target=self._download, args=(self._response,), name="longscribe-download", daemon=True
+        )
         if not self._done:
             self._thread.start()
 
@@ -243,14 +248,24 @@ class RemoteFile:
         return _SpoolReader(self)
 
     def close(self) -> None:
-        """Stop the download; the spool stays for a later run (unless it is a temporary one)."""
+        """Stop the download; the spool stays for a later run to continue (unless it is a temporary
+        one, or empty)."""
         self._stop.set()
         with self._cond:
             self._cond.notify_all()
+        response = self._response
+        if response is not None:  # a read that waits on a silent server ends now, not at its timeout
+            stream = response.extensions.get("network_stream")
+            sock = stream.get_extra_info("socket") if stream is not None else None
+            with contextlib.suppress(OSError):
+                if sock is not None:
+                    sock.shutdown(socket.SHUT_RDWR)
         if self._thread.is_alive():
             self._thread.join()
         if self._temp is not None:
             shutil.rmtree(self._temp, ignore_errors=True)
+        elif self._written == 0:
+            self.spool.unlink(missing_ok=True)
 
     def discard(self) -> None:
         """Stop and delete the spool: the job that needed it is finished."""
@@ -287,35 +302,47 @@ class RemoteFile:
         self._deadline = None if limits.max_seconds is None else time.monotonic() + limits.max_seconds
         failures = 0
         try:
+            complete = False
             with open(self.spool, "ab") as out:
-                while not self._stop.is_set():
-                    if response is None:
-                        response = self._open(self._written, self._validator)
+                while not complete and not self._stop.is_set():
                     before = self._written
                     try:
+                        if response is None:
+                            response = self._open(self._written, self._validator)
+                            self._response = response
+                            if self._stop.is_set():  # closed while it connected
+                                break
                         complete = self._receive(response, out)
-                    except httpx.TransportError as exc:
+                    except (httpx.TransportError, httpx.StreamError, FetchError) as exc:
+                        if self._stop.is_set():
+                            break
+                        if isinstance(exc, FetchError) and response is not None:  # a limit, a changed file
+                            raise
                         failures = 0 if self._written > before else failures + 1
                         if failures > limits.retries:
+                            reason = exc.problem if isinstance(exc, FetchError) else describe(exc, limits)
                             raise FetchError(
-                                self.name,
-                                f"download failed at {_size(self._written)} ({describe(exc, limits)})",
+                                self.name, f"download failed at {_size(self._written)} ({reason})"
                             ) from exc
                         log.info("%s: connection lost at byte %d (%s); resuming", self.name, self._written, exc)
                         self._stop.wait(min(0.2 * 2**failures, 5.0))
-                        continue
                     finally:
-                        response.close()
+                        self._response = None
+                        if response is not None:
+                            response.close()
                         response = None
-                    if complete:
-                        break
-            with self._cond:
-                self._done = True
-                self._cond.notify_all()
+            if complete:
+                with self._cond:
+                    self._done = True
+                    self._cond.notify_all()
         except InputError as exc:
             self._fail(exc)
         except OSError as exc:
             self._fail(InputError(self.name, f"cannot write {self.spool} ({exc.strerror or exc})"))
+        except Exception as exc:  # the thread's end: whatever broke is handed to the readers
+            if not self._stop.is_set():
+                log.exception("%s: download failed", self.name)
+                self._fail(FetchError(self.name, f"download failed ({type(exc).__name__})"))
 
     def _open(self, start: int, validator: str | None) -> httpx.Response:
         return self._fetcher.open(self._fetch_url, start, validator, headers=self._headers, name=self.name)

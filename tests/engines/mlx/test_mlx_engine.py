@@ -184,7 +184,7 @@ def test_each_chunk_is_identified_and_decoded_in_its_own_language(data_dir: Path
 
     def first(path: Path, seconds: float) -> np.ndarray:
         with AudioStream(path) as stream:
-            return np.concatenate(list(stream.windows(16000 * 30)))[: int(seconds * 16000)]
+            return next(stream.windows(int(seconds * 16000)))  # the first window only: not the whole file
 
     english = first(data_dir / "longform_en_asterisk.mp3", 30.0)
     spanish = first(data_dir / "librivox_es_galdos.mp3", 30.0)
