@@ -78,6 +78,11 @@ def test_a_feed_is_transcribed_once_per_episode_newest_first(host: WebHost, data
 
     every = longscribe("transcribe", feed, "-o", str(tmp_path / "flat"), "--model", "tiny.en", "-f", "txt")
     assert every.returncode == 1 and "a feed of 4 episode(s): choose them with --latest N" in every.stderr
+    saved = tmp_path / "show.rss"  # a feed saved as a file: its episodes still come from the web
+    saved.write_bytes(host.routes["/feed.xml"].body)
+    local = longscribe("transcribe", str(saved), "--latest", "1", "-o", str(tmp_path / "flat"), "--model", "tiny.en")
+    assert local.returncode == 0 and transcribed(local) == ["Ep. 4"], local.stderr
+    assert (tmp_path / "flat" / "Ep. 4.html").is_file()
 
 
 def test_urls_a_dropped_connection_and_bad_urls(host: WebHost, data_dir: Path, tmp_path: Path) -> None:

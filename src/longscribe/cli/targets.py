@@ -15,7 +15,6 @@ from longscribe.sources import (
     PAGE,
     Episode,
     Fetcher,
-    FetchLimits,
     choose,
     is_url,
     parse_feed,
@@ -77,9 +76,7 @@ class Targets:
     notes: list[str] = field(default_factory=list)
 
 
-def resolve(
-    inputs: Inputs, out_dir: Path, feed_dir: Path | None, choice: FeedChoice, fetcher: Fetcher | None
-) -> Targets:
+def resolve(inputs: Inputs, out_dir: Path, feed_dir: Path | None, choice: FeedChoice, fetcher: Fetcher) -> Targets:
     """Inputs in the order given; a URL is asked what it serves (audio, a feed, a web page) once,
     here; a feed gives its chosen episodes, newest first, into ``feed_dir/<feed title>`` (else
     ``out_dir``). Names are made unique per folder."""
@@ -93,7 +90,7 @@ def resolve(
         try:
             kind, episodes = _look(item, fetcher)
             if kind == PAGE:
-                title = resolve_page(item, fetcher.limits.timeout if fetcher else FetchLimits.timeout).title
+                title = resolve_page(item, fetcher.limits.timeout).title
         except InputError as exc:
             done.errors.append((item, exc.problem))
             continue
@@ -118,7 +115,7 @@ def resolve(
     return done
 
 
-def _look(item: str, fetcher: Fetcher | None) -> tuple[str, list[Episode]]:
+def _look(item: str, fetcher: Fetcher) -> tuple[str, list[Episode]]:
     """What an input that is not a local recording is (:data:`AUDIO`, :data:`FEED` or :data:`PAGE`),
     and a feed's episodes."""
     if not is_url(item):
@@ -126,7 +123,6 @@ def _look(item: str, fetcher: Fetcher | None) -> tuple[str, list[Episode]]:
             return FEED, parse_feed(Path(item).read_bytes(), item)
         except OSError as exc:
             raise InputError(item, exc.strerror or str(exc)) from exc
-    assert fetcher is not None
     kind, document = fetcher.probe(item)
     return kind, parse_feed(document, item) if kind == FEED else []
 

@@ -45,7 +45,7 @@ from longscribe.models.resolve import cache_dir
 from longscribe.options import TranscribeOptions
 from longscribe.pipeline import Transcriber, Transcription
 from longscribe.revisions import load, revision_info
-from longscribe.sources import SPOOL_DIR, Fetcher, FetchLimits, RemoteFile, is_url, resolve_page
+from longscribe.sources import SPOOL_DIR, Fetcher, FetchLimits, RemoteFile, resolve_page
 from longscribe.types import SAMPLE_RATE, TranscriptInfo
 from longscribe.writers import WRITERS, OutputOptions, OutputSet, check_output_dir, parse_formats
 
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     except LongscribeError as exc:
         print_error(exc, console)
         return 1
-    fetcher = Fetcher(limits) if any(is_url(f) for f in inputs.files) else None
+    fetcher = Fetcher(limits)  # for URLs, and the episodes of a feed (even one read from a file)
     found = resolve(inputs, out_dir, feed_dir, choice, fetcher)
     problems = [*inputs.errors, *found.errors]
     results = [FileResult(path, "failed", detail=problem) for path, problem in problems]
