@@ -81,9 +81,10 @@ def test_reading_starts_before_the_download_ends(host: WebHost, data_dir: Path, 
         (Route(status=404), "HTTP 404 Not Found"),
         (Route(status=302, location="/loop"), "more than 5 redirects"),
         (Route(b"<html><body>hello</body></html>", "text/html; charset=utf-8"), "is a web page (text/html)"),
+        (Route(b"<html><body>hello</body></html>" * 50, "audio/mpeg"), "not a readable audio/video file"),
         (Route(b"x" * 2000, "audio/mpeg", stall=3.0), "no answer for 1 s"),
     ],
-    ids=["404", "redirect-loop", "web-page", "stall"],
+    ids=["404", "redirect-loop", "web-page", "html-served-as-audio", "stall"],
 )
 def test_a_bad_url_is_one_line_naming_it(host: WebHost, tmp_path: Path, route: Route, problem: str) -> None:
     host.routes["/loop"] = route
