@@ -132,9 +132,12 @@ class FolderWatch:
     def ready(self) -> list[tuple[Path, Version]]:
         """The settled files not handled yet (oldest first), scanning when woken or due."""
         now = time.time()
-        if self._woken.is_set() or now - self._last_scan >= self.options.scan_interval or self._growing():
+        if self._woken.is_set() or now - self._last_scan >= self.options.scan_interval:
             self._woken.clear()
             self._scan(now)
+        elif self._growing():  # only the files still settling are looked at again, not the whole folder
+            for path in list(self._seen):
+                self._look(path, now)
         settled = [
             (path, seen)
             for path, seen in self._seen.items()
@@ -157,22 +160,25 @@ class FolderWatch:
 
     def _scan(self, now: float) -> None:
         self._last_scan = now
-        present: set[Path] = set()
-        for path in self._files():
-            try:
-                st = path.stat()
-            except OSError:  # gone between listing and looking
-                continue
-            version = (st.st_size, st.st_mtime_ns)
-            present.add(path)
-            if self._handled.get(path) == version:
-                continue
-            seen = self._seen.get(path)
-            if seen is None or seen.version != version:
-                changed = now if seen is not None else min(now, st.st_mtime)
-                self._seen[path] = _Seen(version, changed)
+        present = {path for path in self._files() if self._look(path, now)}
         for gone in set(self._seen) - present:
             del self._seen[gone]
+
+    def _look(self, path: Path, now: float) -> bool:
+        """Note ``path``'s version (a change restarts its settling); whether it is there."""
+        try:
+            st = path.stat()
+        except OSError:  # gone between listing and looking
+            self._seen.pop(path, None)
+            return False
+        version = (st.st_size, st.st_mtime_ns)
+        if self._handled.get(path) == version:
+            return True
+        seen = self._seen.get(path)
+        if seen is None or seen.version != version:
+            changed = now if seen is not None else min(now, st.st_mtime)
+            self._seen[path] = _Seen(version, changed)
+        return True
 
     def _files(self) -> list[Path]:
         found: list[Path] = []
