@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from longscribe import OptionsError, TranscribeOptions, Transcriber, VadOptions
-from longscribe.options import MAX_BATCH, MAX_BEAM, MAX_THREADS, MAX_WORKERS
+from longscribe.options import MAX_BATCH, MAX_BEAM, MAX_THREADS, MAX_WORKERS, LiveOptions
 
 
 @pytest.mark.parametrize(
@@ -57,6 +57,25 @@ def test_invalid_vad_settings_are_refused(change: dict[str, object]) -> None:
     name = next(iter(change))
     with pytest.raises(OptionsError, match=name):
         VadOptions(**change)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"threshold": 1.0},
+        {"silence_duration_ms": 50},
+        {"step_seconds": 0.0},
+        {"partial_beam_size": 0},
+        {"window_seconds": 30.0},
+        {"max_lag_seconds": float("nan")},
+        {"prefix_padding_ms": "300"},
+    ],
+)
+def test_invalid_live_settings_are_refused_naming_the_field(change: dict[str, object]) -> None:
+    name = next(iter(change))
+    with pytest.raises(OptionsError, match=name) as raised:
+        LiveOptions(**change)  # type: ignore[arg-type]
+    assert raised.value.field == name
 
 
 # Each numeric field: (whole number?, lowest valid, is the lowest itself invalid?, highest valid; None: unbounded).

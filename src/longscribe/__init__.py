@@ -15,7 +15,7 @@ from longscribe.errors import (  # noqa: E402
     OutputError,
     UnsupportedDeviceError,
 )
-from longscribe.options import DiarizeOptions, TranscribeOptions, VadOptions  # noqa: E402
+from longscribe.options import DiarizeOptions, LiveOptions, TranscribeOptions, VadOptions  # noqa: E402
 from longscribe.pipeline import Progress, Transcriber, Transcription  # noqa: E402
 from longscribe.types import Segment, SpeakerTurn, TranscriptInfo, Word  # noqa: E402
 
@@ -27,6 +27,7 @@ __all__ = [
     "InputError",
     "LongscribeError",
     "ModelNotFoundError",
+    "LiveOptions",
     "NoAudioStreamError",
     "OptionsError",
     "OutputError",

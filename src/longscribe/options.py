@@ -209,6 +209,51 @@ def speaker_fields(
     return {"diarize": diarize, "diarize_options": options}
 
 
+@dataclass(frozen=True)
+class LiveOptions:
+    """How a live stream is cut into utterances and when its words are final (``longscribe.live``).
+
+    The turn-detection names are OpenAI's Realtime ``server_vad`` ones. An utterance starts when the
+    speech probability reaches ``threshold`` and ends after ``silence_duration_ms`` below it; while it
+    lasts, its audio is decoded again every ``step_seconds`` and a word is final once two decodes in a
+    row agree on it (LocalAgreement-2).
+    """
+
+    threshold: float = 0.5
+    prefix_padding_ms: int = 300
+    """Audio kept before the detected start of speech."""
+    silence_duration_ms: int = 500
+    """Silence that ends an utterance."""
+    step_seconds: float = 1.0
+    """How much new audio comes between two decodes of an utterance still being spoken."""
+    partial_beam_size: int = 1
+    """The beam of those decodes (greedy: they are many, and two must agree anyway); an utterance's
+    last decode, as it ends, uses the transcription's beam."""
+    window_seconds: float = 15.0
+    """Past this, the decoded window starts again after the last final sentence end (its text becomes
+    the prompt), so a decode costs the same in the first minute and the fifth hour."""
+    max_lag_seconds: float = 4.0
+    """Audio waiting to be heard beyond which the stream is behind: utterances still being spoken are
+    not decoded again until it has caught up, and ended ones keep the words they have (reported once)."""
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        _number(self, "threshold", low=0.0, high=1.0, open_low=True, open_high=True)
+        _integer(self, "prefix_padding_ms", low=0, high=5_000)
+        _integer(self, "silence_duration_ms", low=100, high=10_000)
+        _number(self, "step_seconds", low=0.1, high=10.0)
+        _integer(self, "partial_beam_size", low=1, high=MAX_BEAM)
+        _number(self, "window_seconds", low=2.0, high=25.0)
+        _number(self, "max_lag_seconds", low=0.5, high=600.0)
+
+    @property
+    def vad(self) -> VadOptions:
+        """The VAD settings that find the utterances."""
+        return VadOptions(threshold=self.threshold, min_silence_ms=self.silence_duration_ms, speech_pad_ms=0)
+
+
 def temperature_ladder(start: float = 0.0, step: float = 0.2) -> tuple[float, ...]:
     """Whisper's fallback temperatures: ``start``, then ``step`` more each time, up to 1 (step 0: ``start``
     only). openai-whisper's ``--temperature_increment_on_fallback`` is ``step``; the API's ``temperature``

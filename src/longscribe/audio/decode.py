@@ -85,7 +85,8 @@ class AudioStream:
         self.keep_channels = keep_channels
         self._reader: io.RawIOBase | None = None
         if isinstance(path, (str, Path)):
-            check_input(path)
+            if not is_stream_url(str(path)):
+                check_input(path)
         else:
             self._reader = path.reader()
         try:
@@ -194,12 +195,24 @@ class AudioStream:
         self.close()
 
 
+STREAM_SCHEMES = ("http://", "https://", "icecast://", "rtmp://", "rtsp://", "srt://")
+STREAM_TIMEOUT = 30.0
+"""Seconds a network stream may stay silent (opening it, or between packets)."""
+
+
+def is_stream_url(path: str) -> bool:
+    """A network stream FFmpeg opens itself (live audio: HTTP, Icecast, HLS playlists, RTMP ...)."""
+    return path.lower().startswith(STREAM_SCHEMES)
+
+
 def _open(path: str | io.RawIOBase) -> av.container.InputContainer:
     """Open for reading without failing on tags that are not UTF-8 (no transcript needs them).
 
     PyAV before 19 raises on such tags unless told to ignore them; PyAV 19 dropped the
     keyword and decodes them with surrogate escapes.
     """
+    if isinstance(path, str) and is_stream_url(path):
+        return av.open(path, "r", timeout=STREAM_TIMEOUT)
     try:
         return av.open(path, "r", metadata_errors="ignore")
     except TypeError:

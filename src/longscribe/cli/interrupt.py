@@ -11,13 +11,17 @@ from types import FrameType
 
 EXIT_INTERRUPTED = 130
 STOPPING = "stopping: saving finished chunks… (Ctrl-C again to quit at once)"
+ENDING = "ending the stream: writing what was said… (Ctrl-C again to quit at once)"
 
 
 @contextmanager
-def ctrl_c(say: Callable[[str], None]) -> Iterator[None]:
+def ctrl_c(say: Callable[[str], None], stop: Callable[[], None] | None = None) -> Iterator[None]:
     """While the block runs, the first Ctrl-C says :data:`STOPPING` and raises ``KeyboardInterrupt``
     (the pipeline stops without waiting for the decodes in flight; the chunks committed stay in the
     job store). A second one ends the process at once: the job store is as safe as after kill -9.
+
+    With ``stop`` (a live stream), the first Ctrl-C calls it instead of raising: the stream ends and
+    what was heard is still written.
 
     Nothing changes where Ctrl-C is ignored (a background job) or off the main thread (a call from
     Python that is not the command's own).
@@ -36,6 +40,10 @@ def ctrl_c(say: Callable[[str], None]) -> Iterator[None]:
         if heard > 1:
             os.write(2, b"\nlongscribe: stopped\n")
             os._exit(EXIT_INTERRUPTED)
+        if stop is not None:
+            say(ENDING)
+            stop()
+            return
         say(STOPPING)
         raise KeyboardInterrupt
 

@@ -16,6 +16,7 @@ from longscribe.cli.devices import add_devices_parser
 from longscribe.cli.environment import Environment
 from longscribe.cli.export import add_export_parser
 from longscribe.cli.interrupt import EXIT_INTERRUPTED
+from longscribe.cli.listen import add_live_parser
 from longscribe.cli.serve import add_serve_parser
 from longscribe.cli.transcribe import add_transcribe_parser
 from longscribe.cli.tune import add_tune_parser
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_parser(sub)
     add_voices_parser(sub)
     add_watch_parser(sub)
+    add_live_parser(sub)
     return parser
 
 

@@ -163,6 +163,11 @@ class Transcriber:
         )
         return Transcription(source_name(path), feed, scheduler, self._info(path, engine), on_progress, job)
 
+    def new_info(self, path: Source) -> TranscriptInfo:
+        """The info of a transcript of ``path`` made by this transcriber (filled in by whoever makes it:
+        a live stream's, which has no :class:`Transcription`)."""
+        return self._info(path, self.engine)
+
     def _engine_identity(self, engine: Engine) -> EngineIdentity:
         return EngineIdentity(self._model_path(), engine.name, engine.device, engine.compute_type)
 

@@ -71,6 +71,11 @@ class RegionTracker:
         """First frame of the region still being tracked, if any."""
         return self._start
 
+    @property
+    def silent_since(self) -> int | None:
+        """First frame of the silence that will close the open region if it lasts, if one has begun."""
+        return self._silence_from
+
     def _close(self, end: int) -> Iterator[Span]:
         assert self._start is not None
         if end - self._start >= max(self._min_speech, 1):

@@ -149,7 +149,9 @@ def _alive(pid: int) -> bool:
 class OutputSet:
     """All requested formats for one input, written together and committed atomically.
 
-    ``name`` may hold folders (``a/talk``): they are made under ``directory``.
+    ``name`` may hold folders (``a/talk``): they are made under ``directory``. ``growing``: written
+    straight into the final names, flushed after each segment, and kept when the run fails (a live
+    transcript, read while it grows).
     """
 
     def __init__(
@@ -160,10 +162,15 @@ class OutputSet:
         options: OutputOptions | None = None,
         *,
         opener: Callable[[Path], IO[str]] | None = None,
+        growing: bool = False,
     ) -> None:
         self.directory = Path(directory)
         self.paths = {fmt: self.directory / f"{name}.{fmt}" for fmt in formats}
-        self._tmp = {fmt: p.with_name(f".{p.name}.{os.getpid()}.tmp") for fmt, p in self.paths.items()}
+        self._growing = growing
+        if growing:
+            self._tmp = dict(self.paths)
+        else:
+            self._tmp = {fmt: p.with_name(f".{p.name}.{os.getpid()}.tmp") for fmt, p in self.paths.items()}
         self._opener = opener or (lambda p: open(p, "w", encoding="utf-8", newline="\n"))
         self._options = options or OutputOptions()
         self._files: list[IO[Any]] = []
@@ -198,6 +205,9 @@ class OutputSet:
         def write_all() -> None:
             for w in self._writers:
                 w.segment(self._count, segment)
+            if self._growing:
+                for f in self._files:
+                    f.flush()
 
         self._guard(write_all)
         self._count += 1
@@ -229,12 +239,17 @@ class OutputSet:
                 f.close()
             except OSError:
                 pass
+        self._unlink_temps()
+        self._files = []
+
+    def _unlink_temps(self) -> None:
+        if self._growing:
+            return  # what a live run wrote stays
         for tmp in self._tmp.values():
             try:
                 tmp.unlink(missing_ok=True)
             except OSError:  # the directory itself is unusable: nothing was written there
                 pass
-        self._files = []
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is not None:
