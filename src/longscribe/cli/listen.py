@@ -38,7 +38,7 @@ from longscribe.options import LiveOptions, TranscribeOptions
 from longscribe.pipeline.transcriber import Transcriber
 from longscribe.sources.names import safe_name, url_name
 from longscribe.types import SAMPLE_RATE
-from longscribe.writers import OutputSet, check_output_dir
+from longscribe.writers import OutputOptions, OutputSet, check_output_dir
 
 LIVE_DIR = "live"
 """Inside the job store: the recordings of live streams."""
@@ -161,16 +161,20 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         console.print(f"recording: {recording}", markup=False)
     if args.final_pass:
         transcriber.unload()
-        return _final_pass(options, Target(str(recording), name, out_dir), args, env, console)
+        return _final_pass((formats, options, how), Target(str(recording), name, out_dir), args, env, console)
     return 0
 
 
 def _final_pass(
-    options: TranscribeOptions, target: Target, args: argparse.Namespace, env: Environment, console: Console
+    settings: tuple[tuple[str, ...], TranscribeOptions, OutputOptions],
+    target: Target,
+    args: argparse.Namespace,
+    env: Environment,
+    console: Console,
 ) -> int:
     """The recording transcribed as a file, planned as one (through the job store, so it resumes),
     replacing the live outputs."""
-    formats, _, how = settings_from_args(args, env)
+    formats, options, how = settings
     transcriber = Transcriber(options)
     code = load_model(transcriber, args, env, console, None)
     if code:
