@@ -41,6 +41,15 @@ def read_samples(path: Path, start: float = 0.0, end: float | None = None) -> np
     return np.concatenate(blocks)[int(start * SAMPLE_RATE) : last]
 
 
+def pcm16(path: Path, rate: int) -> bytes:
+    """The file as raw mono signed 16-bit little-endian PCM at ``rate`` Hz (what a Realtime client sends)."""
+    with av.open(str(path)) as container:
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+        frames = [f for frame in container.decode(audio=0) for f in resampler.resample(frame)]
+        frames += resampler.resample(None)
+    return b"".join(np.asarray(f.to_ndarray()).astype("<i2").tobytes() for f in frames)
+
+
 def tone(seconds: float, freq: float = 440.0, rate: int = SAMPLE_RATE, level: float = 0.3) -> np.ndarray:
     t = np.arange(int(seconds * rate)) / rate
     return (level * np.sin(2 * np.pi * freq * t)).astype(np.float32)

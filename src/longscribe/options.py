@@ -219,7 +219,7 @@ class LiveOptions:
     row agree on it (LocalAgreement-2).
     """
 
-    threshold: float = 0.5
+    threshold: float = VadOptions.threshold
     prefix_padding_ms: int = 300
     """Audio kept before the detected start of speech."""
     silence_duration_ms: int = 500
@@ -233,8 +233,9 @@ class LiveOptions:
     """Past this, the decoded window starts again after the last final sentence end (its text becomes
     the prompt), so a decode costs the same in the first minute and the fifth hour."""
     max_lag_seconds: float = 4.0
-    """Audio waiting to be heard beyond which the stream is behind: utterances still being spoken are
-    not decoded again until it has caught up, and ended ones keep the words they have (reported once)."""
+    """How long audio may wait to be heard before the stream is behind (reported once): the utterance
+    being spoken is then not decoded again until it has caught up; its last decode, as it ends, is
+    always made."""
 
     def __post_init__(self) -> None:
         self.validate()

@@ -48,17 +48,12 @@ def test_final_words_are_not_repeated_when_a_decode_starts_before_their_end() ->
     assert texts(a.tail) == "six"
 
 
-def test_finish_makes_the_last_decode_final_or_keeps_the_tail() -> None:
+def test_finish_makes_the_last_decode_final() -> None:
     a = Agreement()
     a.insert(words("ask what you can"))
     a.insert(words("ask what you can do"))
     assert texts(a.finish(words("ask what you can do for your country."))) == "do for your country."
     assert texts(a.final) == "ask what you can do for your country."
-    b = Agreement()
-    b.insert(words("ask what"))
-    b.insert(words("ask what you"))
-    assert texts(b.finish(None)) == "you"  # no last decode (a stream behind): the tail as it was
-    assert texts(b.final) == "ask what you"
 
 
 def test_a_decode_that_spells_earlier_words_differently_is_cut_after_them_by_text() -> None:

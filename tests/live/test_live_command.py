@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from audio_fixtures import pcm16
 from longscribe.metrics import error_rates
 from webhost import web_host
 
@@ -80,21 +81,10 @@ def test_stdin_in_a_container_or_as_raw_pcm(data_dir: Path, tmp_path: Path) -> N
     done = live("-", "-o", "out", "-f", "txt", cwd=tmp_path, stdin=flac)
     assert done.returncode == 0, done.stderr
     assert error_rates(reference, done.stdout).wer <= 0.25, done.stdout
-    pcm = _pcm24k(data_dir / "jfk.flac")  # 24 kHz s16le, as the Realtime API sends it
+    pcm = pcm16(data_dir / "jfk.flac", 24000)  # as the Realtime API sends it
     done = live("-", "--pcm-rate", "24000", "-o", "out", "-f", "txt", cwd=tmp_path, stdin=pcm)
     assert done.returncode == 0, done.stderr
     assert error_rates(reference, done.stdout).wer <= 0.25, done.stdout
-
-
-def _pcm24k(path: Path) -> bytes:
-    import av
-    import numpy as np
-
-    with av.open(str(path)) as container:
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=24000)
-        frames = [f for frame in container.decode(audio=0) for f in resampler.resample(frame)]
-        frames += resampler.resample(None)
-    return b"".join(np.asarray(f.to_ndarray()).astype("<i2").tobytes() for f in frames)
 
 
 def test_a_stream_url(data_dir: Path, tmp_path: Path) -> None:

@@ -76,15 +76,17 @@ def test_a_stream_too_far_behind_is_said_once_and_keeps_the_words_it_has(
     events: list[object] = []
     for i in range(0, 4 * 16000, BLOCK):
         events += session.push(audio[i : i + BLOCK])
-    decodes = session.decodes
+    decodes, heard = session.decodes, len(events)
     for i in range(4 * 16000, audio.shape[0], 3 * 16000):
         events += session.push(audio[i : i + 3 * 16000], lag=3.0)
-    lumps = session.decodes - decodes
+    # Behind: the utterance being spoken is not decoded again, but each one that ends gets its last
+    # decode, so no word is lost.
+    ended = sum(isinstance(e, SpeechStopped) for e in events[heard:])
+    assert ended >= 1 and session.decodes - decodes == ended
     events += session.close()
     assert sum(isinstance(e, Lagging) for e in events) == 1
-    assert lumps == 0  # behind: nothing is decoded again until it catches up
     text = " ".join(e.text for e in events if isinstance(e, Completed))
-    assert "fellow Americans" in text
+    assert error_rates((data_dir / "jfk.txt").read_text(), text).wer <= 0.25, text
 
 
 def test_spanish_is_heard_and_written_in_spanish(data_dir: Path) -> None:

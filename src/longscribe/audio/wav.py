@@ -11,6 +11,8 @@ from longscribe.audio.decode import AudioStream
 from longscribe.types import SAMPLE_RATE
 
 WINDOW = 30 * SAMPLE_RATE
+WAV_HEADER = 44
+"""Bytes before the samples of a file :func:`open_wav` writes."""
 
 
 def write_samples(out: wave.Wave_write, audio: np.ndarray) -> None:

@@ -15,6 +15,7 @@ from typing import Any, TextIO
 
 from rich.console import Console
 
+from longscribe.audio.decode import is_stream_url
 from longscribe.cli.console import print_error, print_warning, stderr_console
 from longscribe.cli.environment import Environment
 from longscribe.cli.interrupt import ctrl_c
@@ -104,7 +105,7 @@ def output_name(source: str | None, started: dt.datetime) -> str:
     """``talk`` for talk.mp3 or a URL's file; ``live-20261207-101500`` for the microphone and stdin."""
     if source is None or source == STDIN:
         return f"live-{started:%Y%m%d-%H%M%S}"
-    return url_name(source) if "://" in source else safe_name(Path(source).stem, fallback="live")
+    return url_name(source) if is_stream_url(source) else safe_name(Path(source).stem, fallback="live")
 
 
 def run(args: argparse.Namespace, env: Environment) -> int:
@@ -192,7 +193,7 @@ def _final_pass(
 def _lagging(event: Lagging, transcriber: Transcriber) -> str:
     model = transcriber.plan.model.name if transcriber.plan else transcriber.options.model
     return (
-        f"this CPU is too slow for {model} live ({event.behind_seconds:.1f}s of audio waited): the utterance being"
+        f"this CPU is too slow for {model} live (audio waited {event.behind_seconds:.1f}s): the utterance being"
         " spoken is decoded less often until it catches up (a smaller model keeps up)"
     )
 

@@ -73,6 +73,21 @@ def add_serve_parser(sub: Any) -> None:
         metavar="SECONDS",
         help=f"the longest one download may take (default: {ServerConfig.url_max_seconds:g})",
     )
+    live = p.add_argument_group("live transcription (OpenAI's Realtime protocol on /v1/realtime)")
+    live.add_argument(
+        "--max-live-sessions",
+        type=int,
+        default=ServerConfig.max_live_sessions,
+        metavar="N",
+        help=f"live connections open at once (default: {ServerConfig.max_live_sessions})",
+    )
+    live.add_argument(
+        "--live-max-seconds",
+        type=float,
+        default=ServerConfig.live_max_seconds,
+        metavar="SECONDS",
+        help=f"the most audio one live connection may send (default: {ServerConfig.live_max_seconds:g})",
+    )
     p.add_argument("--verbose", action="store_true", help="log every request")
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     p.set_defaults(run=run)
@@ -98,6 +113,8 @@ def config_from_args(args: argparse.Namespace, env: Environment) -> ServerConfig
         if args.allow_url_hosts is None
         else tuple(h.strip() for h in args.allow_url_hosts.split(",")),
         url_max_seconds=args.url_max_seconds,
+        max_live_sessions=args.max_live_sessions,
+        live_max_seconds=args.live_max_seconds,
     )
 
 

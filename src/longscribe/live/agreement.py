@@ -57,10 +57,9 @@ class Agreement:
         self.tail = fresh[agreed:]
         return settled
 
-    def finish(self, decoded: Sequence[Word] | None) -> list[Word]:
-        """The utterance is over: the last decode's words past the final ones are final as they are
-        (None: no last decode was made, and the tail of the one before is kept)."""
-        rest = self.tail if decoded is None else self._past_final(decoded)
+    def finish(self, decoded: Sequence[Word]) -> list[Word]:
+        """The utterance is over: the last decode's words past the final ones are final as they are."""
+        rest = self._past_final(decoded)
         self.final.extend(rest)
         self.tail = []
         return list(rest)

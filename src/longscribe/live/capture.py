@@ -94,18 +94,15 @@ class PcmCapture:
         self._closed = threading.Event()
 
     def blocks(self) -> Iterator[AudioArray]:
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        pcm = PcmDecoder(self.rate)
         size = 2 * self.rate // 10
         source = io.FileIO(sys.stdin.fileno(), "rb", closefd=False)
-        rest = b""
         while not self._closed.is_set():
             data = source.read(size)
             if not data:
                 break
-            data, rest = _whole_samples(rest + data)
-            if data:
-                yield from _resampled(resampler, np.frombuffer(data, dtype="<i2"), self.rate)
-        yield from _resampled(resampler, None, self.rate)
+            yield from pcm.feed(data)
+        yield from pcm.flush()
 
     def close(self) -> None:
         self._closed.set()
@@ -145,18 +142,29 @@ class MicrophoneCapture:
         self._queue.put(None)
 
 
-def _whole_samples(data: bytes) -> tuple[bytes, bytes]:
-    cut = len(data) - len(data) % 2
-    return data[:cut], data[cut:]
+class PcmDecoder:
+    """Raw signed 16-bit little-endian mono PCM at ``rate`` Hz, in pieces of any size -> 16 kHz samples."""
 
+    def __init__(self, rate: int) -> None:
+        self.rate = rate
+        self._resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+        self._rest = b""
 
-def _resampled(resampler: av.AudioResampler, pcm: np.ndarray | None, rate: int) -> Iterator[AudioArray]:
-    frame = None
-    if pcm is not None:
-        frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
-        frame.sample_rate = rate
-    for out in resampler.resample(frame):
-        yield out.to_ndarray().reshape(-1).astype(np.float32, copy=False)
+    def feed(self, data: bytes) -> list[AudioArray]:
+        data = self._rest + data
+        cut = len(data) - len(data) % 2  # a sample split between two pieces waits for its other byte
+        data, self._rest = data[:cut], data[cut:]
+        if not data:
+            return []
+        frame = av.AudioFrame.from_ndarray(np.frombuffer(data, dtype="<i2").reshape(1, -1), format="s16", layout="mono")
+        frame.sample_rate = self.rate
+        return self._out(frame)
+
+    def flush(self) -> list[AudioArray]:
+        return self._out(None)
+
+    def _out(self, frame: av.AudioFrame | None) -> list[AudioArray]:
+        return [f.to_ndarray().reshape(-1).astype(np.float32, copy=False) for f in self._resampler.resample(frame)]
 
 
 def open_capture(

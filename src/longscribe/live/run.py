@@ -1,11 +1,10 @@
 """A live session over a capture: one thread reads the source, the caller's thread decodes.
 
-Whatever a live source said while a decode ran is heard at once by the next one, so a CPU too
-slow for the model decodes less often instead of falling further and further behind; a source
-that is not paced (a file read as fast as it decodes) is heard block by block, the same way every
-run. Every sample heard
-is appended to a WAV recording (its header is rewritten with each block, so a recording cut off
-by a crash is still a file to transcribe).
+Whatever a live source said while a decode ran is heard at once by the next one, with how long
+it waited (a CPU too slow for the model then decodes less often, see ``LiveSession.push``); a
+source that is not paced (a file read as fast as it decodes) is heard block by block, the same
+way every run. Every sample heard is appended to a WAV recording (its header is rewritten with
+each block, so a recording cut off by a crash is still a file to transcribe).
 """
 
 from __future__ import annotations
@@ -23,11 +22,13 @@ from longscribe.audio.wav import open_wav, write_samples
 from longscribe.live.capture import Capture
 from longscribe.live.events import LiveEvent
 from longscribe.live.utterances import LiveSession
-from longscribe.types import SAMPLE_RATE, AudioArray
+from longscribe.types import AudioArray
 
 log = logging.getLogger(__name__)
 
 _END = object()
+QUEUED = 100
+"""Blocks read ahead of the decoder from a source that is not paced."""
 
 
 class LiveRun:
@@ -38,9 +39,10 @@ class LiveRun:
         self.session = session
         self.capture = capture
         self.record = record
-        self._queue: queue.Queue[object] = queue.Queue()
+        # A paced source is never made to wait (a microphone would drop samples); a file read as
+        # fast as it decodes is read ahead by at most QUEUED blocks.
+        self._queue: queue.Queue[object] = queue.Queue(QUEUED if capture.speed is None else 0)
         self._failure: BaseException | None = None
-        self._started: float | None = None
 
     def events(self) -> Iterator[LiveEvent]:
         reader = threading.Thread(target=self._read, name="longscribe-capture", daemon=True)
@@ -49,7 +51,7 @@ class LiveRun:
         try:
             ended = False
             while not ended:
-                blocks, ended = self._waiting()
+                blocks, arrived, ended = self._waiting()
                 if not blocks:
                     continue
                 audio = np.concatenate(blocks)
@@ -59,7 +61,8 @@ class LiveRun:
                     for block in blocks:
                         yield from self.session.push(block)
                 else:
-                    yield from self.session.push(audio, lag=self._lag(audio.shape[0]))
+                    lag = (time.monotonic() - arrived) * self.capture.speed
+                    yield from self.session.push(audio, lag=lag)
             yield from self.session.close()
         finally:
             self.capture.close()
@@ -68,33 +71,27 @@ class LiveRun:
         if self._failure is not None:
             raise self._failure
 
-    def _lag(self, waiting: int) -> float:
-        """Seconds of the source's clock (its pace, from its first block) past what was heard."""
-        assert self.capture.speed is not None
-        now = time.monotonic()
-        if self._started is None:
-            self._started = now - waiting / SAMPLE_RATE / self.capture.speed
-        return (now - self._started) * self.capture.speed - self.session.heard / SAMPLE_RATE
-
     def stop(self) -> None:
         self.capture.close()
 
     def _read(self) -> None:
         try:
             for block in self.capture.blocks():
-                self._queue.put(block)
+                self._queue.put((time.monotonic(), block))
         except BaseException as exc:  # handed to the decoding thread, which raises it
             self._failure = exc
         finally:
             self._queue.put(_END)
 
-    def _waiting(self) -> tuple[list[AudioArray], bool]:
-        """Every block waiting (at least one item: blocks until the source says something)."""
+    def _waiting(self) -> tuple[list[AudioArray], float, bool]:
+        """Every block waiting, when the first of them arrived, and whether the source has ended
+        (waits until the source says something)."""
         items = [self._queue.get()]
-        while True:
+        while items[-1] is not _END:
             try:
                 items.append(self._queue.get_nowait())
             except queue.Empty:
                 break
         ended = items[-1] is _END
-        return [b for b in items if b is not _END], ended  # type: ignore[misc]
+        timed: list[tuple[float, AudioArray]] = [item for item in items if item is not _END]  # type: ignore[misc]
+        return [block for _, block in timed], timed[0][0] if timed else time.monotonic(), ended

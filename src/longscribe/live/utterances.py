@@ -100,13 +100,18 @@ class LiveSession:
         """Samples received so far (the stream's clock)."""
         return self._base + self._audio.shape[0]
 
+    @property
+    def speaking(self) -> bool:
+        """An utterance is being spoken (it has started and not yet ended)."""
+        return self._open is not None
+
     def push(self, audio: AudioArray, lag: float = 0.0) -> list[LiveEvent]:
         """Hear the next samples and return what they made known.
 
-        ``lag``: seconds the stream's clock is ahead of what was heard before these samples (the
-        caller's measure: audio that waited while the last decode ran). Above ``max_lag_seconds``
-        the stream is behind: the utterance being spoken is not decoded again, ended ones keep the
-        words they have, until it has caught up."""
+        ``lag``: how long (in the stream's seconds) the first of these samples waited to be heard,
+        the caller's measure. Above ``max_lag_seconds`` the stream is behind: the utterance being
+        spoken is not decoded again until it has caught up, but every utterance still gets its last
+        decode, so no word is lost (only shown later)."""
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)
         self._audio = np.concatenate([self._audio, audio])
         events: list[LiveEvent] = []
@@ -114,7 +119,7 @@ class LiveSession:
         if behind and not self._lag_said:
             self._lag_said = True
             events.append(Lagging(lag))
-        events += self._hear(self._vad.feed(audio), decode=not behind)
+        events += self._hear(self._vad.feed(audio))
         utterance = self._open
         if utterance is not None and not behind:
             silence = self._regions.silent_since
@@ -127,20 +132,34 @@ class LiveSession:
 
     def close(self) -> list[LiveEvent]:
         """The stream has ended: the utterance being spoken ends with it."""
-        events = self._hear(self._vad.flush(), decode=True)
+        return self._hear(self._vad.flush()) + self.commit()
+
+    def commit(self) -> list[LiveEvent]:
+        """The utterance being spoken ends now, whatever the VAD would say (a client's commit; the
+        stream goes on)."""
+        events: list[LiveEvent] = []
         for span in self._regions.finish():
-            events += self._end(span, decode=True)
+            events += self._end(span)
+        if self._open is not None:  # a region too short for the VAD to keep
+            events += self._end(Span(self._open.start, self.heard))
         return events
+
+    def clear(self) -> None:
+        """Forget the utterance being spoken (a client's clear): it gets no more events."""
+        for _ in self._regions.finish():
+            pass
+        self._open = None
+        self._last_end = self.heard
 
     @property
     def _step(self) -> int:
         return int(self.live.step_seconds * SAMPLE_RATE)
 
-    def _hear(self, probs: np.ndarray, *, decode: bool) -> list[LiveEvent]:
+    def _hear(self, probs: np.ndarray) -> list[LiveEvent]:
         events: list[LiveEvent] = []
         for p in probs:
             for span in self._regions.push(float(p)):
-                events += self._end(span, decode=decode)
+                events += self._end(span)
             since = self._regions.open_since
             if since is not None and self._open is None:
                 events.append(self._begin(since * FRAME))
@@ -166,16 +185,16 @@ class LiveSession:
         self._move_window(utterance)
         return events
 
-    def _end(self, span: Span, *, decode: bool) -> list[LiveEvent]:
+    def _end(self, span: Span) -> list[LiveEvent]:
         utterance = self._open
         assert utterance is not None, "VAD closed a region it never opened"
         self._open = None
         end = min(span.end + END_PAD, self.heard)
         events: list[LiveEvent] = [SpeechStopped(utterance.item, span.end)]
         if utterance.ending is not None and utterance.ending[0] == span.end:
-            last: list[Word] | None = utterance.ending[1]  # decoded while the silence was awaited
+            last = utterance.ending[1]  # decoded while the silence was awaited
         else:
-            last = self._decode(utterance, end, last=True) if decode else None
+            last = self._decode(utterance, end, last=True)
         rest = utterance.agreement.finish(last)
         if rest:
             events.append(Delta(utterance.item, tuple(rest)))

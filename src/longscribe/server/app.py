@@ -2,8 +2,8 @@
 
 Routes only translate: a request becomes a job on the board, a finished job becomes
 a response. Every ``/v1`` route and ``/metrics`` needs the API key (when one is set)
-as ``Authorization: Bearer KEY`` (or ``?access_token=KEY`` on GET, for the page's
-audio player and downloads), compared in constant time. Errors are OpenAI-shaped,
+as ``Authorization: Bearer KEY`` (or ``?access_token=KEY`` on GET and the Realtime
+WebSocket, for the page's audio player, downloads and microphone), compared in constant time. Errors are OpenAI-shaped,
 one line, without tracebacks or server paths. Requests are logged without their
 query strings, file names or text.
 """
@@ -26,9 +26,9 @@ from urllib.parse import quote
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import ClientDisconnect, HTTPConnection, Request
 from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response, StreamingResponse
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from longscribe.audio import AudioStream
@@ -55,6 +55,7 @@ from longscribe.server.formats import (
     response,
     wants_again,
 )
+from longscribe.server.realtime import realtime
 from longscribe.server.references import NAMES, REFERENCES, decode_references, enrol_references
 from longscribe.server.uploads import UploadError, receive
 from longscribe.sources import Episode, url_name
@@ -84,14 +85,16 @@ class Service:
         self.config, self.board, self.model = config, board, model
         self.started = time.time()
         self.ready = False
+        self.live_sessions = 0
+        """Realtime connections open now."""
 
-    def authorised(self, request: Request) -> bool:
+    def authorised(self, request: HTTPConnection) -> bool:
         key = self.config.api_key
         if key is None:
             return True
         given = request.headers.get("authorization", "")
         token = given[7:] if given[:7].lower() == "bearer " else ""
-        if not token and request.method == "GET":
+        if not token and (request.scope["type"] == "websocket" or request.scope.get("method") == "GET"):
             token = request.query_params.get("access_token", "")
         return hmac.compare_digest(token.encode(), key.encode())
 
@@ -593,6 +596,7 @@ ROUTES = [
     Route("/v1/jobs/{job_id}/result", put_result, methods=["PUT"]),
     Route("/v1/jobs/{job_id}/revisions", job_revisions),
     Route("/v1/jobs/{job_id}/audio", job_audio),
+    WebSocketRoute("/v1/realtime", realtime),
 ]
 
 

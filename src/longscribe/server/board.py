@@ -24,8 +24,10 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from longscribe.audio.wav import WAV_HEADER
 from longscribe.errors import InputError, JobStateError, LongscribeError, Stopped
 from longscribe.jobs import JobStore
+from longscribe.jobs.fingerprint import sampled_hash
 from longscribe.jobs.store import Job
 from longscribe.options import VadOptions, speaker_fields, temperature_ladder
 from longscribe.pipeline import Progress, Transcriber
@@ -40,6 +42,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
+LIVE = "live"
+"""A live stream being recorded into the job: queued when it ends (or when the server starts again)."""
 FINISHED = (DONE, FAILED)
 AUDIO = "audio"
 RESULT = "result"
@@ -225,6 +229,11 @@ class JobBoard:
         self.transcribed_seconds = 0.0
 
     @property
+    def transcriber(self) -> Transcriber:
+        """The loaded model the jobs (and live streams) are transcribed with."""
+        return self._transcriber
+
+    @property
     def speaker_models(self) -> DiarizationModels:
         """The diarization models the jobs find speakers with (loaded on first use)."""
         return self._transcriber.speaker_models
@@ -242,7 +251,7 @@ class JobBoard:
         again = 0
         with self._cond:
             for job in sorted(found, key=lambda j: j.created):
-                if job.status in (QUEUED, RUNNING):
+                if job.status in (QUEUED, RUNNING, LIVE):  # a live stream cut off: what it recorded
                     job.status = QUEUED
                     self._lines.setdefault(job.request.client, deque()).append(job.id)
                     again += 1
@@ -301,6 +310,31 @@ class JobBoard:
         named = f" from {request.filename!r}" if self._log_content else ""
         log.info("job %s queued (%d bytes%s)", job_id, size, named)
         return job
+
+    def open_live(self, job_id: str, request: JobRequest) -> ServerJob:
+        """A job (in a folder from :meth:`new_folder`) whose audio a live stream is recording now."""
+        job = ServerJob(job_id, request, status=LIVE)
+        with self._cond:
+            self._save(job)
+            self._jobs[job_id] = job
+        return job
+
+    def close_live(self, job: ServerJob) -> None:
+        """The stream has ended: its recording is transcribed as an upload would be (none: forgotten)."""
+        audio = self.audio(job.id)
+        size = audio.stat().st_size if audio.is_file() else 0
+        with self._cond:
+            if self._jobs.get(job.id) is not job:
+                return  # deleted meanwhile
+            if size <= WAV_HEADER:
+                self._jobs.pop(job.id)
+                self._remove_files(job.id)
+                return
+            job.status, job.size, job.updated = QUEUED, size, time.time()
+            job.content = sampled_hash(audio)
+            self._save(job)
+            self._lines.setdefault(job.request.client, deque()).append(job.id)
+            self._cond.notify()
 
     def finished_like(self, content: str, request: JobRequest) -> ServerJob | None:
         """The latest done job on the same recording (by ``content``) asked for the same way, if any

@@ -71,6 +71,10 @@ class ServerConfig:
     """Hosts (names, addresses, networks) fetched from even when private; others must be public."""
     url_max_seconds: float = 3600.0
     """The longest one download may take."""
+    max_live_sessions: int = 4
+    """Realtime (live) connections open at once; more are refused with 429."""
+    live_max_seconds: float = 4 * 3600.0
+    """The most audio one live connection may send; then it ends (its words and job are kept)."""
 
     def fetch_limits(self) -> FetchLimits:
         """How the server fetches a URL: its upload limit, its time limit, every hop checked."""
@@ -98,7 +102,7 @@ class ServerConfig:
             )
         if not 1 <= self.max_upload <= 10**13:
             raise OptionsError(f"max_upload must be within 1 byte..10 TB, got {self.max_upload}", "max_upload")
-        for name, high in (("jobs", 16), ("max_queue", 100_000)):
+        for name, high in (("jobs", 16), ("max_queue", 100_000), ("max_live_sessions", 1000)):
             value = getattr(self, name)
             if not 1 <= value <= high:
                 raise OptionsError(f"{name} must be within 1..{high}, got {value}", name)
@@ -122,8 +126,10 @@ class ServerConfig:
             raise OptionsError(
                 f"allow_url_hosts takes host names, addresses or networks, got {bad_host!r}", "allow_url_hosts"
             )
-        if not (math.isfinite(self.url_max_seconds) and self.url_max_seconds > 0):
-            raise OptionsError(f"url_max_seconds must be above 0, got {self.url_max_seconds}", "url_max_seconds")
+        for name in ("url_max_seconds", "live_max_seconds"):
+            value = getattr(self, name)
+            if not (math.isfinite(value) and value > 0):
+                raise OptionsError(f"{name} must be above 0, got {value}", name)
         if self.cors_origin is not None and not re.fullmatch(r"https?://[^\s/]+", self.cors_origin):
             raise OptionsError(
                 f"cors_origin must be an origin such as https://example.org, got {self.cors_origin!r}", "cors_origin"
