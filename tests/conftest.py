@@ -97,12 +97,17 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless, driven by Playwright (never a downloaded browser)."""
+    yield from chromium()
+
+
+def chromium(*args: str) -> Iterator[Any]:
+    """Debian's chromium with ``args`` besides the usual ones (skipped, or failed in CI, without it)."""
     if CHROMIUM is None:
         if os.environ.get("LONGSCRIBE_REQUIRE_BROWSER"):
             pytest.fail("chromium is not installed (apt-get install chromium); CI needs it for the page tests")
         pytest.skip("no chromium here (apt-get install chromium)")
     playwright = pytest.importorskip("playwright.sync_api")
     with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[*ARGS, *args])
         yield browser
         browser.close()

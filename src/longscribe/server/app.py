@@ -566,7 +566,8 @@ async def page(request: Request) -> Response:
                     headers={"Content-Security-Policy": PAGE_POLICY})  # fmt: skip
 
 
-ASSETS = {"app.js": "server", "app.css": "server", "editor.js": "writers", "editor.css": "writers"}
+ASSETS = {"app.js": "server", "app.css": "server", "live.js": "server", "pcm-worklet.js": "server",
+          "editor.js": "writers", "editor.css": "writers"}  # fmt: skip
 """The page's files, and the package holding each (the editor is the standalone page's too)."""
 
 
