@@ -29,6 +29,7 @@ RATE = 24000
 BLOCK = RATE // 10 * 2  # 100 ms of PCM16
 SILENCE = b"\0" * (2 * RATE * 2)  # 2 s: server VAD ends the last utterance
 TRANSCRIPTION = "conversation.item.input_audio_transcription"
+EMPTY = "input_audio_buffer_commit_empty"
 SESSION = {
     "type": "transcription",
     "audio": {
@@ -77,7 +78,7 @@ def test_the_openai_client_streams_with_server_vad(server: Server, jfk: tuple[by
                 conn.input_audio_buffer.append(audio=base64.b64encode(pcm[i : i + BLOCK]).decode())
             conn.input_audio_buffer.append(audio=base64.b64encode(SILENCE).decode())
             conn.input_audio_buffer.commit()  # nothing left to commit: its error comes after every other event
-            while (event := conn.recv()).type != "error":
+            while not ((event := conn.recv()).type == "error" and event.error.code == EMPTY):
                 events.append(event)
             return [*events, event]
 
@@ -85,7 +86,6 @@ def test_the_openai_client_streams_with_server_vad(server: Server, jfk: tuple[by
     types = [e.type for e in events]
     assert types[:2] == ["session.created", "session.updated"], types
     assert events[1].session.audio.input.format.rate == RATE
-    assert events[-1].error.code == "input_audio_buffer_commit_empty"
     started = [e.item_id for e in events if e.type == "input_audio_buffer.speech_started"]
     committed = [e for e in events if e.type == "input_audio_buffer.committed"]
     completed = [e for e in events if e.type == f"{TRANSCRIPTION}.completed"]
@@ -137,8 +137,7 @@ def test_manual_commits_make_one_item_each(server: Server, jfk: tuple[bytes, str
         assert events[-1]["item_id"] == committed["item_id"]
         assert error_rates(reference, events[-1]["transcript"]).wer <= 0.25, events[-1]
         ws.send(json.dumps({"type": "input_audio_buffer.commit"}))  # nothing since
-        [error] = receive(ws, lambda e: e["type"] == "error")
-        assert error["error"]["code"] == "input_audio_buffer_commit_empty"
+        receive(ws, lambda e: e["type"] == "error" and e["error"]["code"] == EMPTY)
     # Kept: once the stream ends, its recording is transcribed as an upload is.
     assert server.wait_job(job_id, timeout=300)["status"] == "done"
     text = server.request("GET", f"/v1/jobs/{job_id}/result?format=txt").text
@@ -166,8 +165,7 @@ def test_bad_events_are_answered_and_the_session_goes_on(server: Server, jfk: tu
         assert error["error"]["event_id"] == "mine"
         append(ws, jfk[0][: RATE * 2])
         ws.send(json.dumps({"type": "session.update", "session": SESSION}))
-        error = receive(ws, lambda e: e["type"] == "error", seconds=30)[-1]  # after the audio's events
-        assert "fixed once audio has come" in error["error"]["message"]
+        receive(ws, lambda e: e["type"] == "error" and "fixed once audio has come" in e["error"]["message"])
 
 
 def test_the_key_and_the_session_limit_are_kept(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import json
 import logging
@@ -38,9 +39,9 @@ RATES = (24000, 16000)
 """The PCM rates a client may send (OpenAI's is 24 kHz)."""
 MAX_APPEND = 15 * 2**20
 """The largest ``audio`` of one append, in base64 characters (OpenAI's limit)."""
-MAX_WAITING_SECONDS = 30.0
-"""Audio received and not yet heard beyond which the connection is not read (a client sending
-faster than the stream is heard waits; nothing is dropped)."""
+MAX_WAITING_SECONDS = 5.0
+"""Audio received and not yet heard beyond which the connection is not read: a client sending
+faster than the stream is heard waits (nothing is dropped), and a connection holds little."""
 
 
 class ProtocolError(Exception):
@@ -177,8 +178,9 @@ class _Connection:
         self.keep, self.partials = flag("keep") == "true", flag("partials") == "true"
 
     def send(self, message: Message) -> None:
-        """Queue a server event (from any thread)."""
-        self._loop.call_soon_threadsafe(self._out.put_nowait, message)
+        """Queue a server event (from any thread; dropped once the server's loop has closed)."""
+        with contextlib.suppress(RuntimeError):
+            self._loop.call_soon_threadsafe(self._out.put_nowait, message)
 
     async def serve(self) -> None:
         sender = asyncio.create_task(self._sending())
@@ -196,7 +198,8 @@ class _Connection:
             self._out.put_nowait(None)
             await sender
             if self.websocket.client_state.name == "CONNECTED":
-                await self.websocket.close()
+                with contextlib.suppress(RuntimeError):  # gone meanwhile
+                    await self.websocket.close()
 
     async def _sending(self) -> None:
         while (message := await self._out.get()) is not None:

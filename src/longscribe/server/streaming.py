@@ -154,8 +154,9 @@ class LiveStream:
         item = self._item(event.item)
         if isinstance(event, SpeechStarted):
             return [{"type": "input_audio_buffer.speech_started", "audio_start_ms": _ms(event.start), "item_id": item}]
-        if isinstance(event, SpeechStopped):
-            stopped = {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": _ms(event.end), "item_id": item}
+        if isinstance(event, SpeechStopped):  # OpenAI's end includes the silence that ended the speech
+            end = min(event.end + self.session.live.silence_duration_ms * SAMPLE_RATE // 1000, self.session.heard)
+            stopped = {"type": "input_audio_buffer.speech_stopped", "audio_end_ms": _ms(end), "item_id": item}
             return [stopped, self._committed(item, send=False)]
         if isinstance(event, Delta):
             text = event.text if event.item in self._started else event.text.lstrip()
