@@ -211,6 +211,8 @@ def bad_values(place: Place) -> dict[tuple[str, str], st.SearchStrategy[str]]:
         ("serve", "cors_origin"): st.sampled_from(["*", "example.org", "http://a/b", "", "javascript:alert(1)"]),
         ("serve", "allow_url_hosts"): st.sampled_from(["", "a b", "http://x", "user@host", "10.0.0.0/33", "x,,y"]),
         ("serve", "url_max_seconds"): floats(0.0, None, low_ok=False),
+        ("serve", "max_live_sessions"): ints(1, 1000),
+        ("serve", "live_max_seconds"): floats(0.0, None, low_ok=False),
         ("watch", "in_dir"): st.sampled_from(
             [p for p in place.bad_paths() if p != str(place.folder)] + [str(place.clip)]
         ),
