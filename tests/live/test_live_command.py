@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from audio_fixtures import pcm16
-from longscribe.metrics import error_rates
+from longscribe.metrics import diarization_error_rate, error_rates, read_rttm
 from webhost import web_host
 
 pytestmark = pytest.mark.model
@@ -73,6 +73,28 @@ def test_the_final_pass_writes_what_transcribe_writes_for_the_recording(data_dir
     assert (tmp_path / "out" / "jfk.txt").read_text() == (tmp_path / "again" / f"{recording.stem}.txt").read_text()
     info = json.loads((tmp_path / "out" / "jfk.json").read_text())["info"]
     assert Path(info["path"]).name == recording.name and info["duration"] == pytest.approx(11.0, abs=0.1)
+
+
+def test_speakers_are_labelled_as_each_utterance_ends(data_dir: Path, tmp_path: Path) -> None:
+    """--diarize live: each line says its speaker as it is printed; the turns the JSON keeps score
+    well against the sample's RTTM; the final pass labels the whole recording again."""
+    sample = str(data_dir / "pyannote_sample.wav")
+    done = live(sample, "--diarize", "-o", "out", "-f", "txt,json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    labels = list(dict.fromkeys(line.split(":")[0] for line in done.stdout.strip().splitlines()))
+    # The first "Hello?" (0.4 s) may make a speaker of its own: nobody was heard before it.
+    assert labels in (["SPEAKER_00", "SPEAKER_01"], ["SPEAKER_00", "SPEAKER_01", "SPEAKER_02"]), done.stdout
+    info = json.loads((tmp_path / "out" / "pyannote_sample.json").read_text())["info"]
+    reference = read_rttm((data_dir / "pyannote_sample.rttm").read_text())
+    errors = diarization_error_rate(reference, [tuple(turn) for turn in info["speaker_turns"]])
+    assert errors.der <= 0.10, errors
+    assert [s["speaker"] for s in info["speakers"]] == labels
+    final = live(sample, "--diarize", "--final-pass", "-o", "final", "-f", "json", cwd=tmp_path)
+    assert final.returncode == 0, final.stderr
+    info = json.loads((tmp_path / "final" / "pyannote_sample.json").read_text())["info"]
+    assert info["options"]["diarize"] == "speakers" and info["job"] is not None  # written by the file pipeline
+    errors = diarization_error_rate(reference, [tuple(turn) for turn in info["speaker_turns"]])
+    assert errors.der <= 0.10 and errors.speakers == 2, errors
 
 
 def test_stdin_in_a_container_or_as_raw_pcm(data_dir: Path, tmp_path: Path) -> None:
@@ -149,7 +171,7 @@ def test_bad_sources_are_one_line_each(tmp_path: Path, data_dir: Path) -> None:
         ([str(tmp_path / "missing.wav")], "missing.wav: no such file", 1),
         ([str(data_dir / "jfk.flac"), "--pcm-rate", "16000"], "read from stdin only", 1),
         ([str(data_dir / "jfk.flac"), "--realtime", "--speed", "0"], "--speed must be above 0", 2),
-        ([str(data_dir / "jfk.flac"), "--diarize", "speakers"], "--diarize needs --final-pass", 2),
+        ([str(data_dir / "jfk.flac"), "--diarize", "channels"], "--diarize channels is for files", 2),
     ):
         done = live(*args, cwd=tmp_path)
         assert done.returncode == code, done.stderr

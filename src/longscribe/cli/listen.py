@@ -30,12 +30,16 @@ from longscribe.cli.transcribe import (
     load_model,
     settings_from_args,
 )
+from longscribe.diarize.assign import speaker_summary
+from longscribe.diarize.enrol import model_id
+from longscribe.diarize.online import OnlineSpeakers
 from longscribe.errors import LongscribeError, OptionsError
 from longscribe.jobs.store import JOB_DIR
 from longscribe.live import Completed, Delta, Lagging, LiveEvent, LiveRun, LiveSession, Partial, open_capture
 from longscribe.live.capture import STDIN
 from longscribe.live.utterances import for_live
 from longscribe.options import LiveOptions, TranscribeOptions
+from longscribe.pipeline.speakers import library_voices
 from longscribe.pipeline.transcriber import Transcriber
 from longscribe.sources.names import safe_name, url_name
 from longscribe.types import SAMPLE_RATE
@@ -96,8 +100,8 @@ def live_options(args: argparse.Namespace) -> LiveOptions:
         raise OptionsError(f"--speed must be above 0 and at most 100, got {args.speed:g}", "speed")
     if args.pcm_rate is not None and not 8000 <= args.pcm_rate <= 192_000:
         raise OptionsError(f"--pcm-rate must be 8000..192000 Hz, got {args.pcm_rate}", "pcm_rate")
-    if args.diarize is not None and not args.final_pass:
-        raise OptionsError("live speakers come from the final pass: --diarize needs --final-pass", "diarize")
+    if args.diarize == "channels":
+        raise OptionsError("a live stream is heard as one channel: --diarize channels is for files", "diarize")
     return LiveOptions(threshold=args.vad_threshold, silence_duration_ms=args.silence_duration, step_seconds=args.step)
 
 
@@ -135,7 +139,13 @@ def run(args: argparse.Namespace, env: Environment) -> int:
     if code:
         return code
     recording = job_dir / LIVE_DIR / f"{name}-{started:%Y%m%d-%H%M%S}.wav"
-    stream = LiveRun(LiveSession(transcriber.engine, transcriber.decoding, live), capture, record=recording)
+    try:
+        speakers = online_speakers(transcriber)
+    except LongscribeError as exc:
+        print_error(exc, console)
+        return 1
+    session = LiveSession(transcriber.engine, transcriber.decoding, live, speakers=speakers)
+    stream = LiveRun(session, capture, record=recording)
     info = transcriber.new_info(str(recording))
     printer = LinePrinter(sys.stdout, quiet=args.quiet)
     if not args.quiet:
@@ -151,6 +161,8 @@ def run(args: argparse.Namespace, env: Environment) -> int:
                 elif isinstance(event, Lagging):
                     print_warning(_lagging(event, transcriber), console)
             info.duration = stream.session.heard
+            if speakers is not None:
+                info.speaker_turns, info.speakers = speakers.turns, speaker_summary(speakers.turns, speakers.voices)
             written = out.commit(info)
     except LongscribeError as exc:
         print_error(exc, console)
@@ -164,6 +176,16 @@ def run(args: argparse.Namespace, env: Environment) -> int:
         transcriber.unload()
         return _final_pass((formats, options, how), Target(str(recording), name, out_dir), args, env, console)
     return 0
+
+
+def online_speakers(transcriber: Transcriber) -> OnlineSpeakers | None:
+    """With ``--diarize``: the speakers labelled utterance by utterance (the final pass, if asked,
+    finds them again over the whole recording)."""
+    if transcriber.options.diarize != "speakers":
+        return None
+    models = transcriber.speaker_models
+    options = transcriber.options.diarize_options
+    return OnlineSpeakers(models, options, library_voices(options, model_id(models)))
 
 
 def _final_pass(
@@ -213,8 +235,8 @@ class LinePrinter:
             self._final = ""
             if self.tty:
                 self.out.write("\r\x1b[K")
-            if event.text:
-                self.out.write(event.text + "\n")
+            for speaker, text in _by_speaker(event):
+                self.out.write(f"{speaker}: {text}\n" if speaker else text + "\n")
             self.out.flush()
         elif self.tty and not self.quiet and isinstance(event, (Delta, Partial)):
             if isinstance(event, Delta):
@@ -229,3 +251,14 @@ class LinePrinter:
         if self.tty:
             self.out.write("\r\x1b[K")
             self.out.flush()
+
+
+def _by_speaker(event: Completed) -> list[tuple[str | None, str]]:
+    """The utterance's text, a line per run of one speaker's segments (one line without speakers)."""
+    lines: list[tuple[str | None, str]] = []
+    for segment in event.segments:
+        if lines and lines[-1][0] == segment.speaker:
+            lines[-1] = (segment.speaker, lines[-1][1] + segment.text)
+        else:
+            lines.append((segment.speaker, segment.text))
+    return [(speaker, text.strip()) for speaker, text in lines if text.strip()]

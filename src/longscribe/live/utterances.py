@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -25,6 +26,9 @@ from longscribe.text.sentences import SENTENCE_END
 from longscribe.types import SAMPLE_RATE, AudioArray, Chunk, ChunkAudio, Segment, Span, Word
 from longscribe.vad.regions import RegionTracker
 from longscribe.vad.silero import FRAME, SileroStream
+
+if TYPE_CHECKING:
+    from longscribe.diarize.online import OnlineSpeakers
 
 log = logging.getLogger(__name__)
 
@@ -76,10 +80,19 @@ class LiveSession:
     """Feed samples with :meth:`push` as they arrive; get events in order. Not thread-safe: one
     caller pushes and decodes (a capture thread queues blocks for it)."""
 
-    def __init__(self, engine: Engine, options: TranscribeOptions, live: LiveOptions | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        options: TranscribeOptions,
+        live: LiveOptions | None = None,
+        *,
+        speakers: OnlineSpeakers | None = None,
+    ) -> None:
+        """``speakers``: label each utterance's speakers as it ends (its audio is then kept until it does)."""
         self.engine = engine
         self.options = options
         self.live = live or LiveOptions()
+        self.speakers = speakers
         self._vad = SileroStream()
         self._regions = RegionTracker(self.live.vad, max_frames=MAX_UTTERANCE // FRAME)
         self._audio = np.zeros(0, dtype=np.float32)
@@ -204,6 +217,9 @@ class LiveSession:
         if words and self.options.condition_on_previous_text:
             self._context = ((self._context or "") + "".join(w.text for w in words))[-CONTEXT_CHARS:]
         segments = tuple(_sentences(words, utterance.item, utterance.language or utterance.heard_in))
+        if self.speakers is not None:
+            audio = self._audio[utterance.start - self._base : end - self._base]
+            segments = self.speakers.label(utterance.start, audio, segments)
         events.append(Completed(utterance.item, utterance.start, span.end, segments))
         return events
 
@@ -243,10 +259,11 @@ class LiveSession:
         log.debug("item %d: window moved to %.2f s", utterance.item, last.end / SAMPLE_RATE)
 
     def _forget(self) -> None:
-        """Drop audio no decode will need again: before the open window, or the prefix padding."""
+        """Drop audio no decode (or speaker labelling) will need again: before the open window (the
+        open utterance), or the prefix padding."""
         keep = self.heard - self.live.prefix_padding_ms * SAMPLE_RATE // 1000 - FRAME
         if self._open is not None:
-            keep = min(keep, self._open.window)
+            keep = min(keep, self._open.start if self.speakers is not None else self._open.window)
         drop = max(0, keep - self._base)
         if drop:
             self._audio = self._audio[drop:]

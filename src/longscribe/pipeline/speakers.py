@@ -75,18 +75,7 @@ class SpeakerTrack:
         if mode == "speakers":
             assert models is not None
             self.model = model_id(models)
-            if options.voices is not None:  # read now: a missing voice is said before any work
-                library = VoiceLibrary(options.voice_library)
-                self._library = library.select(options.voices or None, self.model)
-                if not self._library:
-                    raise VoiceLibraryError(
-                        f"voice library {library.directory}: no voice enrolled (longscribe voices add)"
-                    )
-                both = [name for name in options.speaker_names if name in {v.name for v in self._library}]
-                if both:
-                    raise VoiceLibraryError(
-                        f"speaker name {both[0]!r} is an enrolled voice's name too: two speakers could be given it"
-                    )
+            self._library = library_voices(options, self.model)  # now: a missing voice is said before any work
             done: dict[int, bytes] = {}
             if job is not None:
                 self._config = window_config(models, options)
@@ -145,6 +134,24 @@ class SpeakerTrack:
         if self._pending and self.job is not None:
             self.job.store.commit_speaker_windows(self.job.job.id, self._config, self._pending)
         self._pending = []
+
+
+def library_voices(options: DiarizeOptions, model: str) -> list[Voice]:
+    """The enrolled voices ``options`` name speakers after (none without ``voices``), of the speaker
+    model ``model``; a library without them, or a speaker name that is a voice's too, is a
+    VoiceLibraryError."""
+    if options.voices is None:
+        return []
+    library = VoiceLibrary(options.voice_library)
+    voices = library.select(options.voices or None, model)
+    if not voices:
+        raise VoiceLibraryError(f"voice library {library.directory}: no voice enrolled (longscribe voices add)")
+    both = [name for name in options.speaker_names if name in {v.name for v in voices}]
+    if both:
+        raise VoiceLibraryError(
+            f"speaker name {both[0]!r} is an enrolled voice's name too: two speakers could be given it"
+        )
+    return voices
 
 
 def stored_speakers(store: JobStore, job: Job, **changes: Any) -> SpeakerTrack:
