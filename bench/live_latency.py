@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
@@ -21,6 +22,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from longscribe import Transcriber
+from longscribe.benchmarks.measure import peak_rss_mib, percentile
 from longscribe.benchmarks.recordings import pause_before, read_segments, reference_text, write_slice
 from longscribe.cli.bench import machine
 from longscribe.live import Completed, Delta, Lagging, LiveRun, LiveSession, Partial, SpeechStarted
@@ -33,18 +35,6 @@ from longscribe.types import SAMPLE_RATE
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "data"
 LONGFORM = DATA / "longform_en_asterisk"
-
-
-def peak_rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def stream(audio: Path, options: TranscribeOptions, live: LiveOptions, speed: float) -> dict[str, object]:
@@ -75,7 +65,7 @@ def stream(audio: Path, options: TranscribeOptions, live: LiveOptions, speed: fl
         elif isinstance(event, Lagging):
             lagging.append(event.behind_seconds)
         if len(rss) < (now - started) / 60:
-            rss.append(round(peak_rss_mib(), 1))
+            rss.append(round(peak_rss_mib(os.getpid()), 1))
     return {"completed_after_s": [round(x, 3) for x in ended], "first_words_after_s": [round(x, 3) for x in first],
             "text": " ".join(texts), "lagging": lagging, "decodes": session.decodes, "peak_rss_mib_by_minute": rss,
             "wall_s": round(time.monotonic() - started, 1)}  # fmt: skip

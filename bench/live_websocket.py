@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from longscribe.audio import AudioStream
+from longscribe.benchmarks.measure import peak_rss_mib, percentile
 from longscribe.benchmarks.recordings import pause_before, read_segments, reference_text
 from longscribe.cli.bench import machine
 from longscribe.metrics import error_rates
@@ -58,18 +59,6 @@ def pcm24k(path: Path, seconds: float) -> bytes:
     once = b"".join(chunks)
     need = int(seconds * RATE) * 2
     return (once * (need // len(once) + 1))[:need]
-
-
-def peak_rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
 
 
 def serve(model: str, data: Path, more: list[str]) -> tuple[subprocess.Popen[bytes], int]:

@@ -64,18 +64,18 @@ def cluster() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def ten_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def six_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     segments = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
-    cut = pause_before(segments, 600.0)
-    return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk10.wav", cut)
+    cut = pause_before(segments, 360.0)
+    return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk6.wav", cut)
 
 
 @pytest.fixture(scope="module")
-def local_run(cluster: str, data_dir: Path, ten_minutes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The clips and the ten minutes transcribed without Ray, every format: what each run on the cluster
+def local_run(cluster: str, data_dir: Path, six_minutes: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clips and the six minutes transcribed without Ray, every format: what each run on the cluster
     must give (once for the module: it is the slowest part of each test)."""
     out = tmp_path_factory.mktemp("local") / "out"  # as deep as a test's tmp_path/ray: the pages' audio links match
-    inputs = [str(data_dir / c) for c in CLIPS] + [str(ten_minutes)]
+    inputs = [str(data_dir / c) for c in CLIPS] + [str(six_minutes)]
     run = cli("transcribe", *inputs, "-o", str(out), "-f", "all", *ARGS)
     assert run.returncode == 0, run.stderr
     return out
@@ -91,9 +91,9 @@ def cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_clips_and_a_long_slice_give_the_same_bytes_as_a_local_run(
-    cluster: str, data_dir: Path, ten_minutes: Path, local_run: Path, tmp_path: Path
+    cluster: str, data_dir: Path, six_minutes: Path, local_run: Path, tmp_path: Path
 ) -> None:
-    inputs = [str(data_dir / c) for c in CLIPS] + [str(ten_minutes)]
+    inputs = [str(data_dir / c) for c in CLIPS] + [str(six_minutes)]
     remote = cli("transcribe", *inputs, "-o", str(tmp_path / "ray"), "-f", "all", "--ray", cluster, *ARGS)
     assert remote.returncode == 0, remote.stderr
     files = sorted(p.name for p in local_run.iterdir() if p.is_file())
@@ -157,9 +157,9 @@ def test_speakers_on_ray_are_the_local_run_s(cluster: str, data_dir: Path, tmp_p
     }
 
 
-def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes: Path, local_run: Path) -> None:
+def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, six_minutes: Path, local_run: Path) -> None:
     """Chunk samples sent as arrays here (the other tests let the actors read the file)."""
-    local = [(s["start"], s["text"]) for s in json.loads((local_run / "talk10.json").read_text())["segments"]]
+    local = [(s["start"], s["text"]) for s in json.loads((local_run / "talk6.json").read_text())["segments"]]
     transcriber = Transcriber(model="tiny.en", ray=cluster, ray_audio="arrays")
     engine: object | None = None
     killed: list[str] = []
@@ -175,7 +175,7 @@ def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes
 
     transcriber.load()
     engine = transcriber.engine
-    transcription = transcriber.transcribe(ten_minutes, kill_a_busy_actor)
+    transcription = transcriber.transcribe(six_minutes, kill_a_busy_actor)
     segments = [(round(s.start / 16_000, 3), s.text) for s in transcription]
     assert killed, "no actor was busy at any progress report"
     assert segments == local
@@ -185,11 +185,11 @@ def test_a_killed_actor_costs_a_retry_and_nothing_else(cluster: str, ten_minutes
 
 
 def test_a_killed_local_run_resumes_on_the_cluster_without_redoing_chunks(
-    cluster: str, ten_minutes: Path, local_run: Path, tmp_path: Path
+    cluster: str, six_minutes: Path, local_run: Path, tmp_path: Path
 ) -> None:
-    total = json.loads((local_run / "talk10.json").read_text())["info"]["chunks"]
+    total = json.loads((local_run / "talk6.json").read_text())["info"]["chunks"]
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "longscribe", "transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json"]
+    command = [sys.executable, "-m", "longscribe", "transcribe", str(six_minutes), "-o", str(out), "-f", "txt,json"]
     proc = subprocess.Popen(  # a local run in a shell that sets OMP_NUM_THREADS, resumed on the cluster
         [*command, *ARGS],
         stdout=subprocess.PIPE,
@@ -200,10 +200,10 @@ def test_a_killed_local_run_resumes_on_the_cluster_without_redoing_chunks(
     killed_at = kill_when(proc, lambda: len(committed(out)) >= total // 3)
     assert proc.returncode == -signal.SIGKILL
     before = committed(out)
-    rerun = cli("transcribe", str(ten_minutes), "-o", str(out), "-f", "txt,json", "--ray", cluster, *ARGS)
+    rerun = cli("transcribe", str(six_minutes), "-o", str(out), "-f", "txt,json", "--ray", cluster, *ARGS)
     assert rerun.returncode == 0, rerun.stderr
-    assert (out / "talk10.txt").read_text() == (local_run / "talk10.txt").read_text()
-    info = json.loads((out / "talk10.json").read_text())["info"]
+    assert (out / "talk6.txt").read_text() == (local_run / "talk6.txt").read_text()
+    info = json.loads((out / "talk6.json").read_text())["info"]
     assert info["job"]["resumed_chunks"] == len(committed_before(out, killed_at))
     after = committed(out)
     assert {i: after[i] for i in before} == before, "a committed chunk was decoded again"

@@ -57,6 +57,22 @@ def test_a_voice_heard_too_briefly_joins_the_closest_speaker_instead_of_making_o
     assert speakers().match(unit(0, 1)[None], [1], [0.5]) == [0]  # the first voice: a speaker anyway
 
 
+def test_a_speaker_heard_only_briefly_is_taken_over_by_the_next_new_voice() -> None:
+    """A brief first word makes a speaker (there is none to join); the first voice heard at length
+    that sounds like nobody takes it over instead of making a second one."""
+    online = speakers()
+    assert online.match(unit(1, 0)[None], [1], [0.5]) == [0]
+    assert online.match(unit(0, 1)[None], [1], [3.0]) == [0]
+    assert online.match(unit(0, 1)[None], [1], [3.0]) == [0]  # its voice now, not the brief one's
+    assert online.match(unit(1, 0)[None], [1], [3.0]) == [1]
+    assert online.labels == ["SPEAKER_00", "SPEAKER_01"]
+    ana = Voice("Ana", "m", unit(0, 0, 1)[None])  # a speaker named by the library keeps its voice
+    named = speakers(DiarizeOptions(voices=()), (ana,))
+    assert named.match(unit(0, 0, 1)[None], [1], [0.5]) == [0]
+    assert named.match(unit(0, 1)[None], [1], [3.0]) == [1]
+    assert named.labels == ["Ana", "SPEAKER_01"]
+
+
 def test_new_speakers_take_enrolled_voices_then_the_names_given() -> None:
     ana = Voice("Ana", "m", unit(0, 0, 1)[None])
     online = speakers(DiarizeOptions(speaker_names=("Host",), voices=()), (ana,))

@@ -82,8 +82,9 @@ def test_speakers_are_labelled_as_each_utterance_ends(data_dir: Path, tmp_path: 
     done = live(sample, "--diarize", "-o", "out", "-f", "txt,json", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     labels = list(dict.fromkeys(line.split(":")[0] for line in done.stdout.strip().splitlines()))
-    # The first "Hello?" (0.4 s) may make a speaker of its own: nobody was heard before it.
-    assert labels in (["SPEAKER_00", "SPEAKER_01"], ["SPEAKER_00", "SPEAKER_01", "SPEAKER_02"]), done.stdout
+    # The first "Hello?" (0.4 s) makes a speaker (nobody was heard before it), taken over by the
+    # first voice heard at length unless it is the same one: two speakers either way.
+    assert labels == ["SPEAKER_00", "SPEAKER_01"], done.stdout
     info = json.loads((tmp_path / "out" / "pyannote_sample.json").read_text())["info"]
     reference = read_rttm((data_dir / "pyannote_sample.rttm").read_text())
     errors = diarization_error_rate(reference, [tuple(turn) for turn in info["speaker_turns"]])

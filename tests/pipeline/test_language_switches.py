@@ -37,8 +37,8 @@ class Stretch:
 def switching(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Stretch]]:
     english = data_dir / "longform_en_asterisk.mp3"
     timed = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
-    first = pause_before(timed, 150.0)
-    second = pause_before(timed, 300.0)
+    first = pause_before(timed, 90.0)
+    second = pause_before(timed, 180.0)
     spanish = data_dir / "librivox_es_galdos.mp3"
     stretches = [
         Stretch("en", read_samples(english, 0.0, first), between(timed, 0.0, first)),

@@ -45,6 +45,12 @@ def peak_rss_mib(pid: int) -> float:
     return _vm_hwm(pid) / 2**20
 
 
+def percentile(values: Sequence[float], q: float) -> float:
+    """The value at quantile ``q`` (0-1) of ``values``, the nearest rank (NaN when there are none)."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+
+
 def run_measured(cmd: Sequence[str], *, env: dict[str, str] | None = None) -> Measured:
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()

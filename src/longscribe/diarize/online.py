@@ -60,6 +60,8 @@ class OnlineSpeakers:
         """Each speaker's embeddings (unit length) added up, and how many: their similarity with an
         utterance's is the mean similarity of every pair, as the file clustering's average linkage."""
         self._counts: list[int] = []
+        self._heard: list[float] = []
+        """Each speaker's speech so far, in seconds."""
         self.labels: list[str] = []
         """Each speaker's label, in order of first appearance."""
         self.voices: dict[str, float] = {}
@@ -112,24 +114,43 @@ class OnlineSpeakers:
         found: dict[int, int] = {}
         for flat in np.argsort(-similarity, axis=None, kind="stable"):
             v, s = divmod(int(flat), len(self._sums))
-            full = self.most is not None and len(self._sums) >= self.most
-            if v not in found and s not in found.values() and (similarity[v, s] >= join or full):
+            if v not in found and s not in found.values() and (similarity[v, s] >= join or self._full):
                 found[v] = s
         for v in range(len(sums)):
-            if v not in found:  # a new speaker; the most similar one when there may be no more, or
-                # when too little was heard of it to be a voice of its own (as in files)
-                full = self.most is not None and len(self._sums) >= self.most
-                brief = seconds[v] < self.options.min_speaker_seconds and similarity.shape[1] > 0
-                found[v] = int(np.argmax(similarity[v])) if full or brief else self._new(sums[v])
+            if v not in found:
+                found[v] = self._unmatched(sums[v], similarity[v], seconds[v], taken=set(found.values()))
+            self._heard[found[v]] += seconds[v]
             self._sums[found[v]] += sums[v]
             self._counts[found[v]] += counts[v]
         return [found[v] for v in range(len(sums))]
+
+    @property
+    def _full(self) -> bool:
+        """There may be no more speakers (``max_speakers`` / ``num_speakers``)."""
+        return self.most is not None and len(self._sums) >= self.most
+
+    def _unmatched(self, voice: np.ndarray, similarity: np.ndarray, seconds: float, taken: set[int]) -> int:
+        """The speaker of a local voice like none of the stream's: the most similar one when there may
+        be no more, or when too little was heard of it to be a voice of its own (as in files); else
+        one heard too briefly so far to be a voice of its own (and not named by the library), which
+        it takes over from now on; else a new one."""
+        if similarity.size and (self._full or seconds < self.options.min_speaker_seconds):
+            return int(np.argmax(similarity))
+        brief = self.options.min_speaker_seconds
+        named = {s for s, label in enumerate(self.labels) if label in self.voices}
+        passing = [s for s in range(len(self._sums)) if s not in taken | named and self._heard[s] < brief]
+        if not passing:
+            return self._new(voice)
+        speaker = max(passing, key=lambda s: float(similarity[s]))
+        self._sums[speaker], self._counts[speaker] = np.zeros_like(voice), 0
+        return speaker
 
     def _new(self, voice: np.ndarray) -> int:
         """A new speaker: named after the enrolled voice it sounds like, if one is free."""
         speaker = len(self._sums)
         self._sums.append(np.zeros_like(voice))
         self._counts.append(0)
+        self._heard.append(0.0)
         voice = voice / max(float(np.linalg.norm(voice)), 1e-9)
         free = [v for v in self.library if v.name not in self.voices]
         named = match_voices(voice[None], free, self.options.voice_threshold)

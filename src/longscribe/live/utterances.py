@@ -41,7 +41,7 @@ last word's sound did)."""
 LANGUAGE_SECONDS = 3.0
 """An utterance keeps the language a decode of at least this much of it heard (a given language
 is kept from the start)."""
-FIRST_STEP = 0.5
+FIRST_STEP = 0.4
 """The first decode of an utterance comes after this part of a step (the first words are shown
 sooner; it has less to agree with anyway)."""
 KEEP_HEARD = 2 * SAMPLE_RATE
