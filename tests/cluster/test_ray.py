@@ -67,7 +67,7 @@ def cluster() -> Iterator[str]:
 def six_minutes(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     segments = read_segments(data_dir / "longform_en_asterisk.segments.tsv")
     cut = pause_before(segments, 360.0)
-    return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("ten") / "talk6.wav", cut)
+    return write_slice(data_dir / "longform_en_asterisk.mp3", tmp_path_factory.mktemp("six") / "talk6.wav", cut)
 
 
 @pytest.fixture(scope="module")
