@@ -33,6 +33,7 @@ def linux(**changes: object) -> Probes:
         nvidia_gpus=lambda: [],
         mlx=lambda: None,
         mlx_installed=lambda: False,
+        isa_limits=lambda: {},
     )
     return replace(base, **changes)  # type: ignore[arg-type]
 

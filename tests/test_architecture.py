@@ -17,6 +17,8 @@ ENVIRONMENT_READERS = {
     "cli/environment.py": "the LONGSCRIBE_* variables, read once by the command",
     "__init__.py": "sets ORT_DISABLE_TELEMETRY before onnxruntime is ever imported (documented)",
     "cluster/ray_engine.py": "connect() turns Ray's usage statistics off unless asked (documented)",
+    "placement/hardware.py": "its system probe reads the variables that cap oneDNN's and MKL's kernels, as it reads"
+    " /proc/cpuinfo: to say what this machine will run (devices.md)",
 }
 
 

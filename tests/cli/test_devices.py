@@ -42,6 +42,20 @@ def test_devices_table_names_device_compute_type_and_model() -> None:
         assert word in run.stdout
 
 
+@pytest.mark.skipif("avx2" not in detect().cpu.flags, reason="not an AVX2 CPU")
+def test_devices_says_which_instruction_set_the_matrix_products_run_on_and_why_int8() -> None:
+    """``ONEDNN_MAX_CPU_ISA=AVX2`` makes an AVX-512 VNNI CPU run its matrix products as an AVX2-only
+    CPU would (how docs/benchmarks.md measures AVX2); ``devices`` reports that, not the CPU's flags."""
+    run = longscribe("devices", "--json", env={"ONEDNN_MAX_CPU_ISA": "AVX2"})
+    assert run.returncode == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert doc["hardware"]["cpu"]["isa_label"] == "AVX2 without VNNI"
+    reasons = " ".join(doc["would_use"]["reasons"])
+    assert "int8: fastest type CTranslate2 offers on this CPU (AVX2 without VNNI" in reasons
+    table = longscribe("devices", env={"ONEDNN_MAX_CPU_ISA": "AVX2"})
+    assert "matrix products" in table.stdout and "AVX2 without VNNI" in table.stdout
+
+
 @pytest.mark.skipif(bool(detect().cuda), reason="this machine has a CUDA device")
 def test_asking_for_cuda_here_is_one_clear_line(tmp_path: Path, sample_mp3: Path) -> None:
     run = longscribe("transcribe", str(sample_mp3), "--device", "cuda", "-o", str(tmp_path))

@@ -163,3 +163,42 @@ def test_this_machine_is_reported_as_proc_cpuinfo_says() -> None:
 
     if ctranslate2.get_cuda_device_count() == 0:
         assert hw.cuda == () and place(hw).device == "cpu"
+
+
+AVX512_VNNI = "avx avx2 fma avx512f avx512bw avx512_vnni"
+
+
+@pytest.mark.parametrize(
+    ("flags", "limits", "isa", "label"),
+    [
+        (AVX512_VNNI, {}, "avx512_vnni", "AVX-512 VNNI"),
+        ("avx avx2 fma avx512f avx512bw", {}, "avx512", "AVX-512 without VNNI"),
+        ("avx avx2 fma avx_vnni", {}, "avx2_vnni", "AVX2 VNNI"),
+        ("avx avx2 fma f16c", {}, "avx2", "AVX2 without VNNI"),
+        (AVX512_VNNI, {"ONEDNN_MAX_CPU_ISA": "AVX2"}, "avx2", "AVX2 without VNNI"),
+        (AVX512_VNNI, {"MKL_ENABLE_INSTRUCTIONS": "AVX512"}, "avx512", "AVX-512 without VNNI"),
+        (AVX512_VNNI, {"CT2_FORCE_CPU_ISA": "AVX2"}, "avx512_vnni", "AVX-512 VNNI"),
+        ("avx avx2 fma", {"ONEDNN_MAX_CPU_ISA": "AVX512_CORE_AMX"}, "avx2", "AVX2 without VNNI"),
+    ],
+)
+def test_the_matrix_products_instruction_set_is_the_cpus_capped_by_the_libraries_variables(
+    flags: str, limits: dict[str, str], isa: str, label: str
+) -> None:
+    cpuinfo = f"model name\t: Some CPU\nflags\t\t: fpu sse4_2 {flags}\n"
+    hw = detect(linux(cpuinfo=lambda: cpuinfo, isa_limits=lambda: limits))
+    assert (hw.cpu.isa, hw.cpu.isa_label) == (isa, label)
+    assert hw.cpu.int8_dot == ("VNNI" in label and "without" not in label)
+    reasons = place(hw).reasons
+    assert label in next(r for r in reasons if r.startswith("int8"))
+    batch = next(r for r in reasons if r.startswith("batch size"))
+    measured = isa in ("avx512_vnni", "avx2")  # docs/benchmarks.md measured the CPU choices on these
+    assert ("measured fastest there" in batch) == measured and ("longscribe tune" in batch) != measured
+
+
+def test_the_tuning_cache_tells_a_capped_instruction_set_apart() -> None:
+    from longscribe.placement.tuning import hardware_key
+
+    cpuinfo = f"flags\t: {AVX512_VNNI}\n"
+    vnni = detect(linux(cpuinfo=lambda: cpuinfo))
+    capped = detect(linux(cpuinfo=lambda: cpuinfo, isa_limits=lambda: {"ONEDNN_MAX_CPU_ISA": "AVX2"}))
+    assert hardware_key(vnni) != hardware_key(capped)

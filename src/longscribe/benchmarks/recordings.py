@@ -133,17 +133,14 @@ def write_conversation(
     from longscribe.vad.silero import FRAME as VAD_FRAME
 
     rng = np.random.default_rng(seed)
-    audio = {}
-    for name, sources in voices.items():
-        parts: list[np.ndarray] = []
-        for source in sources:
-            with AudioStream(source) as stream:
-                parts.extend(stream.windows(WINDOW))
-        audio[name] = np.concatenate(parts)
-    probs = {name: _speech_frames(samples) for name, samples in audio.items()}
     ranges = {n: turn_seconds if isinstance(turn_seconds, tuple) else turn_seconds[n] for n in voices}
-    used = dict.fromkeys(voices, 0)
     goal = int(minutes * 60 * SAMPLE_RATE)
+    # No voice can use more than the whole conversation and the silences cut from its turns:
+    # twice the goal and a turn, so a long source is not decoded (and its speech found) to the end.
+    most = 2 * goal + int((max(high for _, high in ranges.values()) + 60) * SAMPLE_RATE)
+    audio = {name: _first_samples(sources, most) for name, sources in voices.items()}
+    probs = {name: _speech_frames(samples) for name, samples in audio.items()}
+    used = dict.fromkeys(voices, 0)
     written, previous = 0, None
     turns: list[tuple[float, float, str]] = []
     with open_wav(target) as out:
@@ -178,6 +175,20 @@ def write_conversation(
             written += len(gap)
             previous = name
     return turns
+
+
+def _first_samples(sources: Sequence[str | Path], most: int) -> np.ndarray:
+    """The first ``most`` samples of ``sources`` said one after the other (all of them, if fewer)."""
+    parts: list[np.ndarray] = []
+    got = 0
+    for source in sources:
+        with AudioStream(source) as stream:
+            for window in stream.windows(WINDOW):
+                parts.append(window)
+                got += window.shape[0]
+                if got >= most:
+                    return np.concatenate(parts)[:most]
+    return np.concatenate(parts)
 
 
 def write_rttm(turns: Iterable[tuple[float, float, str]], target: str | Path, name: str = "conversation") -> Path:

@@ -215,7 +215,8 @@ def table(report: dict[str, Any]) -> str:
         lines.append(
             f"{m['cpu']} ({m['cpu_id'] or 'no cpu id'}), {m['physical_cores']} cores "
             f"({m['logical_cores']} threads), {m['ram_gib']} GiB, "
-            f"{' '.join(m['isa']) or 'no ISA flags listed'}, CTranslate2 {m['versions']['ctranslate2']}, "
+            f"{' '.join(m['isa']) or 'no ISA flags listed'}, matrix products on {_matrix_isa(m)}, "
+            f"CTranslate2 {m['versions']['ctranslate2']}, "
             f"measured {m['measured']}\n"
         )
     lines += [
@@ -240,6 +241,14 @@ def table(report: dict[str, Any]) -> str:
                 f"{', '.join(map(str, paired['rounds']))}; whole: {', '.join(map(str, paired['whole_rounds']))})"
             )
     return "\n".join(lines)
+
+
+def _matrix_isa(machine: dict[str, Any]) -> str:
+    """The matrix products' instruction set, and the variables that set the kernels when any did:
+    "AVX2 without VNNI (ONEDNN_MAX_CPU_ISA=AVX2)"."""
+    variables = machine.get("kernel_variables") or {}
+    told = ", ".join(f"{k}={v}" for k, v in variables.items())
+    return f"{machine.get('matrix_isa') or 'an unrecorded instruction set'}{f' ({told})' if told else ''}"
 
 
 def plot(report: dict[str, Any], path: Path) -> None:

@@ -25,7 +25,7 @@ from longscribe.cli.environment import Environment
 from longscribe.cli.transcribe import transcribe_parser
 from longscribe.errors import OptionsError, OutputError
 from longscribe.placement import detect
-from longscribe.placement.hardware import Hardware
+from longscribe.placement.hardware import Hardware, kernel_variables
 
 
 def add_bench_parser(sub: Any) -> None:
@@ -123,6 +123,8 @@ def machine(hw: Hardware) -> dict[str, Any]:
         "logical_cores": hw.cpu.logical_cores,
         "ram_gib": round(hw.cpu.ram_total / 2**30, 1),
         "isa": sorted(hw.cpu.flags),  # the features that decide CTranslate2's kernels
+        "matrix_isa": hw.cpu.isa_label,  # what the matrix products ran on: the CPU's, or less when capped
+        "kernel_variables": kernel_variables(),
         "gpus": [gpu.name for gpu in hw.cuda],
         "python": platform.python_version(),
         "versions": versions,

@@ -87,6 +87,7 @@ def _hardware_dict(hw: Hardware) -> dict[str, Any]:
     cpu = asdict(hw.cpu)
     cpu["flags"] = sorted(hw.cpu.flags)
     cpu["compute_types"] = list(hw.cpu.compute_types)
+    cpu["isa_label"] = hw.cpu.isa_label
     return {
         "os": hw.os,
         "arch": hw.arch,
@@ -135,6 +136,7 @@ def _print(console: Console, doc: dict[str, Any]) -> None:
     found.add_row("system", f"{hw['os']} {hw['arch']}")
     found.add_row("CPU", f"{cpu['model']} — {cpu['physical_cores']} cores / {cpu['logical_cores']} threads")
     found.add_row("CPU features", ", ".join(cpu["flags"]) or "-")
+    found.add_row("matrix products", cpu["isa_label"])
     found.add_row("RAM", f"{cpu['ram_total'] / GIB:.1f} GiB ({cpu['ram_available'] / GIB:.1f} GiB available)")
     found.add_row("CTranslate2 on CPU", ", ".join(cpu["compute_types"]) or "-")
     for d in hw["cuda"]:

@@ -18,8 +18,15 @@ from dataclasses import dataclass, field
 from importlib import util
 from typing import Any
 
-CT2_ISA_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512bw", "neon")
+CT2_ISA_FLAGS = ("avx", "avx2", "fma", "f16c", "avx512f", "avx512_vnni", "avx512bw", "avx_vnni", "neon")
 """CPU features that decide which CTranslate2 kernels run (AVX2 / AVX-512 / VNNI int8 / NEON)."""
+
+ISA_ORDER = ("sse", "avx", "avx2", "avx2_vnni", "avx512", "avx512_vnni")
+"""The x86 instruction sets the matrix products can run, slowest first; ``*_vnni`` have int8 dot products."""
+ISA_LIMITS = ("ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS")
+"""Variables that cap the instruction set of CTranslate2's matrix products (oneDNN's, and MKL's on Intel).
+``CT2_FORCE_CPU_ISA`` sets only CTranslate2's own element-wise kernels (docs/benchmarks.md)."""
+KERNEL_VARIABLES = ("CT2_FORCE_CPU_ISA", *ISA_LIMITS)
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,24 @@ class Cpu:
     ram_total: int
     ram_available: int
     compute_types: tuple[str, ...]
+    isa: str = ""
+    """The instruction set the matrix products run here (an :data:`ISA_ORDER` name, or "neon"; "" unknown):
+    the CPU's, capped by :data:`ISA_LIMITS`. Whether it has VNNI decides how fast int8 runs."""
+
+    @property
+    def int8_dot(self) -> bool:
+        """int8 matrix products have dot-product instructions (VNNI)."""
+        return self.isa.endswith("_vnni")
+
+    @property
+    def isa_label(self) -> str:
+        """The matrix products' instruction set for people: "AVX-512 VNNI", "AVX2 without VNNI", "NEON"."""
+        names = {"sse": "SSE", "avx": "AVX", "avx2": "AVX2", "avx512": "AVX-512", "neon": "NEON"}
+        if self.int8_dot:
+            return f"{names[self.isa.removesuffix('_vnni')]} VNNI"
+        if self.isa in ("avx2", "avx512"):
+            return f"{names[self.isa]} without VNNI"
+        return names.get(self.isa, "unknown instruction set")
 
 
 @dataclass(frozen=True)
@@ -88,6 +113,8 @@ class Probes:
     mlx: Callable[[], dict[str, Any] | None] = lambda: _mlx_info()
     """None without MLX; else {"metal": bool, "device": mlx.core.metal.device_info()}."""
     mlx_installed: Callable[[], bool] = lambda: _mlx_installed()
+    isa_limits: Callable[[], dict[str, str]] = lambda: kernel_variables()
+    """The :data:`KERNEL_VARIABLES` set for this process."""
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -116,7 +143,8 @@ def _cpu(p: Probes, system: str, arch: str) -> Cpu:
         physical = _int(p.sysctl("hw.physicalcpu")) or logical
         flags = {"neon"} if arch in ("arm64", "aarch64") else _darwin_x86_flags(p)
         total = _int(p.sysctl("hw.memsize"))
-        return Cpu(model, physical, logical, frozenset(flags), total, total, compute_types)
+        isa = matrix_isa(flags, p.isa_limits())
+        return Cpu(model, physical, logical, frozenset(flags), total, total, compute_types, isa)
     info = p.cpuinfo()
     model = _first(info, r"^(?:model name|Model|Hardware)\s*:\s*(.+)$") or arch
     raw = set((_first(info, r"^(?:flags|Features)\s*:\s*(.+)$") or "").split())
@@ -128,7 +156,42 @@ def _cpu(p: Probes, system: str, arch: str) -> Cpu:
     mem = p.meminfo()
     total = _int(_first(mem, r"^MemTotal:\s*(\d+)")) * 1024
     available = _int(_first(mem, r"^MemAvailable:\s*(\d+)")) * 1024 or total
-    return Cpu(model, min(physical, logical), logical, frozenset(flags), total, available, compute_types)
+    isa = matrix_isa(flags, p.isa_limits())
+    return Cpu(model, min(physical, logical), logical, frozenset(flags), total, available, compute_types, isa)
+
+
+def kernel_variables() -> dict[str, str]:
+    """The :data:`KERNEL_VARIABLES` this process has, as CTranslate2, oneDNN and MKL will read them."""
+    return {key: os.environ[key] for key in KERNEL_VARIABLES if os.environ.get(key)}
+
+
+def matrix_isa(flags: set[str] | frozenset[str], limits: dict[str, str]) -> str:
+    """The instruction set of the matrix products: the best ``flags`` allow, capped by the
+    :data:`ISA_LIMITS` among ``limits``."""
+    if "neon" in flags:
+        return "neon"
+    has = [
+        "avx" in flags,
+        "avx2" in flags and "fma" in flags,
+        "avx2" in flags and "avx_vnni" in flags,
+        "avx512f" in flags and "avx512bw" in flags,
+        "avx512f" in flags and "avx512bw" in flags and "avx512_vnni" in flags,
+    ]
+    best = max((i + 1 for i, ok in enumerate(has) if ok), default=0)
+    for key, value in limits.items():
+        if key in ISA_LIMITS:
+            best = min(best, _limit_rank(value))
+    return ISA_ORDER[best]
+
+
+def _limit_rank(value: str) -> int:
+    """A cap as oneDNN (AVX2, AVX2_VNNI, AVX512_CORE, AVX512_CORE_VNNI ...) or MKL (AVX2, AVX512, AVX512_E1 ...)
+    names it; unknown names cap nothing."""
+    name = value.strip().upper()
+    if name in ("SSE41", "SSE4_1", "SSE4_2", "SSE42", "DEFAULT_SSE"):
+        return 0
+    ranks = {"AVX": 1, "AVX2": 2, "AVX2_VNNI": 3, "AVX2_VNNI_2": 3, "AVX512": 4, "AVX512_CORE": 4}
+    return ranks.get(name, len(ISA_ORDER) - 1)
 
 
 def _darwin_x86_flags(p: Probes) -> set[str]:

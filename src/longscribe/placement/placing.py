@@ -24,6 +24,9 @@ CPU_WORKERS = 2
 encodes (docs/benchmarks.md)."""
 CPU_BATCH = 4
 """Chunks per call on a CPU: the fastest measured with aligned timestamps (docs/benchmarks.md)."""
+MEASURED_ISAS = ("avx512_vnni", "avx2")
+"""The instruction sets the CPU choices (int8, two workers, ``CPU_BATCH``) were measured fastest on
+(docs/benchmarks.md): AVX-512 VNNI, and AVX2 without VNNI. Elsewhere ``longscribe tune`` measures."""
 METAL_BATCH = 8  # unified memory: the encoder takes several chunks at once
 MLX_CPU_BATCH = 4
 MLX_TYPES = ("float16", "float32", "bfloat16")
@@ -139,6 +142,13 @@ def _workers(hw: Hardware, kind: str, workers: int | None, threads: int) -> _Spl
     return _fit(hw, workers, per, f"{workers} worker(s) x {per} thread(s) as asked", asked=True)
 
 
+def _measured(hw: Hardware) -> str:
+    """Whether the CPU choices were measured on this CPU's instruction set, for a reason."""
+    if hw.cpu.isa in MEASURED_ISAS:
+        return f"{hw.cpu.isa_label} matrix products: measured fastest there"
+    return f"{hw.cpu.isa_label} matrix products: not measured there; `longscribe tune` measures this CPU"
+
+
 def _fit(hw: Hardware, count: int, per: int, reason: str, *, asked: bool) -> _Split:
     logical = max(1, hw.cpu.logical_cores)
     if count * per <= logical or not asked:
@@ -223,7 +233,7 @@ def _auto_compute_type(
 
     if kind == "cpu":
         ctype = first("int8", "int8_float32", "float32")
-        return ctype, f"{ctype}: fastest type CTranslate2 offers on this CPU"
+        return ctype, f"{ctype}: fastest type CTranslate2 offers on this CPU ({_measured(hw)})"
     if kind == "metal":
         return "float16", "float16 on the Apple GPU"
     if kind == "mlx-cpu":
@@ -253,7 +263,7 @@ def _batch_size(
     if kind == "mlx-cpu":
         return MLX_CPU_BATCH, f"batch size {MLX_CPU_BATCH}: decoder steps shared by the chunks of a batch"
     if kind != "cuda":
-        return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU: measured fastest, smaller and larger ones slower)"
+        return CPU_BATCH, f"batch size {CPU_BATCH} per worker (CPU, {_measured(hw)})"
     gpu = _gpu(hw, index)
     if not gpu.memory_free:
         return 8, "batch size 8 (GPU memory unknown)"

@@ -189,7 +189,7 @@ def tune(hw: Hardware, placement: Placement, run: Runner, wer: Callable[[str, st
 
 
 def hardware_key(hw: Hardware) -> str:
-    parts = [hw.os, hw.arch, hw.cpu.model, str(hw.cpu.physical_cores), ",".join(sorted(hw.cpu.flags))]
+    parts = [hw.os, hw.arch, hw.cpu.model, str(hw.cpu.physical_cores), ",".join(sorted(hw.cpu.flags)), hw.cpu.isa]
     parts += [f"{d.name}:{d.memory_total}" for d in hw.cuda]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
