@@ -32,6 +32,8 @@ def test_titles_keep_their_words() -> None:
     assert safe_name("a\x00b") == "a_b"
     assert safe_name("é" * 300).encode() == ("é" * (MAX_NAME_BYTES // 2)).encode()
     assert safe_name("con") == "recording_con"
+    long_reserved = safe_name("CON.." + "a" * 200)  # hypothesis found it: the prefix came after the cut
+    assert long_reserved.startswith("recording_CON") and len(long_reserved.encode()) == MAX_NAME_BYTES
 
 
 def test_a_url_is_named_after_its_file() -> None:

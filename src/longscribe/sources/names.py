@@ -28,12 +28,12 @@ def safe_name(text: str, fallback: str = "recording") -> str:
     name = _UNSAFE.sub("_", name)
     name = " ".join(name.split())  # tabs, newlines, runs of spaces
     name = name.lstrip(". ").rstrip(". ")
+    if name.split(".")[0].casefold() in _RESERVED:
+        name = f"{fallback}_{name}"  # before the cut, which keeps the name within its bytes
     encoded = name.encode("utf-8")
     if len(encoded) > MAX_NAME_BYTES:
         name = encoded[:MAX_NAME_BYTES].decode("utf-8", errors="ignore").rstrip(". ")
-    if not name.strip("_") or name.split(".")[0].casefold() in _RESERVED:
-        name = f"{fallback}_{name}" if name.strip("_") else fallback
-    return name
+    return name if name.strip("_") else fallback
 
 
 def url_name(url: str) -> str:
